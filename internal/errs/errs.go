@@ -1,0 +1,83 @@
+// Package errs is the one error shape the application shows to people and to
+// API clients: a code that decides the HTTP status, a safe message key from
+// the message catalogue, and optionally the field it concerns. The wrapped
+// cause is for the log only, never for the client, and must not carry
+// personal data.
+package errs
+
+import "errors"
+
+// Code classifies an error for the caller; handlers map it to a status.
+type Code string
+
+const (
+	Invalid         Code = "invalid"         // the input is wrong; nothing changed
+	NotFound        Code = "not_found"       // no such record, or the actor may not know it exists
+	Conflict        Code = "conflict"        // a unique value is taken, or the record changed since it was read
+	Unavailable     Code = "unavailable"     // the database is busy or unreachable; try again
+	Unauthenticated Code = "unauthenticated" // sign in first
+	Forbidden       Code = "forbidden"       // signed in, but not allowed
+	Internal        Code = "internal"        // a fault of ours; the log has the cause
+)
+
+// Error is an application error with a safe message.
+type Error struct {
+	Code Code
+	// Key is a message catalogue key; the page or API body shows its text.
+	Key string
+	// Field names the input field at fault, for Invalid errors.
+	Field string
+	// Args fill placeholders in the catalogue text (never personal data).
+	Args  []any
+	cause error
+}
+
+func (e *Error) Error() string {
+	s := string(e.Code) + ": " + e.Key
+	if e.Field != "" {
+		s += " (" + e.Field + ")"
+	}
+	if e.cause != nil {
+		s += ": " + e.cause.Error()
+	}
+	return s
+}
+
+func (e *Error) Unwrap() error { return e.cause }
+
+// New returns an error with a code and a catalogue key.
+func New(code Code, key string, args ...any) *Error {
+	return &Error{Code: code, Key: key, Args: args}
+}
+
+// Field returns an Invalid error about one input field.
+func Field(field, key string, args ...any) *Error {
+	return &Error{Code: Invalid, Key: key, Field: field, Args: args}
+}
+
+// Wrap attaches a cause (for the log) to a safe error.
+func Wrap(cause error, code Code, key string) *Error {
+	return &Error{Code: code, Key: key, cause: cause}
+}
+
+// CodeOf returns the code of err, or Internal for errors that are not ours.
+func CodeOf(err error) Code {
+	if err == nil {
+		return ""
+	}
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Code
+	}
+	return Internal
+}
+
+// As returns err as an *Error, turning foreign errors into Internal ones so
+// that their text never reaches a client.
+func As(err error) *Error {
+	var e *Error
+	if errors.As(err, &e) {
+		return e
+	}
+	return &Error{Code: Internal, Key: "error.internal", cause: err}
+}

@@ -1,0 +1,217 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"path"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+)
+
+//go:embed migrations
+var migrationFiles embed.FS
+
+// ErrSchemaTooNew means the database was migrated by a newer frontdoor.
+var ErrSchemaTooNew = errors.New("database schema is newer than this frontdoor")
+
+// migrateLockKey is the PostgreSQL advisory lock that serialises
+// migrations between nodes starting at the same time.
+const migrateLockKey = 0x66726f6e74 // "front"
+
+// Migration is one numbered SQL file for a dialect.
+type Migration struct {
+	Version int
+	Name    string
+	SQL     string
+}
+
+// Migrations returns the embedded migrations of d in order. File names are
+// NNNN_name.sql; a gap or a duplicate number is an error (a build mistake
+// that the storage tests catch).
+func Migrations(d Dialect) ([]Migration, error) {
+	dir := path.Join("migrations", string(d))
+	entries, err := fs.ReadDir(migrationFiles, dir)
+	if err != nil {
+		return nil, err
+	}
+	var ms []Migration
+	for _, e := range entries {
+		name := e.Name()
+		if !strings.HasSuffix(name, ".sql") {
+			continue
+		}
+		num, rest, ok := strings.Cut(strings.TrimSuffix(name, ".sql"), "_")
+		v, err := strconv.Atoi(num)
+		if !ok || err != nil {
+			return nil, fmt.Errorf("migration %s: name must be NNNN_name.sql", name)
+		}
+		body, err := fs.ReadFile(migrationFiles, path.Join(dir, name))
+		if err != nil {
+			return nil, err
+		}
+		ms = append(ms, Migration{Version: v, Name: rest, SQL: string(body)})
+	}
+	sort.Slice(ms, func(i, j int) bool { return ms[i].Version < ms[j].Version })
+	for i, m := range ms {
+		if m.Version != i+1 {
+			return nil, fmt.Errorf("migrations for %s: expected version %d, found %d (%s)", d, i+1, m.Version, m.Name)
+		}
+	}
+	return ms, nil
+}
+
+const createMigrationsTable = `CREATE TABLE IF NOT EXISTS schema_migrations (
+    version    INTEGER PRIMARY KEY,
+    name       TEXT NOT NULL,
+    applied_at %s NOT NULL
+)`
+
+// SchemaStatus says where the database's schema stands against this binary.
+type SchemaStatus struct {
+	Current int // highest applied version, 0 for an empty database
+	Latest  int // highest version this binary knows
+}
+
+// UpToDate reports whether nothing is left to apply.
+func (s SchemaStatus) UpToDate() bool { return s.Current == s.Latest }
+
+// Status reads the applied schema version without changing anything. A
+// database migrated by a newer frontdoor is ErrSchemaTooNew.
+func (db *DB) Status(ctx context.Context) (SchemaStatus, error) {
+	ms, err := Migrations(db.dialect)
+	if err != nil {
+		return SchemaStatus{}, err
+	}
+	st := SchemaStatus{Latest: len(ms)}
+	applied, err := db.applied(ctx, db.read)
+	if err != nil {
+		return st, err
+	}
+	for v := range applied {
+		st.Current = max(st.Current, v)
+	}
+	return st, checkApplied(applied, ms)
+}
+
+// checkApplied refuses a database whose history this binary does not
+// recognise: a version it does not have, or one under a different name.
+func checkApplied(applied map[int]string, ms []Migration) error {
+	for v, name := range applied {
+		if v > len(ms) {
+			return fmt.Errorf("%w: the database is at schema version %d and this frontdoor knows up to %d; run the newer frontdoor or restore a backup taken before the upgrade", ErrSchemaTooNew, v, len(ms))
+		}
+		if ms[v-1].Name != name {
+			return fmt.Errorf("schema version %d in the database is %q but this frontdoor's is %q; the database belongs to a different build", v, name, ms[v-1].Name)
+		}
+	}
+	return nil
+}
+
+// queryer is what *sql.DB and *sql.Tx share.
+type queryer interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+// applied returns version → name of the applied migrations, or an empty
+// map when the migrations table does not exist yet.
+func (db *DB) applied(ctx context.Context, q queryer) (map[int]string, error) {
+	out := map[int]string{}
+	var exists bool
+	var err error
+	if db.dialect == SQLite {
+		var n int
+		err = q.QueryRowContext(ctx, `SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'`).Scan(&n)
+		exists = n > 0
+	} else {
+		err = q.QueryRowContext(ctx, `SELECT to_regclass('schema_migrations') IS NOT NULL`).Scan(&exists)
+	}
+	if err != nil || !exists {
+		return out, mapErr(db.dialect, err)
+	}
+	rows, err := q.QueryContext(ctx, `SELECT version, name FROM schema_migrations`)
+	if err != nil {
+		return nil, mapErr(db.dialect, err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var v int
+		var name string
+		if err := rows.Scan(&v, &name); err != nil {
+			return nil, err
+		}
+		out[v] = name
+	}
+	return out, rows.Err()
+}
+
+// Migrate applies every migration not yet applied, each in its own
+// transaction with its row in schema_migrations, and returns how many it
+// applied. Nodes starting together take turns: PostgreSQL through an
+// advisory lock, SQLite through its single write lock (BEGIN IMMEDIATE),
+// and each re-reads the applied set once it holds the lock.
+func (db *DB) Migrate(ctx context.Context, now func() time.Time) (int, error) {
+	ms, err := Migrations(db.dialect)
+	if err != nil {
+		return 0, err
+	}
+	conn, err := db.write.Conn(ctx)
+	if err != nil {
+		return 0, mapErr(db.dialect, err)
+	}
+	defer conn.Close()
+	tsType := "TIMESTAMP"
+	if db.dialect == Postgres {
+		tsType = "TIMESTAMPTZ"
+		if _, err := conn.ExecContext(ctx, `SELECT pg_advisory_lock($1)`, migrateLockKey); err != nil {
+			return 0, mapErr(db.dialect, err)
+		}
+		defer conn.ExecContext(context.WithoutCancel(ctx), `SELECT pg_advisory_unlock($1)`, migrateLockKey)
+	}
+	if _, err := conn.ExecContext(ctx, fmt.Sprintf(createMigrationsTable, tsType)); err != nil {
+		return 0, mapErr(db.dialect, err)
+	}
+	n := 0
+	for _, m := range ms {
+		did, err := db.applyOne(ctx, conn, ms, m, now())
+		if err != nil {
+			return n, err
+		}
+		if did {
+			n++
+		}
+	}
+	return n, nil
+}
+
+func (db *DB) applyOne(ctx context.Context, conn *sql.Conn, ms []Migration, m Migration, at time.Time) (bool, error) {
+	tx, err := conn.BeginTx(ctx, nil)
+	if err != nil {
+		return false, mapErr(db.dialect, err)
+	}
+	defer tx.Rollback()
+	applied, err := db.applied(ctx, tx)
+	if err != nil {
+		return false, err
+	}
+	if err := checkApplied(applied, ms); err != nil {
+		return false, err
+	}
+	if _, done := applied[m.Version]; done {
+		return false, nil
+	}
+	if _, err := tx.ExecContext(ctx, m.SQL); err != nil {
+		return false, fmt.Errorf("migration %04d_%s: %w", m.Version, m.Name, mapErr(db.dialect, err))
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)`,
+		m.Version, m.Name, at.UTC()); err != nil {
+		return false, mapErr(db.dialect, err)
+	}
+	return true, mapErr(db.dialect, tx.Commit())
+}

@@ -1,0 +1,199 @@
+// Package store opens frontdoor's database, SQLite embedded or PostgreSQL,
+// applies the embedded per-dialect migrations and gives the capability
+// packages a transaction helper and driver-neutral errors. SQL elsewhere is
+// written once with $1 placeholders, which both engines accept.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"net/url"
+	"runtime"
+	"strings"
+	"time"
+)
+
+// Dialect names the database engine behind a DB.
+type Dialect string
+
+const (
+	SQLite   Dialect = "sqlite"
+	Postgres Dialect = "postgres"
+)
+
+// Config says which database to open.
+type Config struct {
+	// DataDir holds the SQLite database (and, later, the key file). Used
+	// when DatabaseURL is empty.
+	DataDir string
+	// DatabaseURL selects PostgreSQL: postgres://user:pass@host/db.
+	DatabaseURL string
+	// MaxConns bounds the PostgreSQL pool (or the SQLite reader pool);
+	// zero picks a default from the CPU count.
+	MaxConns int
+	// CreateDataDir allows making a missing data dir (mode 0700). Commands
+	// that must not create anything (backup, readiness) leave it false.
+	CreateDataDir bool
+}
+
+// DB is an open database with a write path and a read path. On SQLite the
+// writer is a single connection (SQLite allows one writer at a time, and a
+// pool of one avoids SQLITE_BUSY between our own goroutines); readers are a
+// separate pool that WAL lets run beside it. On PostgreSQL both are the
+// same pool.
+type DB struct {
+	dialect Dialect
+	write   *sql.DB
+	read    *sql.DB
+	path    string // SQLite file, for backup
+}
+
+// Open opens and checks the database described by cfg. It does not migrate.
+func Open(ctx context.Context, cfg Config) (*DB, error) {
+	if cfg.DatabaseURL != "" {
+		return openPostgres(ctx, cfg)
+	}
+	return openSQLite(ctx, cfg)
+}
+
+// Dialect reports the engine.
+func (db *DB) Dialect() Dialect { return db.dialect }
+
+// Writer is the pool for writes; Reader the pool for reads. Exposed for
+// metrics (pool stats) and for the few callers that need a raw handle.
+func (db *DB) Writer() *sql.DB { return db.write }
+func (db *DB) Reader() *sql.DB { return db.read }
+
+// Close closes both pools.
+func (db *DB) Close() error {
+	err := db.write.Close()
+	if db.read != db.write {
+		err = errors.Join(err, db.read.Close())
+	}
+	return err
+}
+
+// Ping checks that the database answers.
+func (db *DB) Ping(ctx context.Context) error {
+	if err := db.write.PingContext(ctx); err != nil {
+		return mapErr(db.dialect, err)
+	}
+	return nil
+}
+
+// Tx is a transaction whose errors come back mapped to the shared ones.
+type Tx struct {
+	tx      *sql.Tx
+	dialect Dialect
+}
+
+func (t *Tx) Dialect() Dialect { return t.dialect }
+
+func (t *Tx) Exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	r, err := t.tx.ExecContext(ctx, query, args...)
+	return r, mapErr(t.dialect, err)
+}
+
+func (t *Tx) Query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	r, err := t.tx.QueryContext(ctx, query, args...)
+	return r, mapErr(t.dialect, err)
+}
+
+// QueryRow runs a query expected to return one row and scans it into dest.
+// No row is ErrNotFound.
+func (t *Tx) QueryRow(ctx context.Context, query string, args []any, dest ...any) error {
+	return mapErr(t.dialect, t.tx.QueryRowContext(ctx, query, args...).Scan(dest...))
+}
+
+// maxAttempts bounds retries of a transaction that lost a race (busy,
+// serialization failure, deadlock). The work is re-run from the start, so
+// fn must not keep state between attempts.
+const maxAttempts = 8
+
+// Write runs fn in a read-write transaction, committing if it returns nil.
+// A transaction that failed only because another one won a race is retried
+// with a short random backoff; any other error rolls back and returns.
+func (db *DB) Write(ctx context.Context, fn func(*Tx) error) error {
+	return db.run(ctx, db.write, &sql.TxOptions{}, fn)
+}
+
+// Serializable runs fn at SERIALIZABLE isolation (PostgreSQL; SQLite's
+// single writer is serializable already), retrying on serialization
+// failures. Use it where a check-then-write must hold across nodes.
+func (db *DB) Serializable(ctx context.Context, fn func(*Tx) error) error {
+	return db.run(ctx, db.write, &sql.TxOptions{Isolation: sql.LevelSerializable}, fn)
+}
+
+// Read runs fn in a read-only transaction on the reader pool: one
+// consistent snapshot for everything fn reads.
+func (db *DB) Read(ctx context.Context, fn func(*Tx) error) error {
+	opts := &sql.TxOptions{ReadOnly: true}
+	if db.dialect == SQLite {
+		// The reader connections are query_only; database/sql's ReadOnly
+		// flag is not supported by the SQLite driver.
+		opts = nil
+	}
+	return db.run(ctx, db.read, opts, fn)
+}
+
+func (db *DB) run(ctx context.Context, pool *sql.DB, opts *sql.TxOptions, fn func(*Tx) error) error {
+	var err error
+	for attempt := 1; ; attempt++ {
+		err = db.once(ctx, pool, opts, fn)
+		if err == nil || !retryable(err) || attempt == maxAttempts || ctx.Err() != nil {
+			return err
+		}
+		// Exponential backoff with jitter, 2 ms doubling to about 250 ms.
+		d := time.Duration(1<<min(attempt, 7)) * time.Millisecond
+		d += time.Duration(rand.Int64N(int64(d)))
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(d):
+		}
+	}
+}
+
+func (db *DB) once(ctx context.Context, pool *sql.DB, opts *sql.TxOptions, fn func(*Tx) error) (err error) {
+	tx, err := pool.BeginTx(ctx, opts)
+	if err != nil {
+		return mapErr(db.dialect, err)
+	}
+	defer func() {
+		if p := recover(); p != nil {
+			_ = tx.Rollback()
+			panic(p)
+		}
+		if err != nil {
+			_ = tx.Rollback()
+		}
+	}()
+	if err = fn(&Tx{tx: tx, dialect: db.dialect}); err != nil {
+		return err
+	}
+	return mapErr(db.dialect, tx.Commit())
+}
+
+func defaultConns(n int) int {
+	if n > 0 {
+		return n
+	}
+	return max(4, 2*runtime.NumCPU())
+}
+
+// RedactURL returns a database URL safe to print: no password, no query.
+func RedactURL(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil || u.Host == "" {
+		return "the configured database"
+	}
+	db := strings.TrimPrefix(u.Path, "/")
+	user := ""
+	if u.User != nil {
+		user = u.User.Username() + "@"
+	}
+	return fmt.Sprintf("postgres://%s%s/%s", user, u.Host, db)
+}
