@@ -178,4 +178,3 @@ func syncDir(dir string) error {
 	}
 	return nil
 }
-

@@ -1,0 +1,171 @@
+package web
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/hex"
+	"log/slog"
+	"net/http"
+	"runtime/debug"
+	"time"
+
+	"frontdoor/internal/access"
+	"frontdoor/internal/auth"
+)
+
+type ctxKey int
+
+const (
+	keyNonce ctxKey = iota
+	keyRequestID
+	keyStaff
+	keyRoute
+)
+
+func nonceOf(r *http.Request) string     { s, _ := r.Context().Value(keyNonce).(string); return s }
+func requestIDOf(r *http.Request) string { s, _ := r.Context().Value(keyRequestID).(string); return s }
+func staffOf(r *http.Request) *auth.Staff {
+	st, _ := r.Context().Value(keyStaff).(*auth.Staff)
+	return st
+}
+
+// statusWriter remembers the status for logs and metrics.
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	if w.status == 0 {
+		w.status = code
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Write(b []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	return w.ResponseWriter.Write(b)
+}
+
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// observe gives each request an ID, recovers panics into a plain error
+// page, and logs and counts the request by its route pattern. Paths are
+// never logged: they can hold setup tokens, and later record IDs.
+func (s *Server) observe(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		var b [8]byte
+		rand.Read(b[:])
+		rid := hex.EncodeToString(b[:])
+		// The mux matches on a copy of the request further in, so the
+		// route's guard writes the pattern into this holder for us.
+		route := new(string)
+		ctx := context.WithValue(r.Context(), keyRequestID, rid)
+		r = r.WithContext(context.WithValue(ctx, keyRoute, route))
+		sw := &statusWriter{ResponseWriter: w}
+		defer func() {
+			if p := recover(); p != nil {
+				if p == http.ErrAbortHandler {
+					panic(p)
+				}
+				// The stack has file names and lines, not request data.
+				s.Logger.Error("panic in handler", "request_id", rid, "route", *route, "panic", slog.AnyValue(p), "stack", string(debug.Stack()))
+				if sw.status == 0 {
+					s.renderError(sw, r, http.StatusInternalServerError, "error.internal")
+				}
+			}
+			pattern := *route
+			if pattern == "" {
+				pattern = "unmatched"
+			}
+			d := time.Since(start)
+			s.metrics.observe(pattern, r.Method, sw.status, d)
+			if pattern != "GET /healthz" && pattern != "GET /readyz" && pattern != "GET /metrics" {
+				s.Logger.Info("request", "request_id", rid, "route", pattern, "status", sw.status, "duration_ms", float64(d.Microseconds())/1000)
+			}
+		}()
+		next.ServeHTTP(sw, r)
+	})
+}
+
+// secureHeaders sets a strict Content-Security-Policy with a per-request
+// nonce, keeps every response out of caches (pages may hold personal
+// data; static assets override this), and refuses framing and sniffing.
+func (s *Server) secureHeaders(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var b [18]byte
+		rand.Read(b[:])
+		nonce := base64.StdEncoding.EncodeToString(b[:])
+		h := w.Header()
+		h.Set("Content-Security-Policy", "default-src 'none'; script-src 'nonce-"+nonce+"'; style-src 'self'; img-src 'self' data:; "+
+			"form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
+		h.Set("Cache-Control", "no-store")
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("X-Frame-Options", "DENY")
+		h.Set("Referrer-Policy", "no-referrer")
+		h.Set("Cross-Origin-Opener-Policy", "same-origin")
+		h.Set("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+		if s.Secure {
+			h.Set("Strict-Transport-Security", "max-age=63072000")
+		}
+		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), keyNonce, nonce)))
+	})
+}
+
+// guard enforces a route's Need before its handler runs.
+func (s *Server) guard(rt route) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if holder, ok := r.Context().Value(keyRoute).(*string); ok {
+			*holder = rt.pattern
+		}
+		if rt.need == Public || rt.need == Operational {
+			rt.handler(w, r)
+			return
+		}
+		st := s.currentStaff(r)
+		if st == nil {
+			if r.Method == http.MethodGet {
+				http.Redirect(w, r, "/signin", http.StatusSeeOther)
+				return
+			}
+			s.renderError(w, r, http.StatusUnauthorized, "error.signin_required")
+			return
+		}
+		if rt.need == AdminOnly && st.Role != access.RoleAdministrator {
+			s.renderError(w, r, http.StatusForbidden, "error.forbidden")
+			return
+		}
+		rt.handler(w, r.WithContext(context.WithValue(r.Context(), keyStaff, st)))
+	})
+}
+
+func (s *Server) cookieName() string {
+	if s.Secure {
+		return "__Host-frontdoor-session"
+	}
+	return "frontdoor-session"
+}
+
+func (s *Server) currentStaff(r *http.Request) *auth.Staff {
+	c, err := r.Cookie(s.cookieName())
+	if err != nil {
+		return nil
+	}
+	st, err := s.Auth.SessionStaff(r.Context(), c.Value)
+	if err != nil {
+		return nil
+	}
+	return st
+}
+
+func (s *Server) setSession(w http.ResponseWriter, token string) {
+	http.SetCookie(w, &http.Cookie{Name: s.cookieName(), Value: token, Path: "/", HttpOnly: true, Secure: s.Secure, SameSite: http.SameSiteStrictMode})
+}
+
+func (s *Server) clearSession(w http.ResponseWriter) {
+	http.SetCookie(w, &http.Cookie{Name: s.cookieName(), Value: "", Path: "/", MaxAge: -1, HttpOnly: true, Secure: s.Secure, SameSite: http.SameSiteStrictMode})
+}

@@ -1,0 +1,197 @@
+package web
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"embed"
+	"encoding/hex"
+	"html/template"
+	"io/fs"
+	"net/http"
+	"path"
+	"strings"
+
+	"frontdoor/internal/errs"
+	"frontdoor/internal/i18n"
+)
+
+//go:embed templates/*.html
+var templateFiles embed.FS
+
+//go:embed static
+var staticFiles embed.FS
+
+// pages holds one parsed template set per page, each the layout plus the
+// page, and the static assets under content-hashed paths so they can be
+// cached forever and a changed file is never served stale.
+type pages struct {
+	cat    *i18n.Catalogue
+	byName map[string]*template.Template
+	assets map[string]asset // file name → content
+}
+
+type asset struct {
+	hash string
+	body []byte
+	mime string
+}
+
+func loadPages(cat *i18n.Catalogue) (*pages, error) {
+	p := &pages{cat: cat, byName: map[string]*template.Template{}, assets: map[string]asset{}}
+	err := fs.WalkDir(staticFiles, "static", func(name string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		b, err := staticFiles.ReadFile(name)
+		if err != nil {
+			return err
+		}
+		sum := sha256.Sum256(b)
+		mime := "application/octet-stream"
+		switch path.Ext(name) {
+		case ".css":
+			mime = "text/css; charset=utf-8"
+		case ".js":
+			mime = "text/javascript; charset=utf-8"
+		case ".svg":
+			mime = "image/svg+xml"
+		}
+		p.assets[path.Base(name)] = asset{hash: hex.EncodeToString(sum[:8]), body: b, mime: mime}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	funcs := template.FuncMap{
+		// Replaced per render with the request's printer.
+		"t": func(key string, args ...any) string { return key },
+		"asset": func(name string) string {
+			a, ok := p.assets[name]
+			if !ok {
+				return "/static/missing/" + name
+			}
+			return "/static/" + a.hash + "/" + name
+		},
+	}
+	layout, err := template.New("layout.html").Funcs(funcs).ParseFS(templateFiles, "templates/layout.html")
+	if err != nil {
+		return nil, err
+	}
+	names, err := fs.Glob(templateFiles, "templates/*.html")
+	if err != nil {
+		return nil, err
+	}
+	for _, n := range names {
+		base := path.Base(n)
+		if base == "layout.html" {
+			continue
+		}
+		t, err := template.Must(layout.Clone()).ParseFS(templateFiles, n)
+		if err != nil {
+			return nil, err
+		}
+		p.byName[strings.TrimSuffix(base, ".html")] = t
+	}
+	return p, nil
+}
+
+// view is what every template receives.
+type view struct {
+	Lang      string
+	Title     string // catalogue key
+	Nonce     string
+	RequestID string
+	Staff     any
+	// Errors lists field errors for the error summary at the top of a
+	// form; Field maps field name → message for the inline ones.
+	Errors []fieldError
+	Field  map[string]string
+	Form   map[string]string
+	Data   any
+}
+
+type fieldError struct{ Field, Message string }
+
+func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, page string, v view) {
+	t, ok := s.pages.byName[page]
+	if !ok {
+		panic("web: no template " + page)
+	}
+	pr := s.Catalogue.Printer(s.Catalogue.Match(r.Header.Get("Accept-Language")))
+	v.Lang, v.Nonce, v.RequestID = pr.Lang, nonceOf(r), requestIDOf(r)
+	if st := staffOf(r); st != nil && v.Staff == nil {
+		v.Staff = st
+	}
+	var buf bytes.Buffer
+	t, err := t.Clone()
+	if err == nil {
+		t.Funcs(template.FuncMap{"t": pr.T})
+		err = t.ExecuteTemplate(&buf, "layout.html", v)
+	}
+	if err != nil {
+		s.Logger.Error("render failed", "page", page, "request_id", v.RequestID, "err", err)
+		http.Error(w, pr.T("error.internal"), http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.WriteHeader(status)
+	w.Write(buf.Bytes())
+}
+
+// renderError shows a plain error page: a safe message and the request ID
+// to quote to support, never the cause.
+func (s *Server) renderError(w http.ResponseWriter, r *http.Request, status int, key string) {
+	s.render(w, r, status, "error", view{Title: "error.title", Data: key})
+}
+
+// formError re-renders a form with the error against its field, or shows
+// the error page for errors that are not about a field.
+func (s *Server) formError(w http.ResponseWriter, r *http.Request, page string, v view, err error) {
+	e := errs.As(err)
+	if e.Code == errs.Internal {
+		s.Logger.Error("request failed", "request_id", requestIDOf(r), "err", err)
+	}
+	pr := s.Catalogue.Printer(s.Catalogue.Match(r.Header.Get("Accept-Language")))
+	msg := pr.T(e.Key, e.Args...)
+	status := statusOf(e.Code)
+	if e.Field == "" && e.Code != errs.Unauthenticated {
+		s.renderError(w, r, status, e.Key)
+		return
+	}
+	field := e.Field
+	if field == "" {
+		field = "form"
+	}
+	v.Errors = []fieldError{{Field: field, Message: msg}}
+	v.Field = map[string]string{field: msg}
+	s.render(w, r, status, page, v)
+}
+
+func statusOf(c errs.Code) int {
+	switch c {
+	case errs.Invalid:
+		return http.StatusUnprocessableEntity
+	case errs.NotFound:
+		return http.StatusNotFound
+	case errs.Conflict:
+		return http.StatusConflict
+	case errs.Unavailable:
+		return http.StatusServiceUnavailable
+	case errs.Unauthenticated:
+		return http.StatusUnauthorized
+	case errs.Forbidden:
+		return http.StatusForbidden
+	}
+	return http.StatusInternalServerError
+}
+
+func (s *Server) static(w http.ResponseWriter, r *http.Request) {
+	a, ok := s.pages.assets[r.PathValue("file")]
+	if !ok || a.hash != r.PathValue("hash") {
+		http.NotFound(w, r)
+		return
+	}
+	w.Header().Set("Content-Type", a.mime)
+	w.Header().Set("Cache-Control", "public, max-age=31536000, immutable")
+	w.Write(a.body)
+}
