@@ -1,0 +1,205 @@
+package main
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+	"time"
+
+	"frontdoor/internal/auth"
+	"frontdoor/internal/i18n"
+	"frontdoor/internal/store"
+	"frontdoor/internal/web"
+)
+
+type serveFlags struct {
+	db              dbFlags
+	listen          *string
+	baseURL         *string
+	tlsCert         *string
+	tlsKey          *string
+	behindProxy     *bool
+	demo            *bool
+	demoSeed        *int64
+	logFormat       *string
+	logLevel        *string
+	shutdownTimeout *time.Duration
+	sessionIdle     *time.Duration
+	sessionMax      *time.Duration
+}
+
+func addServeFlags(f *flagSet) serveFlags {
+	return serveFlags{
+		db:              addDBFlags(f),
+		listen:          f.String("listen", "127.0.0.1:8080", "`address` to listen on; a non-loopback address needs --tls-cert and --tls-key, or --behind-proxy"),
+		baseURL:         f.String("base-url", "", "public `url` people use to reach frontdoor, for links it prints (default: from --listen)"),
+		tlsCert:         f.String("tls-cert", "", "TLS certificate `file` (PEM); serve HTTPS directly"),
+		tlsKey:          f.String("tls-key", "", "TLS private key `file` (PEM)"),
+		behindProxy:     f.Bool("behind-proxy", false, "a TLS-terminating proxy is in front: allow a non-loopback --listen without --tls-cert and mark cookies Secure"),
+		demo:            f.Bool("demo", false, "fill an empty instance with a fictional service to try frontdoor out"),
+		demoSeed:        f.Int64("demo-seed", 1, "`seed` of the fictional service; the same seed makes the same service"),
+		logFormat:       f.String("log-format", "text", "log `format`: text or json (logs never hold personal data)"),
+		logLevel:        f.String("log-level", "info", "log `level`: debug, info, warn or error"),
+		shutdownTimeout: f.Duration("shutdown-timeout", 30*time.Second, "how long to let requests in flight finish on SIGTERM or SIGINT"),
+		sessionIdle:     f.Duration("session-idle", 30*time.Minute, "sign a person out after this long without using frontdoor"),
+		sessionMax:      f.Duration("session-max", 12*time.Hour, "sign a person out this long after they signed in, however active"),
+	}
+}
+
+// isLoopback reports whether a listen address only accepts connections
+// from this machine. An empty host means every interface.
+func isLoopback(addr string) (bool, error) {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return false, fmt.Errorf("--listen %q is not host:port (for example 127.0.0.1:8080)", addr)
+	}
+	if host == "localhost" {
+		return true, nil
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback(), nil
+}
+
+func newLogger(w io.Writer, format, level string) (*slog.Logger, error) {
+	var lv slog.Level
+	if err := lv.UnmarshalText([]byte(level)); err != nil {
+		return nil, usageError{fmt.Sprintf("serve: --log-level %q is not debug, info, warn or error", level)}
+	}
+	opts := &slog.HandlerOptions{Level: lv}
+	switch format {
+	case "text":
+		return slog.New(slog.NewTextHandler(w, opts)), nil
+	case "json":
+		return slog.New(slog.NewJSONHandler(w, opts)), nil
+	}
+	return nil, usageError{fmt.Sprintf("serve: --log-format %q is not text or json", format)}
+}
+
+func runServe(ctx context.Context, args []string, out, errOut io.Writer) error {
+	f := newFlagSet("serve", "Run the frontdoor web application. Applies pending migrations at start (under a lock, so several nodes can start together).", out)
+	sf := addServeFlags(f)
+	if err := f.parse(args); err != nil {
+		return err
+	}
+	logger, err := newLogger(errOut, *sf.logFormat, *sf.logLevel)
+	if err != nil {
+		return err
+	}
+	cat := i18n.MustLoad()
+	msg := cat.Printer(i18n.Default)
+
+	// Everything that can be checked without side effects is checked
+	// first, so that a mistake stops start-up with nothing created.
+	loopback, err := isLoopback(*sf.listen)
+	if err != nil {
+		return usageError{"serve: " + err.Error()}
+	}
+	if (*sf.tlsCert == "") != (*sf.tlsKey == "") {
+		return usageError{"serve: --tls-cert and --tls-key go together; give both or neither"}
+	}
+	useTLS := *sf.tlsCert != ""
+	if !loopback && !useTLS && !*sf.behindProxy {
+		return usageError{fmt.Sprintf("serve: refusing to listen on %s without TLS: personal data would cross the network in clear. Give --tls-cert and --tls-key, or --behind-proxy if a TLS proxy is in front, or listen on 127.0.0.1", *sf.listen)}
+	}
+	var tlsConfig *tls.Config
+	if useTLS {
+		cert, err := tls.LoadX509KeyPair(*sf.tlsCert, *sf.tlsKey)
+		if err != nil {
+			return fmt.Errorf("cannot load the TLS certificate and key: %v", err)
+		}
+		tlsConfig = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
+	}
+	if *sf.db.databaseURL == "" {
+		if _, err := store.CheckDataDir(*sf.db.data); err != nil {
+			return err
+		}
+	}
+	ln, err := net.Listen("tcp", *sf.listen)
+	if err != nil {
+		return fmt.Errorf("cannot listen on %s: %v; is another program using the port? choose another with --listen", *sf.listen, errors.Unwrap(err))
+	}
+	defer ln.Close()
+
+	db, _, err := openMigrated(ctx, sf.db, true)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+
+	accounts := auth.NewService(db, time.Now)
+	accounts.IdleTimeout, accounts.AbsoluteTimeout = *sf.sessionIdle, *sf.sessionMax
+	srv, err := web.New(web.Options{DB: db, Auth: accounts, Catalogue: cat, Logger: logger, Secure: useTLS || *sf.behindProxy})
+	if err != nil {
+		return err
+	}
+
+	base := strings.TrimRight(*sf.baseURL, "/")
+	if base == "" {
+		scheme := "http"
+		if useTLS {
+			scheme = "https"
+		}
+		base = scheme + "://" + ln.Addr().String()
+	}
+
+	if *sf.demo {
+		if err := startDemo(ctx, db, accounts, *sf.demoSeed, base, out, msg); err != nil {
+			return err
+		}
+	}
+	need, err := accounts.NeedsFirstAdministrator(ctx)
+	if err != nil {
+		return err
+	}
+	if need && !*sf.demo {
+		token, err := accounts.IssueSetupLink(ctx, "")
+		if err != nil {
+			return err
+		}
+		fmt.Fprintln(out, msg.T("cli.first_admin_link", base+"/setup/"+token))
+	}
+
+	hs := &http.Server{
+		Handler:           srv.Handler(),
+		TLSConfig:         tlsConfig,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       60 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+	}
+	errc := make(chan error, 1)
+	go func() {
+		if useTLS {
+			errc <- hs.ServeTLS(ln, "", "")
+		} else {
+			errc <- hs.Serve(ln)
+		}
+	}()
+	fmt.Fprintln(out, msg.T("cli.serving", base))
+	logger.Info("serving", "address", ln.Addr().String(), "database", string(db.Dialect()), "tls", useTLS, "behind_proxy", *sf.behindProxy)
+
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	// Stop accepting, let requests in flight finish (each commits or
+	// rolls back its own transaction), then close the database.
+	fmt.Fprintln(out, msg.T("cli.stopping"))
+	sctx, cancel := context.WithTimeout(context.Background(), *sf.shutdownTimeout)
+	defer cancel()
+	if err := hs.Shutdown(sctx); err != nil {
+		logger.Warn("shutdown did not finish in time", "err", err)
+	}
+	logger.Info("stopped")
+	return nil
+}
+
