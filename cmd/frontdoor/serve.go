@@ -202,4 +202,3 @@ func runServe(ctx context.Context, args []string, out, errOut io.Writer) error {
 	logger.Info("stopped")
 	return nil
 }
-
