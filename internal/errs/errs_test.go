@@ -1,0 +1,32 @@
+package errs
+
+import (
+	"errors"
+	"strings"
+	"testing"
+)
+
+func TestForeignErrorsBecomeInternalWithoutTheirText(t *testing.T) {
+	cause := errors.New("pq: relation secret_table; value Jane Doe")
+	e := As(cause)
+	if e.Code != Internal || e.Key != "error.internal" {
+		t.Fatalf("As(foreign) = %+v", e)
+	}
+	if strings.Contains(e.Key, "Jane") || e.Field != "" {
+		t.Fatal("the cause leaked into what a client sees")
+	}
+	if !errors.Is(e, cause) {
+		t.Fatal("the cause is not kept for the log")
+	}
+}
+
+func TestCodesSurviveWrapping(t *testing.T) {
+	err := Field("date_of_birth", "field.required")
+	wrapped := errors.Join(errors.New("context"), err)
+	if CodeOf(wrapped) != Invalid || As(wrapped).Field != "date_of_birth" {
+		t.Fatalf("CodeOf(wrapped) = %s, field %q", CodeOf(wrapped), As(wrapped).Field)
+	}
+	if CodeOf(nil) != "" {
+		t.Fatal("nil has a code")
+	}
+}
