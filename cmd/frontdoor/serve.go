@@ -148,8 +148,11 @@ func runServe(ctx context.Context, args []string, out, errOut io.Writer) error {
 		base = scheme + "://" + ln.Addr().String()
 	}
 
+	// What to tell the operator once serving: the demo's or the first
+	// administrator's one-time link, while no administrator can sign in.
+	var notices strings.Builder
 	if *sf.demo {
-		if err := startDemo(ctx, db, accounts, *sf.demoSeed, base, out, msg); err != nil {
+		if err := startDemo(ctx, db, accounts, *sf.demoSeed, base, &notices, msg); err != nil {
 			return err
 		}
 	}
@@ -162,7 +165,7 @@ func runServe(ctx context.Context, args []string, out, errOut io.Writer) error {
 		if err != nil {
 			return err
 		}
-		fmt.Fprintln(out, msg.T("cli.first_admin_link", base+"/setup/"+token))
+		fmt.Fprintln(&notices, msg.T("cli.first_admin_link", base+"/setup/"+token))
 	}
 
 	hs := &http.Server{
@@ -184,6 +187,7 @@ func runServe(ctx context.Context, args []string, out, errOut io.Writer) error {
 		}
 	}()
 	fmt.Fprintln(out, msg.T("cli.serving", base))
+	fmt.Fprint(out, notices.String())
 	logger.Info("serving", "address", ln.Addr().String(), "database", string(db.Dialect()), "tls", useTLS, "behind_proxy", *sf.behindProxy)
 
 	select {

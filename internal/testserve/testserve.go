@@ -173,14 +173,32 @@ func (s *Server) Stderr() string {
 	return s.errs.String()
 }
 
-// SetupLink returns the one-time link the server printed, or fails.
+// SetupLink returns the one-time link the server printed (it follows the
+// "serving at" line, so wait a little for it), or fails.
 func (s *Server) SetupLink(t testing.TB) string {
 	t.Helper()
-	m := linkLine.FindStringSubmatch(s.Stdout())
-	if m == nil {
-		t.Fatalf("frontdoor printed no one-time link:\n%s", s.Stdout())
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		if m := linkLine.FindStringSubmatch(s.Stdout()); m != nil {
+			return m[1]
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("frontdoor printed no one-time link:\n%s", s.Stdout())
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
-	return m[1]
+}
+
+// WaitOutput waits until the server has printed text, or fails.
+func (s *Server) WaitOutput(t testing.TB, text string) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !strings.Contains(s.Stdout(), text) {
+		if time.Now().After(deadline) {
+			t.Fatalf("frontdoor did not print %q:\n%s", text, s.Stdout())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 }
 
 // Stop sends SIGTERM and waits for a clean exit.
