@@ -40,6 +40,7 @@ func startDemo(ctx context.Context, db *store.DB, accounts *auth.Service, seed i
 func runDemo(ctx context.Context, args []string, out, errOut io.Writer) error {
 	f := newFlagSet("demo", "Fill an empty instance with a fictional service (organisations, teams, staff in every role) and print a one-time link for its administrator. 'frontdoor serve --demo' does the same at start.", out)
 	d := addDBFlags(f)
+	k := addKeyFlags(f)
 	seed := f.Int64("seed", 1, "`seed` of the fictional service; the same seed makes the same service")
 	scale := f.Int("scale", 1, "size `factor`: 1 is a small service; 1000 is about 1,000,000 people for benchmarks")
 	baseURL := f.String("base-url", "http://127.0.0.1:8080", "the `url` frontdoor is reached at, for the printed link")
@@ -62,6 +63,9 @@ func runDemo(ctx context.Context, args []string, out, errOut io.Writer) error {
 	if res.Loaded {
 		fmt.Fprintf(out, "Demo loaded in %s: %d organisations, %d teams, %d staff accounts.\n", time.Since(start).Round(time.Millisecond), res.Organisations, res.Teams, res.Staff)
 	}
-	accounts := auth.NewService(db, time.Now)
-	return startDemo(ctx, db, accounts, *seed, strings.TrimRight(*baseURL, "/"), out, i18n.MustLoad().Printer(i18n.Default))
+	v, err := openVault(ctx, db, k, d, *d.databaseURL == "", func(m string) { fmt.Fprintln(errOut, m) })
+	if err != nil {
+		return err
+	}
+	return startDemo(ctx, db, newAccounts(db, v), *seed, strings.TrimRight(*baseURL, "/"), out, i18n.MustLoad().Printer(i18n.Default))
 }

@@ -31,6 +31,8 @@ func commands() []command {
 		{"migrate", "Apply database schema migrations and exit.", runMigrate},
 		{"user", "Manage staff accounts: user add, user list.", runUser},
 		{"demo", "Fill the database with a fictional service for trying frontdoor out.", runDemo},
+		{"audit", "Check the audit trail: audit verify.", runAudit},
+		{"keys", "Master key: keys status, keys rotate, keys generate.", runKeys},
 		{"backup", "Take a consistent copy of the SQLite database while it serves.", runBackup},
 		{"restore", "Restore a backup into a new, empty data directory.", runRestore},
 		{"version", "Print the version.", runVersion},

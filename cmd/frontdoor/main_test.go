@@ -13,9 +13,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pquerna/otp/totp"
+
 	"frontdoor/internal/store"
 	"frontdoor/internal/store/storetest"
 	"frontdoor/internal/testserve"
+	"frontdoor/internal/vault"
 )
 
 func oneLineErr(t *testing.T, r testserve.Result, code int, wants ...string) {
@@ -50,8 +53,10 @@ func TestBadCommandLines(t *testing.T) {
 	oneLineErr(t, testserve.Run(t, []string{"FRONTDOOR_LISTEN=:0", "FRONTDOOR_DATA=" + data}, "serve"), 2, "refusing to listen")
 	oneLineErr(t, testserve.Run(t, nil, "serve", "--data", data, "--tls-cert", "x.pem"), 2, "--tls-cert and --tls-key go together")
 	oneLineErr(t, testserve.Run(t, []string{"FRONTDOOR_DEMO=perhaps"}, "serve", "--data", data), 2, "FRONTDOOR_DEMO")
-	oneLineErr(t, testserve.Run(t, nil, "serve", "--data", data, "--database-url", "postgres://fd:pw-not-shown@127.0.0.1:1/x?connect_timeout=2"), 1, "cannot reach PostgreSQL")
-	r := testserve.Run(t, nil, "serve", "--data", data, "--database-url", "postgres://fd:pw-not-shown@127.0.0.1:1/x?connect_timeout=2")
+	key := []string{"FRONTDOOR_MASTER_KEY=" + vault.NewMasterKey().Encode()}
+	oneLineErr(t, testserve.Run(t, nil, "serve", "--database-url", "postgres://fd:pw@127.0.0.1:1/x?connect_timeout=2"), 1, "no master key", "FRONTDOOR_MASTER_KEY", "--key-file")
+	oneLineErr(t, testserve.Run(t, key, "serve", "--data", data, "--database-url", "postgres://fd:pw-not-shown@127.0.0.1:1/x?connect_timeout=2"), 1, "cannot reach PostgreSQL")
+	r := testserve.Run(t, key, "serve", "--data", data, "--database-url", "postgres://fd:pw-not-shown@127.0.0.1:1/x?connect_timeout=2")
 	if strings.Contains(r.Stderr, "pw-not-shown") {
 		t.Error("the database password was printed")
 	}
@@ -100,14 +105,15 @@ func TestNewerDatabaseIsRefused(t *testing.T) {
 
 func TestEmptyInstancePrintsSetupLinkAndStopsCleanly(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, d store.Dialect) {
-		var args []string
+		var args, env []string
 		data := filepath.Join(t.TempDir(), "data")
 		if d == store.Postgres {
 			args = []string{"--database-url", storetest.PostgresURL(t)}
+			env = []string{"FRONTDOOR_MASTER_KEY=" + vault.NewMasterKey().Encode()}
 		} else {
 			args = []string{"--data", data}
 		}
-		s := testserve.Start(t, nil, args...)
+		s := testserve.Start(t, env, args...)
 		s.WaitOutput(t, "Set up the first administrator")
 		link := s.SetupLink(t)
 		if !strings.HasPrefix(link, s.URL+"/setup/") {
@@ -151,7 +157,12 @@ func TestDemoLoadsOnceAndPrintsAdministratorLink(t *testing.T) {
 	}
 }
 
-func signInThroughLink(t *testing.T, link string, form url.Values) *http.Client {
+var secretPattern = regexp.MustCompile(`<code id="secret">([A-Z2-7]+)</code>`)
+
+// signInThroughLink follows a one-time link as a new person would: choose
+// a password, enrol an authenticator, land on the home page. It returns
+// the browser (cookie jar) and the TOTP secret.
+func signInThroughLink(t *testing.T, link string, form url.Values) (*http.Client, string) {
 	t.Helper()
 	jar, _ := cookiejar.New(nil)
 	c := &http.Client{Jar: jar}
@@ -161,20 +172,39 @@ func signInThroughLink(t *testing.T, link string, form url.Values) *http.Client 
 	}
 	b, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
-	if resp.StatusCode != 200 || !strings.Contains(string(b), "Welcome") {
-		t.Fatalf("setup through %s: %d\n%s", link, resp.StatusCode, b)
+	m := secretPattern.FindSubmatch(b)
+	if resp.StatusCode != 200 || m == nil {
+		t.Fatalf("setup through %s did not reach enrolment: %d\n%s", link, resp.StatusCode, b)
 	}
-	return c
+	secret := string(m[1])
+	code, _ := totp.GenerateCode(secret, time.Now())
+	base := link[:strings.Index(link, "/setup/")]
+	resp, err = c.PostForm(base+"/enrol", url.Values{"code": {code}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	resp, err = c.Get(base + "/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ = io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || !strings.Contains(string(b), "Welcome") {
+		t.Fatalf("home after enrolment: %d\n%s", resp.StatusCode, b)
+	}
+	return c, secret
 }
 
 // Two nodes over one PostgreSQL database are one service: a session made
 // on one is good on the other, a link printed by one works on the other.
 func TestTwoNodesShareOneService(t *testing.T) {
 	dbURL := storetest.PostgresURL(t)
-	a := testserve.Start(t, nil, "--database-url", dbURL)
-	b := testserve.Start(t, nil, "--database-url", dbURL)
+	key := []string{"FRONTDOOR_MASTER_KEY=" + vault.NewMasterKey().Encode()}
+	a := testserve.Start(t, key, "--database-url", dbURL)
+	b := testserve.Start(t, key, "--database-url", dbURL)
 	link := strings.Replace(b.SetupLink(t), b.URL, a.URL, 1)
-	client := signInThroughLink(t, link, url.Values{"organisation": {"Two Node Trust"}, "name": {"Node Admin"}, "username": {"nodeadmin"},
+	client, _ := signInThroughLink(t, link, url.Values{"organisation": {"Two Node Trust"}, "name": {"Node Admin"}, "username": {"nodeadmin"},
 		"password": {"shared across nodes"}, "confirm": {"shared across nodes"}})
 	u, _ := url.Parse(a.URL)
 	ub, _ := url.Parse(b.URL)
@@ -188,13 +218,22 @@ func TestTwoNodesShareOneService(t *testing.T) {
 	if resp.StatusCode != 200 || !strings.Contains(string(body), "nodeadmin") {
 		t.Fatalf("node B with node A's session: %d", resp.StatusCode)
 	}
+	// What both nodes recorded is one unbroken chain.
+	r := testserve.Run(t, key, "audit", "verify", "--database-url", dbURL)
+	if r.Code != 0 || !regexp.MustCompile(`audit chain intact: ([2-9]|\d{2,}) events`).MatchString(r.Stdout) {
+		t.Fatalf("audit verify after two nodes: %+v", r)
+	}
+	r = testserve.Run(t, nil, "audit", "verify", "--database-url", dbURL)
+	if r.Code == 0 || !strings.Contains(r.Stderr, "key") {
+		t.Fatalf("audit verify without the key: %+v", r)
+	}
 }
 
 func TestBackupWhileServingAndRestore(t *testing.T) {
 	dir := t.TempDir()
 	data := filepath.Join(dir, "data")
 	s := testserve.Start(t, nil, "--data", data)
-	signInThroughLink(t, s.SetupLink(t), url.Values{"organisation": {"Backup Test Trust"}, "name": {"Backup Admin"}, "username": {"backupadmin"},
+	_, secret := signInThroughLink(t, s.SetupLink(t), url.Values{"organisation": {"Backup Test Trust"}, "name": {"Backup Admin"}, "username": {"backupadmin"},
 		"password": {"kept in the backup"}, "confirm": {"kept in the backup"}})
 	file := filepath.Join(dir, "frontdoor.backup")
 	if r := testserve.Run(t, nil, "backup", "--data", data, "--to", file); r.Code != 0 {
@@ -206,6 +245,17 @@ func TestBackupWhileServingAndRestore(t *testing.T) {
 	if r := testserve.Run(t, nil, "restore", "--from", file, "--data", restored); r.Code != 0 {
 		t.Fatalf("restore: %+v", r)
 	}
+	// The backup holds no key: without it the restored data cannot be read,
+	// and frontdoor says which key it needs rather than making a new one.
+	r := testserve.Run(t, nil, "serve", "--data", restored, "--listen", "127.0.0.1:0")
+	if r.Code == 0 || !strings.Contains(r.Stderr, "key") {
+		t.Fatalf("serving a restored backup without its key: %+v", r)
+	}
+	key, err := os.ReadFile(filepath.Join(data, "master.key"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(filepath.Join(restored, "master.key"), key, 0o600)
 	s = testserve.Start(t, nil, "--data", restored)
 	jar, _ := cookiejar.New(nil)
 	c := &http.Client{Jar: jar}
@@ -213,10 +263,17 @@ func TestBackupWhileServingAndRestore(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	resp.Body.Close()
+	time.Sleep(time.Until(time.Now().Truncate(30 * time.Second).Add(30*time.Second + 50*time.Millisecond)))
+	code, _ := totp.GenerateCode(secret, time.Now())
+	resp, err = c.PostForm(s.URL+"/signin/code", url.Values{"code": {code}})
+	if err != nil {
+		t.Fatal(err)
+	}
 	body, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
 	if !strings.Contains(string(body), "Backup Test Trust") {
-		t.Fatalf("restored instance does not have the organisation: %d", resp.StatusCode)
+		t.Fatalf("restored instance does not have the organisation: %d\n%s", resp.StatusCode, body)
 	}
 	oneLineErr(t, testserve.Run(t, nil, "backup", "--database-url", "postgres://x@127.0.0.1/x", "--to", filepath.Join(dir, "pg")), 1, "pg_dump")
 }

@@ -12,14 +12,15 @@ import (
 	"strings"
 	"time"
 
-	"frontdoor/internal/auth"
 	"frontdoor/internal/i18n"
 	"frontdoor/internal/store"
+	"frontdoor/internal/vault"
 	"frontdoor/internal/web"
 )
 
 type serveFlags struct {
 	db              dbFlags
+	keys            keyFlags
 	listen          *string
 	baseURL         *string
 	tlsCert         *string
@@ -37,6 +38,7 @@ type serveFlags struct {
 func addServeFlags(f *flagSet) serveFlags {
 	return serveFlags{
 		db:              addDBFlags(f),
+		keys:            addKeyFlags(f),
 		listen:          f.String("listen", "127.0.0.1:8080", "`address` to listen on; a non-loopback address needs --tls-cert and --tls-key, or --behind-proxy"),
 		baseURL:         f.String("base-url", "", "public `url` people use to reach frontdoor, for links it prints (default: from --listen)"),
 		tlsCert:         f.String("tls-cert", "", "TLS certificate `file` (PEM); serve HTTPS directly"),
@@ -119,6 +121,10 @@ func runServe(ctx context.Context, args []string, out, errOut io.Writer) error {
 		if _, err := store.CheckDataDir(*sf.db.data); err != nil {
 			return err
 		}
+	} else if _, err := vault.LoadMasterKey(sf.keys.source(sf.db, false)); err != nil {
+		// Without the key nothing personal can be read or written: say so
+		// before touching the database.
+		return err
 	}
 	ln, err := net.Listen("tcp", *sf.listen)
 	if err != nil {
@@ -132,9 +138,16 @@ func runServe(ctx context.Context, args []string, out, errOut io.Writer) error {
 	}
 	defer db.Close()
 
-	accounts := auth.NewService(db, time.Now)
+	// SQLite keeps its key in the data dir and makes it on first start;
+	// PostgreSQL nodes share a key the operator provides.
+	v, err := openVault(ctx, db, sf.keys, sf.db, *sf.db.databaseURL == "", func(m string) { logger.Info("vault: " + m) })
+	if err != nil {
+		return err
+	}
+	accounts := newAccounts(db, v)
 	accounts.IdleTimeout, accounts.AbsoluteTimeout = *sf.sessionIdle, *sf.sessionMax
-	srv, err := web.New(web.Options{DB: db, Auth: accounts, Catalogue: cat, Logger: logger, Secure: useTLS || *sf.behindProxy})
+	srv, err := web.New(web.Options{DB: db, Auth: accounts, Catalogue: cat, Logger: logger, Secure: useTLS || *sf.behindProxy,
+		BehindProxy: *sf.behindProxy, BaseURL: strings.TrimRight(*sf.baseURL, "/")})
 	if err != nil {
 		return err
 	}

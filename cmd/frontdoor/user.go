@@ -44,6 +44,7 @@ func roleNames() string {
 func runUserAdd(ctx context.Context, args []string, out io.Writer) error {
 	f := newFlagSet("user add", "Add a staff account. No password is set here: frontdoor prints a one-time link (valid 24 hours) for the person to choose their own.", out)
 	d := addDBFlags(f)
+	k := addKeyFlags(f)
 	username := f.String("username", "", "sign-in `name`, lower case (for example j.okafor)")
 	name := f.String("name", "", "the person's full `name`")
 	role := f.String("role", "", "`role`: "+roleNames())
@@ -60,7 +61,11 @@ func runUserAdd(ctx context.Context, args []string, out io.Writer) error {
 		return err
 	}
 	defer db.Close()
-	accounts := auth.NewService(db, time.Now)
+	v, err := openVault(ctx, db, k, d, *d.databaseURL == "", func(m string) { fmt.Fprintln(out, m) })
+	if err != nil {
+		return err
+	}
+	accounts := newAccounts(db, v)
 	orgID, err := findOrCreateOrganisation(ctx, db, *org)
 	if err != nil {
 		return err
@@ -129,7 +134,7 @@ func runUserList(ctx context.Context, args []string, out io.Writer) error {
 	if _, err := db.Status(ctx); err != nil {
 		return err
 	}
-	list, err := auth.NewService(db, time.Now).ListStaff(ctx)
+	list, err := auth.NewService(db, nil, nil, time.Now).ListStaff(ctx)
 	if err != nil {
 		return err
 	}

@@ -18,20 +18,53 @@ import (
 	"frontdoor/internal/store"
 )
 
+// Sealer encrypts secrets kept for a person (the TOTP secret) and makes
+// keyed hashes of values that must be compared but not stored (throttle
+// keys, recovery codes). The vault implements it.
+type Sealer interface {
+	SealString(plaintext string, aad ...string) string
+	OpenString(sealed string, aad ...string) (string, error)
+	BlindIndex(purpose, normalised string) string
+}
+
+// AuditEvent is what the service reports to the audit trail, inside the
+// transaction of the change it records.
+type AuditEvent struct {
+	ActorID    string
+	Action     string
+	RecordKind string
+	RecordID   string
+	Purpose    string
+}
+
+// AuditFunc appends an event in tx; the wiring adds time and request ID.
+type AuditFunc func(ctx context.Context, tx *store.Tx, e AuditEvent) error
+
 // Service manages staff accounts and their sessions.
 type Service struct {
-	DB  *store.DB
-	Now func() time.Time
+	DB    *store.DB
+	Now   func() time.Time
+	Vault Sealer
+	Audit AuditFunc
 	// IdleTimeout ends a session nobody has used for this long;
 	// AbsoluteTimeout ends any session this long after sign-in.
 	IdleTimeout     time.Duration
 	AbsoluteTimeout time.Duration
+	// Issuer names the service in authenticator apps.
+	Issuer string
 }
 
 // NewService returns a service with the default timeouts (30 min idle,
 // 12 h absolute).
-func NewService(db *store.DB, now func() time.Time) *Service {
-	return &Service{DB: db, Now: now, IdleTimeout: 30 * time.Minute, AbsoluteTimeout: 12 * time.Hour}
+func NewService(db *store.DB, vault Sealer, audit AuditFunc, now func() time.Time) *Service {
+	return &Service{DB: db, Now: now, Vault: vault, Audit: audit, IdleTimeout: 30 * time.Minute, AbsoluteTimeout: 12 * time.Hour, Issuer: "frontdoor"}
+}
+
+func (s *Service) audit(ctx context.Context, tx *store.Tx, e AuditEvent) error {
+	if s.Audit == nil {
+		return nil
+	}
+	return s.Audit(ctx, tx, e)
 }
 
 func (s *Service) now() time.Time { return s.Now().UTC() }
@@ -104,6 +137,7 @@ type NewStaff struct {
 	DisplayName    string
 	Role           access.Role
 	TeamIDs        []string
+	AddedBy        string // staff ID of the administrator, empty for the CLI
 }
 
 // AddStaff creates an account without a password; the person sets one
@@ -119,7 +153,12 @@ func (s *Service) AddStaff(ctx context.Context, n NewStaff) (*Staff, error) {
 		return nil, errs.Field("role", "role.invalid")
 	}
 	st := &Staff{ID: id.New(), OrganisationID: n.OrganisationID, Username: n.Username, DisplayName: n.DisplayName, Role: n.Role}
-	err := s.DB.Write(ctx, func(tx *store.Tx) error { return insertStaff(ctx, tx, st, n.TeamIDs, nil, s.now()) })
+	err := s.DB.Write(ctx, func(tx *store.Tx) error {
+		if err := insertStaff(ctx, tx, st, n.TeamIDs, nil, s.now()); err != nil {
+			return err
+		}
+		return s.audit(ctx, tx, AuditEvent{ActorID: n.AddedBy, Action: "account.create", RecordKind: "staff", RecordID: st.ID, Purpose: string(n.Role)})
+	})
 	if errors.Is(err, store.ErrUnique) {
 		return nil, errs.Field("username", "username.taken")
 	}
@@ -206,6 +245,34 @@ const (
 
 // SetupLinkTTL is how long a printed setup link stays valid.
 const SetupLinkTTL = 24 * time.Hour
+
+// ReissueSetupLink gives an existing account a new one-time link to choose
+// a password (a new starter who lost the first, or someone locked out),
+// ending their sessions; an administrator does it, and it is audited.
+func (s *Service) ReissueSetupLink(ctx context.Context, actorID, staffID string) (string, error) {
+	var token string
+	err := s.DB.Write(ctx, func(tx *store.Tx) error {
+		st, err := s.staffByID(ctx, tx, staffID)
+		if err != nil {
+			return err
+		}
+		if st.Disabled {
+			return errs.New(errs.Conflict, "staff.disabled_no_link")
+		}
+		var hash string
+		token, hash = newToken()
+		now := s.now()
+		if _, err := tx.Exec(ctx, `INSERT INTO one_time_links (token_hash, staff_id, purpose, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)`,
+			hash, staffID, PurposeSetPassword, now, now.Add(SetupLinkTTL)); err != nil {
+			return err
+		}
+		if err := endSessions(ctx, tx, staffID, "", "setup_link_issued", now); err != nil {
+			return err
+		}
+		return s.audit(ctx, tx, AuditEvent{ActorID: actorID, Action: "account.setup_link", RecordKind: "staff", RecordID: staffID})
+	})
+	return token, err
+}
 
 // IssueSetupLink returns a one-time token. With staffID empty the token
 // creates the first administrator of an empty instance; otherwise it lets
@@ -296,7 +363,11 @@ func (s *Service) CompleteSetup(ctx context.Context, token string, f SetupForm) 
 		if err != nil {
 			return err
 		}
-		if err := ValidatePassword("password", f.Password); err != nil {
+		username := f.Username
+		if l.Staff != nil {
+			username = l.Staff.Username
+		}
+		if err := CheckNewPassword("password", f.Password, username); err != nil {
 			return err
 		}
 		if f.Password != f.Confirm {
@@ -332,7 +403,7 @@ func (s *Service) CompleteSetup(ctx context.Context, token string, f SetupForm) 
 				return err
 			}
 			// A new password ends every session the account had.
-			if _, err := tx.Exec(ctx, `UPDATE sessions SET ended_at = $1 WHERE staff_id = $2 AND ended_at IS NULL`, now, st.ID); err != nil {
+			if err := endSessions(ctx, tx, st.ID, "", "password_changed", now); err != nil {
 				return err
 			}
 			st.HasPassword = true
@@ -344,105 +415,17 @@ func (s *Service) CompleteSetup(ctx context.Context, token string, f SetupForm) 
 		if n, _ := res.RowsAffected(); n != 1 {
 			return errLinkInvalid // used by a concurrent request
 		}
-		session, err = s.startSession(ctx, tx, st.ID, now)
+		if err := s.audit(ctx, tx, AuditEvent{ActorID: st.ID, Action: "account.setup", RecordKind: "staff", RecordID: st.ID, Purpose: l.Purpose}); err != nil {
+			return err
+		}
+		// A password alone never gives a full session: the person goes on
+		// to enrol (or use) a second factor.
+		stage, err := s.stageAfterPassword(ctx, tx, st.ID)
+		if err != nil {
+			return err
+		}
+		session, err = s.startSession(ctx, tx, st.ID, stage, now)
 		return err
 	})
 	return session, st, err
-}
-
-func (s *Service) startSession(ctx context.Context, tx *store.Tx, staffID string, now time.Time) (string, error) {
-	token, hash := newToken()
-	_, err := tx.Exec(ctx, `INSERT INTO sessions (id_hash, staff_id, created_at, last_seen_at, expires_at) VALUES ($1, $2, $3, $3, $4)`,
-		hash, staffID, now, now.Add(s.AbsoluteTimeout))
-	return token, err
-}
-
-var errSignIn = errs.New(errs.Unauthenticated, "signin.failed")
-
-// SignIn checks a username and password and starts a session. An unknown
-// user, a disabled account, an account without a password and a wrong
-// password all give the same answer after the same work.
-func (s *Service) SignIn(ctx context.Context, username, password string) (string, *Staff, error) {
-	if len(password) > 4*MaxPasswordLength || len(username) > 200 {
-		return "", nil, errSignIn
-	}
-	var hash *string
-	var st *Staff
-	err := s.DB.Read(ctx, func(tx *store.Tx) error {
-		var err error
-		st, err = scanStaff(func(dest ...any) error {
-			return tx.QueryRow(ctx, `SELECT `+staffColumns+`, password_hash FROM staff WHERE username = $1`,
-				[]any{NormaliseUsername(username)}, append(dest, &hash)...)
-		})
-		return err
-	})
-	if err != nil && !errors.Is(err, store.ErrNotFound) {
-		return "", nil, err
-	}
-	encoded := dummyHash
-	if hash != nil {
-		encoded = *hash
-	}
-	ok := CheckPassword(encoded, password) && st != nil && hash != nil && !st.Disabled
-	if !ok {
-		return "", nil, errSignIn
-	}
-	var token string
-	err = s.DB.Write(ctx, func(tx *store.Tx) error {
-		var err error
-		token, err = s.startSession(ctx, tx, st.ID, s.now())
-		return err
-	})
-	return token, st, err
-}
-
-// touchEvery limits session writes: last_seen_at moves at most once a
-// minute, so reading pages does not turn into a write per request.
-const touchEvery = time.Minute
-
-// SessionStaff returns the signed-in account for a session token, or
-// Unauthenticated when the session is unknown, ended, idle too long or
-// past its absolute lifetime.
-func (s *Service) SessionStaff(ctx context.Context, token string) (*Staff, error) {
-	if token == "" || len(token) > 100 {
-		return nil, errs.New(errs.Unauthenticated, "session.none")
-	}
-	hash := hashToken(token)
-	now := s.now()
-	var st *Staff
-	var lastSeen, expires time.Time
-	var ended *time.Time
-	err := s.DB.Read(ctx, func(tx *store.Tx) error {
-		var err error
-		st, err = scanStaff(func(dest ...any) error {
-			return tx.QueryRow(ctx, `SELECT s.id, s.organisation_id, s.username, s.display_name, s.role, s.password_hash IS NOT NULL, s.disabled_at IS NOT NULL,
-				x.last_seen_at, x.expires_at, x.ended_at
-				FROM sessions x JOIN staff s ON s.id = x.staff_id WHERE x.id_hash = $1`, []any{hash}, append(dest, &lastSeen, &expires, &ended)...)
-		})
-		return err
-	})
-	if errors.Is(err, store.ErrNotFound) {
-		return nil, errs.New(errs.Unauthenticated, "session.none")
-	}
-	if err != nil {
-		return nil, err
-	}
-	if ended != nil || st.Disabled || !now.Before(expires) || now.Sub(lastSeen) >= s.IdleTimeout {
-		return nil, errs.New(errs.Unauthenticated, "session.expired")
-	}
-	if now.Sub(lastSeen) >= touchEvery {
-		err = s.DB.Write(ctx, func(tx *store.Tx) error {
-			_, err := tx.Exec(ctx, `UPDATE sessions SET last_seen_at = $1 WHERE id_hash = $2`, now, hash)
-			return err
-		})
-	}
-	return st, err
-}
-
-// SignOut ends a session.
-func (s *Service) SignOut(ctx context.Context, token string) error {
-	return s.DB.Write(ctx, func(tx *store.Tx) error {
-		_, err := tx.Exec(ctx, `UPDATE sessions SET ended_at = $1 WHERE id_hash = $2 AND ended_at IS NULL`, s.now(), hashToken(token))
-		return err
-	})
 }

@@ -2,9 +2,13 @@ package auth_test
 
 import (
 	"context"
+	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/pquerna/otp"
+	"github.com/pquerna/otp/totp"
 
 	"frontdoor/internal/access"
 	"frontdoor/internal/auth"
@@ -25,7 +29,8 @@ func (c *clock) Advance(d time.Duration) { c.mu.Lock(); c.t = c.t.Add(d); c.mu.U
 
 func newService(t *testing.T, d store.Dialect) (*auth.Service, *clock) {
 	c := &clock{t: time.Date(2026, 11, 23, 21, 0, 0, 0, time.UTC)}
-	return auth.NewService(storetest.Open(t, d), c.Now), c
+	db := storetest.Open(t, d)
+	return auth.NewService(db, testVault(t, db), recordAudit(t), c.Now), c
 }
 
 func count(t *testing.T, db *store.DB, table string) int {
@@ -85,9 +90,12 @@ func TestFirstAdministratorSetup(t *testing.T) {
 		if st.Role != access.RoleAdministrator || st.Username != "a.byrne" {
 			t.Fatalf("created %+v", st)
 		}
-		got, err := s.SessionStaff(ctx, session)
-		if err != nil || got.ID != st.ID {
-			t.Fatalf("session after setup: %+v, %v", got, err)
+		got, err := s.Session(ctx, session)
+		if err != nil || got.Staff.ID != st.ID || got.Stage != auth.StageEnrol {
+			t.Fatalf("session after setup: %+v, %v; want the enrolment stage", got, err)
+		}
+		if _, err := s.SessionStaff(ctx, session); err == nil {
+			t.Fatal("a password alone gave a full session")
 		}
 		if _, _, err := s.CompleteSetup(ctx, token, good); errs.CodeOf(err) != errs.NotFound {
 			t.Fatalf("setup link used twice: %v", err)
@@ -112,20 +120,82 @@ func TestSetupLinkExpires(t *testing.T) {
 	})
 }
 
-func setUp(t *testing.T, s *auth.Service) *auth.Staff {
+// enrol takes a fresh enrolment-stage session through TOTP enrolment and
+// returns the full session, the TOTP secret and the recovery codes.
+func enrol(t *testing.T, s *auth.Service, c *clock, session string) (string, string, []string) {
 	t.Helper()
-	token, _ := s.IssueSetupLink(ctx, "")
-	_, st, err := s.CompleteSetup(ctx, token, auth.SetupForm{OrganisationName: "Org", DisplayName: "Admin", Username: "admin", Password: "first password!", Confirm: "first password!"})
+	e, err := s.BeginEnrolment(ctx, session)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return st
+	if len(e.QRPNG) < 100 || !strings.HasPrefix(e.URL, "otpauth://totp/") {
+		t.Fatalf("enrolment: %d-byte QR, URL %q", len(e.QRPNG), e.URL)
+	}
+	again, err := s.BeginEnrolment(ctx, session)
+	if err != nil || again.Secret != e.Secret {
+		t.Fatalf("reloading the enrolment page changed the secret: %v", err)
+	}
+	if _, _, err := s.ConfirmEnrolment(ctx, session, "000000"); errs.As(err).Key != "factor.code_wrong" {
+		t.Fatalf("wrong first code: %v", err)
+	}
+	full, codes, err := s.ConfirmEnrolment(ctx, session, code(t, e.Secret, c.Now()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(codes) != 10 {
+		t.Fatalf("%d recovery codes", len(codes))
+	}
+	if _, err := s.SessionStaff(ctx, session); err == nil {
+		t.Fatal("the pre-enrolment token still works after the upgrade")
+	}
+	if _, err := s.SessionStaff(ctx, full); err != nil {
+		t.Fatalf("full session after enrolment: %v", err)
+	}
+	return full, e.Secret, codes
 }
 
-func TestSignIn(t *testing.T) {
+func code(t *testing.T, secret string, at time.Time) string {
+	t.Helper()
+	c, err := totp.GenerateCodeCustom(secret, at, totp.ValidateOpts{Period: 30, Digits: otp.DigitsSix, Algorithm: otp.AlgorithmSHA1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+func setUp(t *testing.T, s *auth.Service, c *clock) (*auth.Staff, string) {
+	t.Helper()
+	token, _ := s.IssueSetupLink(ctx, "")
+	session, st, err := s.CompleteSetup(ctx, token, auth.SetupForm{OrganisationName: "Org", DisplayName: "Admin", Username: "admin", Password: "lighthouse keeper", Confirm: "lighthouse keeper"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, secret, _ := enrol(t, s, c, session)
+	return st, secret
+}
+
+// signIn does password then TOTP code and returns the full session.
+func signIn(t *testing.T, s *auth.Service, c *clock, username, password, secret string) string {
+	t.Helper()
+	partial, se, err := s.SignIn(ctx, username, password, "192.0.2.10")
+	if err != nil {
+		t.Fatalf("password step: %v", err)
+	}
+	if se.Stage != auth.StageSecondFactor {
+		t.Fatalf("stage after password: %s", se.Stage)
+	}
+	c.Advance(30 * time.Second) // a new time step: the last code cannot be replayed
+	full, err := s.VerifySecondFactor(ctx, partial, code(t, secret, c.Now()), "192.0.2.10")
+	if err != nil {
+		t.Fatalf("code step: %v", err)
+	}
+	return full
+}
+
+func TestSignInNeedsPasswordAndSecondFactor(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, d store.Dialect) {
 		s, c := newService(t, d)
-		admin := setUp(t, s)
+		admin, secret := setUp(t, s, c)
 		worker, err := s.AddStaff(ctx, auth.NewStaff{OrganisationID: admin.OrganisationID, Username: "p.iqbal", DisplayName: "Parveen Iqbal", Role: access.RoleFrontDoorWorker})
 		if err != nil {
 			t.Fatal(err)
@@ -133,27 +203,63 @@ func TestSignIn(t *testing.T) {
 		if _, err := s.AddStaff(ctx, auth.NewStaff{OrganisationID: admin.OrganisationID, Username: "P.Iqbal", DisplayName: "Someone", Role: access.RoleIDVA}); errs.As(err).Key != "username.taken" {
 			t.Fatalf("duplicate username: %v", err)
 		}
-		// An account without a password cannot sign in, with the same answer as a wrong password.
-		_, _, errNoPw := s.SignIn(ctx, "p.iqbal", "")
-		_, _, errWrong := s.SignIn(ctx, "admin", "not the password")
-		_, _, errUnknown := s.SignIn(ctx, "nobody", "first password!")
+		// Unknown user, wrong password and account without a password: one answer.
+		_, _, errNoPw := s.SignIn(ctx, "p.iqbal", "", "192.0.2.1")
+		_, _, errWrong := s.SignIn(ctx, "admin", "not the password", "192.0.2.1")
+		_, _, errUnknown := s.SignIn(ctx, "nobody", "lighthouse keeper", "192.0.2.1")
 		for _, err := range []error{errNoPw, errWrong, errUnknown} {
 			if e := errs.As(err); e.Code != errs.Unauthenticated || e.Key != "signin.failed" {
 				t.Fatalf("failed sign-in answered %v", err)
 			}
 		}
-		token, err := s.IssueSetupLink(ctx, worker.ID)
-		if err != nil {
+		full := signIn(t, s, c, "admin", "lighthouse keeper", secret)
+		if st, err := s.SessionStaff(ctx, full); err != nil || st.ID != admin.ID {
+			t.Fatalf("full session: %v", err)
+		}
+
+		// A replayed code is refused; a recovery code works once.
+		partial, _, _ := s.SignIn(ctx, "admin", "lighthouse keeper", "192.0.2.10")
+		if _, err := s.VerifySecondFactor(ctx, partial, code(t, secret, c.Now()), "192.0.2.10"); errs.As(err).Key != "factor.code_wrong" {
+			t.Fatalf("replayed code: %v", err)
+		}
+
+		// The worker's first sign-in goes to enrolment.
+		wt, _ := s.IssueSetupLink(ctx, worker.ID)
+		if _, _, err := s.CompleteSetup(ctx, wt, auth.SetupForm{Password: "correct horse battery", Confirm: "correct horse battery"}); err != nil {
 			t.Fatal(err)
 		}
-		if _, _, err := s.CompleteSetup(ctx, token, auth.SetupForm{Password: "worker password 1", Confirm: "worker password 1"}); err != nil {
-			t.Fatal(err)
+		partial, se, err := s.SignIn(ctx, " P.IQBAL ", "correct horse battery", "192.0.2.11")
+		if err != nil || se.Stage != auth.StageEnrol {
+			t.Fatalf("worker sign-in before enrolment: %+v, %v", se, err)
 		}
-		session, _, err := s.SignIn(ctx, " P.IQBAL ", "worker password 1")
-		if err != nil {
-			t.Fatalf("sign in: %v", err)
+		_, wsecret, codes := enrol(t, s, c, partial)
+
+		partial, _, _ = s.SignIn(ctx, "p.iqbal", "correct horse battery", "192.0.2.11")
+		if _, err := s.VerifySecondFactor(ctx, partial, strings.ToUpper(codes[3]), "192.0.2.11"); err != nil {
+			t.Fatalf("recovery code: %v", err)
 		}
-		// Idle timeout: used within 30 minutes stays; 30 idle minutes ends it.
+		partial, _, _ = s.SignIn(ctx, "p.iqbal", "correct horse battery", "192.0.2.11")
+		if _, err := s.VerifySecondFactor(ctx, partial, codes[3], "192.0.2.11"); err == nil {
+			t.Fatal("a recovery code worked twice")
+		}
+		if n, _ := s.RecoveryCodesLeft(ctx, worker.ID); n != 9 {
+			t.Fatalf("%d recovery codes left, want 9", n)
+		}
+		_ = wsecret
+		got := strings.Join(auditedActions(t), " ")
+		for _, want := range []string{"account.setup", "factor.enrol", "account.create", "signin.failed", "signin.password", "signin"} {
+			if !strings.Contains(" "+got+" ", " "+want+" ") {
+				t.Errorf("no %s event audited; got %s", want, got)
+			}
+		}
+	})
+}
+
+func TestSessionLifetimes(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, d store.Dialect) {
+		s, c := newService(t, d)
+		_, secret := setUp(t, s, c)
+		session := signIn(t, s, c, "admin", "lighthouse keeper", secret)
 		c.Advance(20 * time.Minute)
 		if _, err := s.SessionStaff(ctx, session); err != nil {
 			t.Fatalf("after 20 min: %v", err)
@@ -166,8 +272,7 @@ func TestSignIn(t *testing.T) {
 		if _, err := s.SessionStaff(ctx, session); errs.CodeOf(err) != errs.Unauthenticated {
 			t.Fatalf("after 30 idle minutes: %v", err)
 		}
-		// Absolute lifetime: even a session in constant use ends after 12 h.
-		session, _, _ = s.SignIn(ctx, "p.iqbal", "worker password 1")
+		session = signIn(t, s, c, "admin", "lighthouse keeper", secret)
 		for range 12 * 4 {
 			c.Advance(15 * time.Minute)
 			s.SessionStaff(ctx, session)
@@ -175,8 +280,13 @@ func TestSignIn(t *testing.T) {
 		if _, err := s.SessionStaff(ctx, session); errs.CodeOf(err) != errs.Unauthenticated {
 			t.Fatalf("after 12 h: %v", err)
 		}
-		// Sign-out ends the session.
-		session, _, _ = s.SignIn(ctx, "p.iqbal", "worker password 1")
+		// A half-finished sign-in does not wait for ever.
+		partial, _, _ := s.SignIn(ctx, "admin", "lighthouse keeper", "192.0.2.10")
+		c.Advance(16 * time.Minute)
+		if _, err := s.VerifySecondFactor(ctx, partial, code(t, secret, c.Now()), "192.0.2.10"); errs.CodeOf(err) != errs.Unauthenticated {
+			t.Fatalf("code step 16 minutes after the password: %v", err)
+		}
+		session = signIn(t, s, c, "admin", "lighthouse keeper", secret)
 		if err := s.SignOut(ctx, session); err != nil {
 			t.Fatal(err)
 		}
@@ -186,35 +296,176 @@ func TestSignIn(t *testing.T) {
 	})
 }
 
-func TestNewPasswordEndsOtherSessions(t *testing.T) {
+func TestThrottling(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, d store.Dialect) {
-		s, _ := newService(t, d)
-		admin := setUp(t, s)
-		old, _, err := s.SignIn(ctx, "admin", "first password!")
+		s, c := newService(t, d)
+		_, secret := setUp(t, s, c)
+		for i := range 5 {
+			if _, _, err := s.SignIn(ctx, "admin", "wrong password "+string(rune('a'+i)), "192.0.2.20"); errs.As(err).Key != "signin.failed" {
+				t.Fatalf("attempt %d: %v", i, err)
+			}
+		}
+		// Locked: even the right password gets the throttle answer, and so
+		// does an unknown username after as many failures.
+		if _, _, err := s.SignIn(ctx, "admin", "lighthouse keeper", "192.0.2.21"); errs.As(err).Key != "signin.throttled" {
+			t.Fatalf("sixth attempt: %v", err)
+		}
+		for range 5 {
+			s.SignIn(ctx, "no.such.user", "whatever whatever", "192.0.2.22")
+		}
+		if _, _, err := s.SignIn(ctx, "no.such.user", "whatever whatever", "192.0.2.23"); errs.As(err).Key != "signin.throttled" {
+			t.Fatalf("unknown user, sixth attempt: %v", err)
+		}
+		c.Advance(16 * time.Minute)
+		signIn(t, s, c, "admin", "lighthouse keeper", secret)
+
+		// Per source: many usernames from one address.
+		for i := range 30 {
+			s.SignIn(ctx, "user"+string(rune('a'+i%26))+string(rune('a'+i/26)), "guess guess guess", "198.51.100.7")
+		}
+		if _, _, err := s.SignIn(ctx, "admin", "lighthouse keeper", "198.51.100.7"); errs.As(err).Key != "signin.throttled" {
+			t.Fatalf("31st attempt from one address: %v", err)
+		}
+		// Code guessing counts too: five wrong codes lock the account.
+		c.Advance(16 * time.Minute)
+		partial, _, err := s.SignIn(ctx, "admin", "lighthouse keeper", "192.0.2.30")
 		if err != nil {
 			t.Fatal(err)
 		}
-		token, _ := s.IssueSetupLink(ctx, admin.ID)
-		if _, _, err := s.CompleteSetup(ctx, token, auth.SetupForm{Password: "second password!", Confirm: "second password!"}); err != nil {
-			t.Fatal(err)
+		for range 5 {
+			s.VerifySecondFactor(ctx, partial, "123456", "192.0.2.30")
 		}
-		if _, err := s.SessionStaff(ctx, old); errs.CodeOf(err) != errs.Unauthenticated {
-			t.Fatalf("session from before the password change: %v", err)
-		}
-		if _, _, err := s.SignIn(ctx, "admin", "first password!"); err == nil {
-			t.Fatal("old password still works")
+		if _, err := s.VerifySecondFactor(ctx, partial, code(t, secret, c.Now()), "192.0.2.30"); errs.As(err).Key != "signin.throttled" {
+			t.Fatalf("right code after five wrong ones: %v", err)
 		}
 	})
 }
 
-func TestTokensAreNotStoredInClear(t *testing.T) {
-	s, _ := newService(t, store.SQLite)
-	token, _ := s.IssueSetupLink(ctx, "")
-	var n int
-	s.DB.Read(ctx, func(tx *store.Tx) error {
-		return tx.QueryRow(ctx, `SELECT count(*) FROM one_time_links WHERE token_hash = $1`, []any{token}, &n)
+func TestPasswordAndFactorChangesEndOtherSessions(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, d store.Dialect) {
+		s, c := newService(t, d)
+		admin, secret := setUp(t, s, c)
+		a := signIn(t, s, c, "admin", "lighthouse keeper", secret)
+		b := signIn(t, s, c, "admin", "lighthouse keeper", secret)
+		if list, _ := s.Sessions(ctx, admin.ID); len(list) < 2 {
+			t.Fatalf("sessions listed: %d", len(list))
+		}
+		if err := s.ChangePassword(ctx, a, "wrong current", "new lighthouse keeper", "new lighthouse keeper"); errs.As(err).Field != "current" {
+			t.Fatalf("wrong current password: %v", err)
+		}
+		if err := s.ChangePassword(ctx, a, "lighthouse keeper", "password1234!", "password1234!"); errs.As(err).Key != "password.common" {
+			t.Fatalf("common password: %v", err)
+		}
+		if err := s.ChangePassword(ctx, a, "lighthouse keeper", "new lighthouse keeper", "new lighthouse keeper"); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.SessionStaff(ctx, a); err != nil {
+			t.Fatalf("the session that changed the password: %v", err)
+		}
+		if _, err := s.SessionStaff(ctx, b); err == nil {
+			t.Fatal("another session survived a password change")
+		}
+		// Reset of factors needs a reason and sends the person back to enrolment.
+		if err := s.ResetFactors(ctx, admin.ID, admin.ID, "lost"); errs.As(err).Field != "reason" {
+			t.Fatalf("reset without a real reason: %v", err)
+		}
+		if err := s.ResetFactors(ctx, admin.ID, admin.ID, "phone lost on the bus, confirmed by phone call"); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.SessionStaff(ctx, a); err == nil {
+			t.Fatal("a session survived a factor reset")
+		}
+		_, se, err := s.SignIn(ctx, "admin", "new lighthouse keeper", "192.0.2.10")
+		if err != nil || se.Stage != auth.StageEnrol {
+			t.Fatalf("after reset: %+v %v", se, err)
+		}
 	})
-	if n != 0 {
-		t.Fatal("the setup token is stored as it was handed out")
+}
+
+func TestDisabledAccountCannotSignIn(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, d store.Dialect) {
+		s, c := newService(t, d)
+		admin, _ := setUp(t, s, c)
+		w, _ := s.AddStaff(ctx, auth.NewStaff{OrganisationID: admin.OrganisationID, Username: "leaver", DisplayName: "Leaver", Role: access.RoleIDVA})
+		wt, _ := s.IssueSetupLink(ctx, w.ID)
+		partial, _, _ := s.CompleteSetup(ctx, wt, auth.SetupForm{Password: "moving on quietly", Confirm: "moving on quietly"})
+		full, _, _ := enrol(t, s, c, partial)
+		if err := s.SetDisabled(ctx, admin.ID, admin.ID, true, "testing self disable"); err == nil {
+			t.Fatal("an administrator disabled their own account")
+		}
+		if err := s.SetDisabled(ctx, admin.ID, w.ID, true, "left the organisation on Friday"); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.SessionStaff(ctx, full); err == nil {
+			t.Fatal("a disabled account's session still works")
+		}
+		if _, _, err := s.SignIn(ctx, "leaver", "moving on quietly", "192.0.2.40"); errs.As(err).Key != "signin.failed" {
+			t.Fatalf("disabled account signing in: %v", err)
+		}
+	})
+}
+
+func TestCommonPasswordsAreRefused(t *testing.T) {
+	cases := map[string]bool{
+		"password1234":           false,
+		"Password1234!":          false,
+		"!!football2024!!":       false,
+		"aaaaaaaaaaaaaa":         false,
+		"my frontdoor password":  false,
+		"j.okafor is my name":    false,
+		"lighthouse keeper":      true,
+		"correct horse battery":  true,
+		"seven ravens at dusk 4": true,
 	}
+	for pw, ok := range cases {
+		err := auth.CheckNewPassword("password", pw, "j.okafor")
+		if ok != (err == nil) {
+			t.Errorf("%q: %v", pw, err)
+		}
+		if err != nil && errs.As(err).Field != "password" {
+			t.Errorf("%q: error not on the password field", pw)
+		}
+	}
+}
+
+func TestAPITokens(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, d store.Dialect) {
+		s, c := newService(t, d)
+		admin, _ := setUp(t, s, c)
+		if _, _, err := s.CreateToken(ctx, admin.ID, admin.OrganisationID, "Police referrals", []string{"record.read"}, time.Hour); errs.As(err).Field != "scopes" {
+			t.Fatalf("a scope beyond referrals: %v", err)
+		}
+		if _, _, err := s.CreateToken(ctx, admin.ID, admin.OrganisationID, "Forever", []string{"referral.create"}, 5*365*24*time.Hour); errs.As(err).Field != "expires" {
+			t.Fatalf("a five-year token: %v", err)
+		}
+		secret, tok, err := s.CreateToken(ctx, admin.ID, admin.OrganisationID, "Police referrals", []string{"referral.create"}, 24*time.Hour)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := s.AuthenticateToken(ctx, secret)
+		if err != nil || got.ID != tok.ID || !got.Allows("referral.create") || got.Allows("referral.read") {
+			t.Fatalf("authenticate: %+v %v", got, err)
+		}
+		if _, err := s.AuthenticateToken(ctx, secret+"x"); err == nil {
+			t.Fatal("a wrong token authenticated")
+		}
+		c.Advance(25 * time.Hour)
+		if _, err := s.AuthenticateToken(ctx, secret); err == nil {
+			t.Fatal("an expired token authenticated")
+		}
+		secret, tok, _ = s.CreateToken(ctx, admin.ID, admin.OrganisationID, "Housing", []string{"referral.read"}, 24*time.Hour)
+		if err := s.RevokeToken(ctx, admin.ID, tok.ID); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.AuthenticateToken(ctx, secret); err == nil {
+			t.Fatal("a revoked token authenticated")
+		}
+		var stored int
+		s.DB.Read(ctx, func(tx *store.Tx) error {
+			return tx.QueryRow(ctx, `SELECT count(*) FROM api_tokens WHERE token_hash = $1 OR name = $1`, []any{secret}, &stored)
+		})
+		if stored != 0 {
+			t.Fatal("the token is stored in clear")
+		}
+	})
 }

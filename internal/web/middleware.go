@@ -6,8 +6,10 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"log/slog"
+	"net"
 	"net/http"
 	"runtime/debug"
+	"strings"
 	"time"
 
 	"frontdoor/internal/access"
@@ -21,6 +23,7 @@ const (
 	keyRequestID
 	keyStaff
 	keyRoute
+	keySession
 )
 
 func nonceOf(r *http.Request) string     { s, _ := r.Context().Value(keyNonce).(string); return s }
@@ -126,21 +129,49 @@ func (s *Server) guard(rt route) http.Handler {
 			rt.handler(w, r)
 			return
 		}
-		st := s.currentStaff(r)
-		if st == nil {
+		se := s.currentSession(r)
+		switch {
+		case se == nil:
 			if r.Method == http.MethodGet {
 				http.Redirect(w, r, "/signin", http.StatusSeeOther)
 				return
 			}
 			s.renderError(w, r, http.StatusUnauthorized, "error.signin_required")
 			return
-		}
-		if rt.need == AdminOnly && st.Role != access.RoleAdministrator {
-			s.renderError(w, r, http.StatusForbidden, "error.forbidden")
+		case rt.need == SignInStep:
+			// Sign-out works at any stage; the steps only at their own.
+		case se.Stage != auth.StageFull:
+			// Part-way through sign-in: only the next step is reachable.
+			http.Redirect(w, r, stagePage(se.Stage), http.StatusSeeOther)
 			return
 		}
-		rt.handler(w, r.WithContext(context.WithValue(r.Context(), keyStaff, st)))
+		ctx := context.WithValue(r.Context(), keyStaff, se.Staff)
+		r = r.WithContext(context.WithValue(ctx, keySession, se))
+		if rt.need == Authorised {
+			d := access.Decide(actorOf(se), rt.action, access.Record{})
+			if !d.Allow {
+				s.renderError(w, r, http.StatusForbidden, "error.forbidden")
+				return
+			}
+		}
+		rt.handler(w, r)
 	})
+}
+
+func stagePage(stage string) string {
+	if stage == auth.StageEnrol {
+		return "/enrol"
+	}
+	return "/signin/code"
+}
+
+func actorOf(se *auth.Session) access.Actor {
+	return access.Actor{StaffID: se.Staff.ID, Role: se.Staff.Role, OrganisationID: se.Staff.OrganisationID, TeamIDs: se.TeamIDs}
+}
+
+func sessionOf(r *http.Request) *auth.Session {
+	se, _ := r.Context().Value(keySession).(*auth.Session)
+	return se
 }
 
 func (s *Server) cookieName() string {
@@ -150,16 +181,43 @@ func (s *Server) cookieName() string {
 	return "frontdoor-session"
 }
 
-func (s *Server) currentStaff(r *http.Request) *auth.Staff {
+func (s *Server) sessionToken(r *http.Request) string {
 	c, err := r.Cookie(s.cookieName())
 	if err != nil {
+		return ""
+	}
+	return c.Value
+}
+
+func (s *Server) currentSession(r *http.Request) *auth.Session {
+	token := s.sessionToken(r)
+	if token == "" {
 		return nil
 	}
-	st, err := s.Auth.SessionStaff(r.Context(), c.Value)
+	se, err := s.Auth.Session(r.Context(), token)
 	if err != nil {
 		return nil
 	}
-	return st
+	return se
+}
+
+// source is the address a request came from, for sign-in throttling: the
+// proxy's last X-Forwarded-For entry when --behind-proxy (the one our proxy
+// added; earlier ones are the client's to invent), else the peer address.
+func (s *Server) source(r *http.Request) string {
+	if s.BehindProxy {
+		if xff := r.Header.Values("X-Forwarded-For"); len(xff) > 0 {
+			parts := strings.Split(xff[len(xff)-1], ",")
+			if ip := strings.TrimSpace(parts[len(parts)-1]); ip != "" {
+				return ip
+			}
+		}
+	}
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
 }
 
 func (s *Server) setSession(w http.ResponseWriter, token string) {
@@ -168,4 +226,11 @@ func (s *Server) setSession(w http.ResponseWriter, token string) {
 
 func (s *Server) clearSession(w http.ResponseWriter) {
 	http.SetCookie(w, &http.Cookie{Name: s.cookieName(), Value: "", Path: "/", MaxAge: -1, HttpOnly: true, Secure: s.Secure, SameSite: http.SameSiteStrictMode})
+}
+
+// RequestID returns the ID of the request a context belongs to, or "" off
+// a request (the command line); the audit trail records it.
+func RequestID(ctx context.Context) string {
+	s, _ := ctx.Value(keyRequestID).(string)
+	return s
 }

@@ -11,6 +11,7 @@ import (
 	"path"
 	"strings"
 
+	"frontdoor/internal/auth"
 	"frontdoor/internal/errs"
 	"frontdoor/internal/i18n"
 )
@@ -98,6 +99,7 @@ func loadPages(cat *i18n.Catalogue) (*pages, error) {
 // view is what every template receives.
 type view struct {
 	Lang      string
+	Nav       bool   // a full session: show the navigation
 	Title     string // catalogue key
 	Nonce     string
 	RequestID string
@@ -122,6 +124,9 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, page
 	if st := staffOf(r); st != nil && v.Staff == nil {
 		v.Staff = st
 	}
+	if se := sessionOf(r); se != nil && se.Stage == auth.StageFull {
+		v.Nav = true
+	}
 	var buf bytes.Buffer
 	t, err := t.Clone()
 	if err == nil {
@@ -141,7 +146,18 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, page
 // renderError shows a plain error page: a safe message and the request ID
 // to quote to support, never the cause.
 func (s *Server) renderError(w http.ResponseWriter, r *http.Request, status int, key string) {
-	s.render(w, r, status, "error", view{Title: "error.title", Data: key})
+	title := "error.title"
+	switch status {
+	case http.StatusForbidden:
+		title = "error.title_forbidden"
+	case http.StatusNotFound:
+		title = "error.title_not_found"
+	case http.StatusUnauthorized:
+		title = "signin.title"
+	case http.StatusUnprocessableEntity, http.StatusConflict:
+		title = "error.title_cannot"
+	}
+	s.render(w, r, status, "error", view{Title: title, Data: key})
 }
 
 // formError re-renders a form with the error against its field, or shows

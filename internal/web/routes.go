@@ -1,47 +1,75 @@
 package web
 
-import "net/http"
+import (
+	"net/http"
 
-// Need says what a route requires before its handler runs. The access
-// policy (internal/access) will refine "signed in" into per-record actions;
-// every route must declare one, and a test fails if one does not.
+	"frontdoor/internal/access"
+)
+
+// Need says what a route requires before its handler runs. Every route
+// declares one, and routes that touch anything beyond the signed-in
+// person's own account declare the policy action too; a test fails if
+// either is missing.
 type Need string
 
 const (
-	Public      Need = "public"        // anyone, signed in or not
-	SignedIn    Need = "signed_in"     // any staff session
-	AdminOnly   Need = "administrator" // account and configuration work
-	Operational Need = "operational"   // health, readiness, metrics: no personal data
+	Public      Need = "public"       // anyone: sign-in, setup links, static assets
+	Operational Need = "operational"  // health, readiness, metrics: no personal data
+	SignInStep  Need = "sign_in_step" // a session part-way through sign-in (second factor, enrolment)
+	SignedIn    Need = "signed_in"    // a full session, for the person's own account only
+	Authorised  Need = "authorised"   // a full session and the policy's yes for the route's action
 )
 
 type route struct {
 	pattern string
 	need    Need
+	action  access.Action // for Authorised routes
 	handler http.HandlerFunc
 }
 
 func (s *Server) routeTable() []route {
 	return []route{
-		{"GET /healthz", Operational, s.healthz},
-		{"GET /readyz", Operational, s.readyz},
-		{"GET /metrics", Operational, s.metrics.serve},
-		{"GET /static/{hash}/{file}", Public, s.static},
+		{"GET /healthz", Operational, "", s.healthz},
+		{"GET /readyz", Operational, "", s.readyz},
+		{"GET /metrics", Operational, "", s.metrics.serve},
+		{"GET /static/{hash}/{file}", Public, "", s.static},
 
-		{"GET /{$}", SignedIn, s.home},
-		{"GET /signin", Public, s.signinForm},
-		{"POST /signin", Public, s.signin},
-		{"POST /signout", SignedIn, s.signout},
-		{"GET /setup/{token}", Public, s.setupForm},
-		{"POST /setup/{token}", Public, s.setup},
-		{"GET /staff", AdminOnly, s.staffList},
+		{"GET /signin", Public, "", s.signinForm},
+		{"POST /signin", Public, "", s.signin},
+		{"GET /setup/{token}", Public, "", s.setupForm},
+		{"POST /setup/{token}", Public, "", s.setup},
+		{"GET /signin/code", SignInStep, "", s.codeForm},
+		{"POST /signin/code", SignInStep, "", s.code},
+		{"GET /enrol", SignInStep, "", s.enrolForm},
+		{"POST /enrol", SignInStep, "", s.enrol},
+		{"POST /signout", SignInStep, "", s.signout},
+
+		{"GET /{$}", SignedIn, "", s.home},
+		{"GET /account", SignedIn, "", s.account},
+		{"POST /account/password", SignedIn, "", s.changePassword},
+		{"POST /account/sessions/{id}/end", SignedIn, "", s.endOwnSession},
+
+		{"GET /staff", Authorised, access.ManageAccounts, s.staffList},
+		{"GET /staff/{id}", Authorised, access.ManageAccounts, s.staffDetail},
+		{"POST /staff/{id}/sessions/{sid}/end", Authorised, access.ManageAccounts, s.endStaffSession},
+		{"POST /staff/{id}/disable", Authorised, access.ManageAccounts, s.disableStaff},
+		{"POST /staff/{id}/enable", Authorised, access.ManageAccounts, s.enableStaff},
+		{"POST /staff/{id}/reset-factors", Authorised, access.ManageAccounts, s.resetFactors},
+		{"POST /staff/{id}/setup-link", Authorised, access.ManageAccounts, s.newSetupLink},
 	}
 }
 
+// RouteInfo is a route's declared requirement.
+type RouteInfo struct {
+	Need   Need
+	Action access.Action
+}
+
 // Routes lists each pattern with what it needs, for tests and docs.
-func (s *Server) Routes() map[string]Need {
-	out := map[string]Need{}
+func (s *Server) Routes() map[string]RouteInfo {
+	out := map[string]RouteInfo{}
 	for _, r := range s.routes {
-		out[r.pattern] = r.need
+		out[r.pattern] = RouteInfo{r.need, r.action}
 	}
 	return out
 }

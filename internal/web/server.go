@@ -26,6 +26,12 @@ type Options struct {
 	// Secure is true when browsers reach us over HTTPS (our own TLS or a
 	// TLS proxy in front): cookies then carry Secure and the __Host- prefix.
 	Secure bool
+	// BehindProxy trusts the proxy's X-Forwarded-For entry for the source
+	// address used by sign-in throttling.
+	BehindProxy bool
+	// BaseURL is the public address, for links the pages show; empty uses
+	// the request's Host.
+	BaseURL string
 	// Registry receives the metrics; nil makes a private one.
 	Registry *prometheus.Registry
 	Now      func() time.Time

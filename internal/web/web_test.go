@@ -14,18 +14,33 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
+
+	"github.com/pquerna/otp/totp"
 
 	"frontdoor/internal/access"
 	"frontdoor/internal/auth"
 	"frontdoor/internal/i18n"
 	"frontdoor/internal/store"
 	"frontdoor/internal/store/storetest"
+	"frontdoor/internal/vault/vaulttest"
 	"frontdoor/internal/web"
 )
 
+// clock is the harness's time: tests move it on instead of sleeping (a
+// TOTP code is single use, so a second sign-in needs the next step).
+type clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *clock) Now() time.Time          { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+func (c *clock) Advance(d time.Duration) { c.mu.Lock(); c.t = c.t.Add(d); c.mu.Unlock() }
+
 type harness struct {
+	clock  *clock
 	srv    *web.Server
 	ts     *httptest.Server
 	client *http.Client
@@ -37,7 +52,8 @@ func newHarness(t *testing.T, d store.Dialect) *harness {
 	t.Helper()
 	db := storetest.Open(t, d)
 	logs := &bytes.Buffer{}
-	a := auth.NewService(db, time.Now)
+	c := &clock{t: time.Now().Truncate(30 * time.Second)}
+	a := auth.NewService(db, vaulttest.New(t, db), nil, c.Now)
 	srv, err := web.New(web.Options{DB: db, Auth: a, Catalogue: i18n.MustLoad(), Logger: slog.New(slog.NewJSONHandler(logs, nil))})
 	if err != nil {
 		t.Fatal(err)
@@ -46,7 +62,7 @@ func newHarness(t *testing.T, d store.Dialect) *harness {
 	t.Cleanup(ts.Close)
 	jar, _ := cookiejar.New(nil)
 	client := &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	return &harness{srv: srv, ts: ts, client: client, logs: logs, auth: a}
+	return &harness{clock: c, srv: srv, ts: ts, client: client, logs: logs, auth: a}
 }
 
 func (h *harness) get(t *testing.T, path string) (*http.Response, string) {
@@ -78,20 +94,28 @@ func (h *harness) post(t *testing.T, path string, form url.Values, header ...str
 
 func TestEveryRouteDeclaresWhatItNeeds(t *testing.T) {
 	h := newHarness(t, store.SQLite)
-	known := map[web.Need]bool{web.Public: true, web.SignedIn: true, web.AdminOnly: true, web.Operational: true}
+	known := map[web.Need]bool{web.Public: true, web.SignInStep: true, web.SignedIn: true, web.Authorised: true, web.Operational: true}
 	routes := h.srv.Routes()
-	if len(routes) < 5 {
+	if len(routes) < 10 {
 		t.Fatalf("only %d routes", len(routes))
 	}
-	for pattern, need := range routes {
-		if !known[need] {
-			t.Errorf("route %q needs %q, which is not a known requirement", pattern, need)
-		}
+	actions := map[access.Action]bool{}
+	for _, a := range append(append([]access.Action{}, access.RecordActions...), access.ServiceActions...) {
+		actions[a] = true
 	}
-	// Pages with personal data must never be public.
-	for _, p := range []string{"GET /{$}", "GET /staff", "POST /signout"} {
-		if n := routes[p]; n == web.Public || n == web.Operational {
-			t.Errorf("%s is %s", p, n)
+	for pattern, info := range routes {
+		if !known[info.Need] {
+			t.Errorf("route %q needs %q, which is not a known requirement", pattern, info.Need)
+		}
+		if info.Need == web.Authorised && !actions[info.Action] {
+			t.Errorf("route %q is authorised by the policy but names no known action (%q)", pattern, info.Action)
+		}
+		if info.Need != web.Authorised && info.Action != "" {
+			t.Errorf("route %q names action %q but does not ask the policy", pattern, info.Action)
+		}
+		// Only the person's own account is reachable without a policy action.
+		if info.Need == web.SignedIn && !(pattern == "GET /{$}" || strings.Contains(pattern, "/account")) {
+			t.Errorf("route %q is open to any signed-in person without a policy action", pattern)
 		}
 	}
 }
@@ -201,9 +225,14 @@ func TestFirstAdministratorThroughSetupLink(t *testing.T) {
 		}
 		form.Set("confirm", "lantern orchard cobalt")
 		resp, _ = h.post(t, "/setup/"+token, form)
-		if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/" {
+		if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/enrol" {
 			t.Fatalf("setup: %d to %q", resp.StatusCode, resp.Header.Get("Location"))
 		}
+		// Until a second factor is enrolled, nothing else is reachable.
+		if resp, _ := h.get(t, "/"); resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/enrol" {
+			t.Fatalf("home before enrolment: %d to %q", resp.StatusCode, resp.Header.Get("Location"))
+		}
+		secret := h.enrol(t)
 		resp, body = h.get(t, "/")
 		if resp.StatusCode != 200 || !strings.Contains(body, "Hollinsford Women&#39;s Aid") || !strings.Contains(body, "Signed in as Morwenna Tregothnan") {
 			t.Fatalf("home after setup: %d\n%s", resp.StatusCode, body)
@@ -211,7 +240,7 @@ func TestFirstAdministratorThroughSetupLink(t *testing.T) {
 		if resp, _ := h.get(t, "/setup/"+token); resp.StatusCode != 404 {
 			t.Fatalf("used setup link answered %d", resp.StatusCode)
 		}
-		// Sign out, then back in with the new password.
+		// Sign out, then back in: password, then code.
 		h.post(t, "/signout", nil)
 		if resp, _ := h.get(t, "/"); resp.StatusCode != http.StatusSeeOther {
 			t.Fatal("still signed in after signing out")
@@ -220,17 +249,14 @@ func TestFirstAdministratorThroughSetupLink(t *testing.T) {
 		if resp.StatusCode != http.StatusUnauthorized || !strings.Contains(body, "The username or password is not right") {
 			t.Fatalf("wrong password: %d", resp.StatusCode)
 		}
-		resp, _ = h.post(t, "/signin", url.Values{"username": {"m.tregothnan"}, "password": {"lantern orchard cobalt"}})
-		if resp.StatusCode != http.StatusSeeOther {
-			t.Fatalf("sign in: %d", resp.StatusCode)
-		}
+		h.signIn(t, "m.tregothnan", "lantern orchard cobalt", secret)
 		if resp, _ := h.get(t, "/staff"); resp.StatusCode != 200 {
 			t.Fatalf("administrator's staff page: %d", resp.StatusCode)
 		}
 
 		// Nothing a person typed, and no secret, reaches the log.
 		logs := h.logs.String()
-		for _, secret := range []string{token, "Hollinsford", "Morwenna", "Tregothnan", "m.tregothnan", "lantern orchard"} {
+		for _, secret := range []string{token, secret, "Hollinsford", "Morwenna", "Tregothnan", "m.tregothnan", "lantern orchard"} {
 			if strings.Contains(logs, secret) {
 				t.Errorf("log contains %q", secret)
 			}
@@ -241,27 +267,110 @@ func TestFirstAdministratorThroughSetupLink(t *testing.T) {
 	})
 }
 
-func TestNonAdministratorCannotSeeStaffList(t *testing.T) {
-	h := newHarness(t, store.SQLite)
-	ctx := context.Background()
-	token, _ := h.auth.IssueSetupLink(ctx, "")
-	_, admin, err := h.auth.CompleteSetup(ctx, token, auth.SetupForm{OrganisationName: "Org", DisplayName: "Admin", Username: "admin", Password: "admin password 1", Confirm: "admin password 1"})
+var secretPattern = regexp.MustCompile(`<code id="secret">([A-Z2-7]+)</code>`)
+
+// enrol completes the enrolment page the session is on and returns the
+// TOTP secret.
+func (h *harness) enrol(t *testing.T) string {
+	t.Helper()
+	resp, body := h.get(t, "/enrol")
+	m := secretPattern.FindStringSubmatch(body)
+	if resp.StatusCode != 200 || m == nil || !strings.Contains(body, `src="data:image/png;base64,`) {
+		t.Fatalf("enrolment page: %d\n%s", resp.StatusCode, body)
+	}
+	resp, body = h.post(t, "/enrol", url.Values{"code": {"000000"}})
+	if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, "That code is not right") {
+		t.Fatalf("wrong enrolment code: %d", resp.StatusCode)
+	}
+	resp, body = h.post(t, "/enrol", url.Values{"code": {h.code(t, m[1])}})
+	if resp.StatusCode != 200 || strings.Count(body, "<li><code>") != 10 {
+		t.Fatalf("recovery codes page: %d\n%s", resp.StatusCode, body)
+	}
+	return m[1]
+}
+
+// code is the authenticator app's code now, by the harness clock.
+func (h *harness) code(t *testing.T, secret string) string {
+	c, err := totp.GenerateCode(secret, h.clock.Now())
 	if err != nil {
 		t.Fatal(err)
 	}
-	w, err := h.auth.AddStaff(ctx, auth.NewStaff{OrganisationID: admin.OrganisationID, Username: "worker", DisplayName: "Worker", Role: access.RoleFrontDoorWorker})
-	if err != nil {
-		t.Fatal(err)
+	return c
+}
+
+// signIn signs in with a password and a TOTP code. Codes are single use,
+// so the clock moves to the next 30-second step first.
+func (h *harness) signIn(t *testing.T, username, password, secret string) {
+	t.Helper()
+	resp, _ := h.post(t, "/signin", url.Values{"username": {username}, "password": {password}})
+	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/signin/code" {
+		t.Fatalf("password step: %d to %q", resp.StatusCode, resp.Header.Get("Location"))
 	}
-	wt, _ := h.auth.IssueSetupLink(ctx, w.ID)
-	h.auth.CompleteSetup(ctx, wt, auth.SetupForm{Password: "worker password 1", Confirm: "worker password 1"})
-	h.post(t, "/signin", url.Values{"username": {"worker"}, "password": {"worker password 1"}})
-	if resp, _ := h.get(t, "/"); resp.StatusCode != 200 {
-		t.Fatalf("worker home: %d", resp.StatusCode)
+	h.clock.Advance(30 * time.Second)
+	if resp, body := h.post(t, "/signin/code", url.Values{"code": {h.code(t, secret)}}); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("code step: %d\n%s", resp.StatusCode, body)
 	}
-	if resp, _ := h.get(t, "/staff"); resp.StatusCode != http.StatusForbidden {
-		t.Fatalf("worker on /staff: %d, want 403", resp.StatusCode)
-	}
+}
+
+// A worker signs in, reaches their own account page, and is refused the
+// administrator's pages; the administrator disables them with a reason and
+// their session ends at once.
+func TestAccountsAndAdministration(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, d store.Dialect) {
+		admin := newHarness(t, d)
+		ctx := context.Background()
+		token, _ := admin.auth.IssueSetupLink(ctx, "")
+		admin.post(t, "/setup/"+token, url.Values{"organisation": {"Org"}, "name": {"Admin"}, "username": {"admin"}, "password": {"orchid balcony velvet"}, "confirm": {"orchid balcony velvet"}})
+		admin.enrol(t)
+		st, err := admin.auth.StaffByUsername(ctx, "admin")
+		if err != nil {
+			t.Fatal(err)
+		}
+		w, err := admin.auth.AddStaff(ctx, auth.NewStaff{OrganisationID: st.OrganisationID, Username: "worker", DisplayName: "Worker", Role: access.RoleFrontDoorWorker})
+		if err != nil {
+			t.Fatal(err)
+		}
+		worker := admin.clone(t)
+		wt, _ := admin.auth.IssueSetupLink(ctx, w.ID)
+		worker.post(t, "/setup/"+wt, url.Values{"password": {"marble canyon whistle"}, "confirm": {"marble canyon whistle"}})
+		worker.enrol(t)
+		if resp, body := worker.get(t, "/account"); resp.StatusCode != 200 || !strings.Contains(body, "this browser") || !strings.Contains(body, "10 unused recovery codes") {
+			t.Fatalf("worker account page: %d", resp.StatusCode)
+		}
+		if resp, _ := worker.get(t, "/staff"); resp.StatusCode != http.StatusForbidden {
+			t.Fatalf("worker on /staff: %d, want 403", resp.StatusCode)
+		}
+		if resp, _ := worker.post(t, "/staff/"+st.ID+"/disable", url.Values{"reason": {"taking over the instance"}}); resp.StatusCode != http.StatusForbidden {
+			t.Fatalf("worker disabling the administrator: %d, want 403", resp.StatusCode)
+		}
+
+		resp, body := admin.get(t, "/staff/"+w.ID)
+		if resp.StatusCode != 200 || !strings.Contains(body, "End session") {
+			t.Fatalf("administrator's view of the worker: %d", resp.StatusCode)
+		}
+		resp, body = admin.post(t, "/staff/"+w.ID+"/disable", url.Values{"reason": {"x"}})
+		if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, "at least 10 characters") {
+			t.Fatalf("disable without a reason: %d", resp.StatusCode)
+		}
+		resp, _ = admin.post(t, "/staff/"+w.ID+"/disable", url.Values{"reason": {"left the organisation today"}})
+		if resp.StatusCode != http.StatusSeeOther {
+			t.Fatalf("disable: %d", resp.StatusCode)
+		}
+		if resp, _ := worker.get(t, "/account"); resp.StatusCode != http.StatusSeeOther {
+			t.Fatalf("disabled worker's session still works: %d", resp.StatusCode)
+		}
+		if resp, _ := admin.get(t, "/staff/not-an-id"); resp.StatusCode != 404 {
+			t.Fatalf("bad staff ID: %d", resp.StatusCode)
+		}
+	})
+}
+
+// clone is a second browser on the same server, with its own cookies.
+func (h *harness) clone(t *testing.T) *harness {
+	jar, _ := cookiejar.New(nil)
+	c := *h
+	c.client = &http.Client{Jar: jar, CheckRedirect: h.client.CheckRedirect}
+	return &c
 }
 
 func TestCrossSitePostIsRefused(t *testing.T) {
@@ -307,7 +416,7 @@ func TestReadinessFailsWhenMigrationsPending(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	srv, err := web.New(web.Options{DB: db, Auth: auth.NewService(db, time.Now), Catalogue: i18n.MustLoad(), Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	srv, err := web.New(web.Options{DB: db, Auth: auth.NewService(db, nil, nil, time.Now), Catalogue: i18n.MustLoad(), Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	if err != nil {
 		t.Fatal(err)
 	}

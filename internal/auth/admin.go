@@ -1,0 +1,140 @@
+package auth
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"unicode/utf8"
+
+	"frontdoor/internal/errs"
+	"frontdoor/internal/store"
+)
+
+// validateReason: account actions that take a person's access away or
+// reset their protection must say why, for the audit trail.
+func validateReason(reason string) error {
+	n := utf8.RuneCountInString(strings.TrimSpace(reason))
+	if n < 10 {
+		return errs.Field("reason", "reason.too_short", 10)
+	}
+	if n > 1000 {
+		return errs.Field("reason", "field.too_long", 1000)
+	}
+	return nil
+}
+
+func (s *Service) staffByID(ctx context.Context, tx *store.Tx, staffID string) (*Staff, error) {
+	st, err := scanStaff(func(dest ...any) error {
+		return tx.QueryRow(ctx, `SELECT `+staffColumns+` FROM staff WHERE id = $1`, []any{staffID}, dest...)
+	})
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, errs.New(errs.NotFound, "staff.not_found")
+	}
+	return st, err
+}
+
+// sealReason keeps a free-text reason readable only through the vault: it
+// may name people.
+func (s *Service) sealReason(reason, staffID string) string {
+	return s.Vault.SealString(strings.TrimSpace(reason), "audit_reason", staffID)
+}
+
+// ResetFactors removes a staff member's second factors and recovery codes
+// and ends their sessions, so they enrol again at next sign-in. It needs a
+// recorded reason.
+func (s *Service) ResetFactors(ctx context.Context, actorID, staffID, reason string) error {
+	if err := validateReason(reason); err != nil {
+		return err
+	}
+	return s.DB.Write(ctx, func(tx *store.Tx) error {
+		if _, err := s.staffByID(ctx, tx, staffID); err != nil {
+			return err
+		}
+		for _, q := range []string{`DELETE FROM staff_totp WHERE staff_id = $1`, `DELETE FROM staff_recovery_codes WHERE staff_id = $1`} {
+			if _, err := tx.Exec(ctx, q, staffID); err != nil {
+				return err
+			}
+		}
+		if err := endSessions(ctx, tx, staffID, "", "factors_reset", s.now()); err != nil {
+			return err
+		}
+		return s.audit(ctx, tx, AuditEvent{ActorID: actorID, Action: "factor.reset", RecordKind: "staff", RecordID: staffID, Purpose: s.sealReason(reason, staffID)})
+	})
+}
+
+// SetDisabled disables (or re-enables) an account, with a reason; disabling
+// ends every session at once.
+func (s *Service) SetDisabled(ctx context.Context, actorID, staffID string, disabled bool, reason string) error {
+	if err := validateReason(reason); err != nil {
+		return err
+	}
+	if disabled && actorID == staffID {
+		return errs.New(errs.Conflict, "staff.cannot_disable_self")
+	}
+	now := s.now()
+	return s.DB.Write(ctx, func(tx *store.Tx) error {
+		if _, err := s.staffByID(ctx, tx, staffID); err != nil {
+			return err
+		}
+		var at any
+		action := "account.enable"
+		if disabled {
+			at, action = now, "account.disable"
+			if err := endSessions(ctx, tx, staffID, "", "disabled", now); err != nil {
+				return err
+			}
+		}
+		if _, err := tx.Exec(ctx, `UPDATE staff SET disabled_at = $1, version = version + 1 WHERE id = $2`, at, staffID); err != nil {
+			return err
+		}
+		return s.audit(ctx, tx, AuditEvent{ActorID: actorID, Action: action, RecordKind: "staff", RecordID: staffID, Purpose: s.sealReason(reason, staffID)})
+	})
+}
+
+// ChangePassword sets a new password after checking the current one, and
+// ends every other session of the account.
+func (s *Service) ChangePassword(ctx context.Context, token, current, next, confirm string) error {
+	se, err := s.Session(ctx, token)
+	if err != nil {
+		return err
+	}
+	if se.Stage != StageFull {
+		return errNoSession
+	}
+	var hash *string
+	err = s.DB.Read(ctx, func(tx *store.Tx) error {
+		return tx.QueryRow(ctx, `SELECT password_hash FROM staff WHERE id = $1`, []any{se.Staff.ID}, &hash)
+	})
+	if err != nil {
+		return err
+	}
+	if hash == nil || !CheckPassword(*hash, current) {
+		return errs.Field("current", "password.current_wrong")
+	}
+	if err := CheckNewPassword("password", next, se.Staff.Username); err != nil {
+		return err
+	}
+	if next != confirm {
+		return errs.Field("confirm", "password.mismatch")
+	}
+	return s.DB.Write(ctx, func(tx *store.Tx) error {
+		if _, err := tx.Exec(ctx, `UPDATE staff SET password_hash = $1, version = version + 1 WHERE id = $2`, HashPassword(next), se.Staff.ID); err != nil {
+			return err
+		}
+		if err := endSessions(ctx, tx, se.Staff.ID, se.ID, "password_changed", s.now()); err != nil {
+			return err
+		}
+		return s.audit(ctx, tx, AuditEvent{ActorID: se.Staff.ID, Action: "password.change", RecordKind: "staff", RecordID: se.Staff.ID})
+	})
+}
+
+// StaffByID returns one account.
+func (s *Service) StaffByID(ctx context.Context, staffID string) (*Staff, error) {
+	var st *Staff
+	err := s.DB.Read(ctx, func(tx *store.Tx) error {
+		var err error
+		st, err = s.staffByID(ctx, tx, staffID)
+		return err
+	})
+	return st, err
+}
