@@ -75,7 +75,9 @@ type page struct {
 	srv *testserve.Server
 }
 
-func newPage(t *testing.T, srv *testserve.Server) *page { return &page{t: t, ctx: browser(t), srv: srv} }
+func newPage(t *testing.T, srv *testserve.Server) *page {
+	return &page{t: t, ctx: browser(t), srv: srv}
+}
 
 func css(sel string) chromedp.CSS { return chromedp.CSS(sel) }
 
