@@ -29,8 +29,9 @@ func commands() []command {
 	return []command{
 		{"serve", "Run the web application.", runServe},
 		{"migrate", "Apply database schema migrations and exit.", runMigrate},
-		{"user", "Manage staff accounts: user add, user list.", runUser},
+		{"user", "Staff accounts: user add, list, invite, disable, enable, reset-factors.", runUser},
 		{"demo", "Fill the database with a fictional service for trying frontdoor out.", runDemo},
+		{"token", "Partner agency API tokens: token create, token list, token revoke.", runToken},
 		{"audit", "Check the audit trail: audit verify.", runAudit},
 		{"keys", "Master key: keys status, keys rotate, keys generate.", runKeys},
 		{"backup", "Take a consistent copy of the SQLite database while it serves.", runBackup},

@@ -292,3 +292,46 @@ func TestUserAddPrintsOneTimeLink(t *testing.T) {
 		t.Fatalf("user list: %+v", r)
 	}
 }
+
+// An instance can be run without the web pages: accounts and partner
+// tokens from the command line, every change in the audit trail.
+func TestAccountAndTokenCommands(t *testing.T) {
+	data := filepath.Join(t.TempDir(), "data")
+	if r := testserve.Run(t, nil, "demo", "--data", data); r.Code != 0 {
+		t.Fatalf("demo: %+v", r)
+	}
+	r := testserve.Run(t, nil, "user", "invite", "--data", data, "--username", "admin")
+	if r.Code != 0 || !regexp.MustCompile(`/setup/[A-Za-z0-9_-]{20,}`).MatchString(r.Stdout) {
+		t.Fatalf("user invite: %+v", r)
+	}
+	oneLineErr(t, testserve.Run(t, nil, "user", "disable", "--data", data, "--username", "admin"), 2, "--reason is required")
+	oneLineErr(t, testserve.Run(t, nil, "user", "disable", "--data", data, "--username", "admin", "--reason", "short"), 2, "--reason", "at least 10 characters")
+	oneLineErr(t, testserve.Run(t, nil, "user", "disable", "--data", data, "--username", "nobody", "--reason", "no such person here"), 2, "no account is called")
+	for _, verb := range []string{"disable", "enable", "reset-factors"} {
+		if r := testserve.Run(t, nil, "user", verb, "--data", data, "--username", "admin", "--reason", "checked with the service manager by phone"); r.Code != 0 {
+			t.Fatalf("user %s: %+v", verb, r)
+		}
+	}
+	r = testserve.Run(t, nil, "user", "list", "--data", data)
+	if !regexp.MustCompile(`admin\s+administrator\s+invited`).MatchString(r.Stdout) {
+		t.Errorf("admin after enable: %s", r.Stdout)
+	}
+
+	oneLineErr(t, testserve.Run(t, nil, "token", "create", "--data", data, "--organisation", "Hollinshire Constabulary", "--name", "Police", "--scopes", "record.read"), 2, "--scopes")
+	r = testserve.Run(t, nil, "token", "create", "--data", data, "--organisation", "Hollinshire Constabulary", "--name", "Police referrals", "--scopes", "referral.create,referral.read")
+	m := regexp.MustCompile(`Token (\S+) for .*\n.*\n(fdt_\S+)`).FindStringSubmatch(r.Stdout)
+	if r.Code != 0 || m == nil {
+		t.Fatalf("token create: %+v", r)
+	}
+	if r := testserve.Run(t, nil, "token", "revoke", "--data", data, "--id", m[1]); r.Code != 0 {
+		t.Fatalf("token revoke: %+v", r)
+	}
+	r = testserve.Run(t, nil, "token", "list", "--data", data)
+	if !strings.Contains(r.Stdout, "Police referrals") || !strings.Contains(r.Stdout, "revoked") || strings.Contains(r.Stdout, m[2]) {
+		t.Fatalf("token list: %+v", r)
+	}
+	r = testserve.Run(t, nil, "audit", "verify", "--data", data)
+	if r.Code != 0 || !strings.Contains(r.Stdout, "audit chain intact: 6 events") {
+		t.Fatalf("audit verify: %+v", r)
+	}
+}
