@@ -16,7 +16,7 @@ import (
 // startDemo loads the demo (once) and prints a one-time sign-in link for
 // its administrator while that account has no password.
 func startDemo(ctx context.Context, db *store.DB, accounts *auth.Service, seed int64, base string, out io.Writer, msg i18n.Printer) error {
-	res, err := demo.Load(ctx, db, demo.Config{Seed: seed})
+	res, err := demo.Load(ctx, db, accounts, demo.Config{Seed: seed})
 	if err != nil {
 		return err
 	}
@@ -55,17 +55,18 @@ func runDemo(ctx context.Context, args []string, out, errOut io.Writer) error {
 		return err
 	}
 	defer db.Close()
+	v, err := openVault(ctx, db, k, d, *d.databaseURL == "", func(m string) { fmt.Fprintln(errOut, m) })
+	if err != nil {
+		return err
+	}
+	accounts := newAccounts(db, v)
 	start := time.Now()
-	res, err := demo.Load(ctx, db, demo.Config{Seed: *seed, Scale: *scale})
+	res, err := demo.Load(ctx, db, accounts, demo.Config{Seed: *seed, Scale: *scale})
 	if err != nil {
 		return err
 	}
 	if res.Loaded {
 		fmt.Fprintf(out, "Demo loaded in %s: %d organisations, %d teams, %d staff accounts.\n", time.Since(start).Round(time.Millisecond), res.Organisations, res.Teams, res.Staff)
 	}
-	v, err := openVault(ctx, db, k, d, *d.databaseURL == "", func(m string) { fmt.Fprintln(errOut, m) })
-	if err != nil {
-		return err
-	}
-	return startDemo(ctx, db, newAccounts(db, v), *seed, strings.TrimRight(*baseURL, "/"), out, i18n.MustLoad().Printer(i18n.Default))
+	return startDemo(ctx, db, accounts, *seed, strings.TrimRight(*baseURL, "/"), out, i18n.MustLoad().Printer(i18n.Default))
 }

@@ -183,6 +183,7 @@ func findOrCreateOrganisation(ctx context.Context, db *store.DB, nameOrID string
 func runUserList(ctx context.Context, args []string, out io.Writer) error {
 	f := newFlagSet("user list", "List staff accounts and organisations.", out)
 	d := addDBFlags(f)
+	k := addKeyFlags(f)
 	if err := f.parse(args); err != nil {
 		return err
 	}
@@ -194,7 +195,11 @@ func runUserList(ctx context.Context, args []string, out io.Writer) error {
 	if _, err := db.Status(ctx); err != nil {
 		return err
 	}
-	list, err := auth.NewService(db, nil, nil, time.Now).ListStaff(ctx)
+	v, err := openVault(ctx, db, k, d, false, nil)
+	if err != nil {
+		return err
+	}
+	list, err := newAccounts(db, v).ListStaff(ctx)
 	if err != nil {
 		return err
 	}

@@ -8,6 +8,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -80,16 +81,31 @@ type Staff struct {
 	Disabled       bool
 }
 
-const staffColumns = `id, organisation_id, username, display_name, role, password_hash IS NOT NULL, disabled_at IS NOT NULL`
+// Staff names and usernames are personal data too (a list of refuge staff
+// can lead a perpetrator to a refuge), so they are sealed; sign-in finds an
+// account by a blind index of its username.
+const staffColumns = `id, organisation_id, username_sealed, display_name_sealed, role, password_hash IS NOT NULL, disabled_at IS NOT NULL`
 
-func scanStaff(scan func(...any) error) (*Staff, error) {
+func (s *Service) scanStaff(scan func(...any) error) (*Staff, error) {
 	var st Staff
-	var role string
-	if err := scan(&st.ID, &st.OrganisationID, &st.Username, &st.DisplayName, &role, &st.HasPassword, &st.Disabled); err != nil {
+	var role, username, name string
+	if err := scan(&st.ID, &st.OrganisationID, &username, &name, &role, &st.HasPassword, &st.Disabled); err != nil {
+		return nil, err
+	}
+	var err error
+	if st.Username, err = s.Vault.OpenString(username, "staff", st.ID, "username"); err != nil {
+		return nil, err
+	}
+	if st.DisplayName, err = s.Vault.OpenString(name, "staff", st.ID, "display_name"); err != nil {
 		return nil, err
 	}
 	st.Role = access.Role(role)
 	return &st, nil
+}
+
+// usernameIndex is the blind index sign-in looks usernames up by.
+func (s *Service) usernameIndex(username string) string {
+	return s.Vault.BlindIndex("staff.username", NormaliseUsername(username))
 }
 
 // Token is a secret handed to a browser (session cookie) or printed once
@@ -154,7 +170,7 @@ func (s *Service) AddStaff(ctx context.Context, n NewStaff) (*Staff, error) {
 	}
 	st := &Staff{ID: id.New(), OrganisationID: n.OrganisationID, Username: n.Username, DisplayName: n.DisplayName, Role: n.Role}
 	err := s.DB.Write(ctx, func(tx *store.Tx) error {
-		if err := insertStaff(ctx, tx, st, n.TeamIDs, nil, s.now()); err != nil {
+		if err := s.InsertStaff(ctx, tx, st, n.TeamIDs, nil, s.now()); err != nil {
 			return err
 		}
 		return s.audit(ctx, tx, AuditEvent{ActorID: n.AddedBy, Action: "account.create", RecordKind: "staff", RecordID: st.ID, Purpose: string(n.Role)})
@@ -168,9 +184,14 @@ func (s *Service) AddStaff(ctx context.Context, n NewStaff) (*Staff, error) {
 	return st, err
 }
 
-func insertStaff(ctx context.Context, tx *store.Tx, st *Staff, teams []string, passwordHash *string, now time.Time) error {
-	if _, err := tx.Exec(ctx, `INSERT INTO staff (id, organisation_id, username, display_name, role, password_hash, created_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7)`, st.ID, st.OrganisationID, st.Username, st.DisplayName, string(st.Role), passwordHash, now); err != nil {
+// InsertStaff writes an account (and its team memberships) in tx, sealing
+// its names. It checks nothing: AddStaff and CompleteSetup validate first,
+// and the demo loader writes generated accounts through it.
+func (s *Service) InsertStaff(ctx context.Context, tx *store.Tx, st *Staff, teams []string, passwordHash *string, now time.Time) error {
+	if _, err := tx.Exec(ctx, `INSERT INTO staff (id, organisation_id, username_index, username_sealed, display_name_sealed, role, password_hash, created_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, st.ID, st.OrganisationID, s.usernameIndex(st.Username),
+		s.Vault.SealString(st.Username, "staff", st.ID, "username"), s.Vault.SealString(st.DisplayName, "staff", st.ID, "display_name"),
+		string(st.Role), passwordHash, now); err != nil {
 		return err
 	}
 	for _, t := range teams {
@@ -192,13 +213,13 @@ func firstErr(err error) error {
 func (s *Service) ListStaff(ctx context.Context) ([]Staff, error) {
 	var out []Staff
 	err := s.DB.Read(ctx, func(tx *store.Tx) error {
-		rows, err := tx.Query(ctx, `SELECT `+staffColumns+` FROM staff ORDER BY username`)
+		rows, err := tx.Query(ctx, `SELECT `+staffColumns+` FROM staff`)
 		if err != nil {
 			return err
 		}
 		defer rows.Close()
 		for rows.Next() {
-			st, err := scanStaff(rows.Scan)
+			st, err := s.scanStaff(rows.Scan)
 			if err != nil {
 				return err
 			}
@@ -206,6 +227,8 @@ func (s *Service) ListStaff(ctx context.Context) ([]Staff, error) {
 		}
 		return rows.Err()
 	})
+	// Sorted here: the database only holds sealed names.
+	slices.SortFunc(out, func(a, b Staff) int { return strings.Compare(a.Username, b.Username) })
 	return out, err
 }
 
@@ -214,8 +237,8 @@ func (s *Service) StaffByUsername(ctx context.Context, username string) (*Staff,
 	var st *Staff
 	err := s.DB.Read(ctx, func(tx *store.Tx) error {
 		var err error
-		st, err = scanStaff(func(dest ...any) error {
-			return tx.QueryRow(ctx, `SELECT `+staffColumns+` FROM staff WHERE username = $1`, []any{NormaliseUsername(username)}, dest...)
+		st, err = s.scanStaff(func(dest ...any) error {
+			return tx.QueryRow(ctx, `SELECT `+staffColumns+` FROM staff WHERE username_index = $1`, []any{s.usernameIndex(username)}, dest...)
 		})
 		return err
 	})
@@ -332,7 +355,7 @@ func (s *Service) link(ctx context.Context, tx *store.Tx, token string) (*Link, 
 	}
 	l := &Link{Purpose: purpose}
 	if staffID != nil {
-		l.Staff, err = scanStaff(func(dest ...any) error {
+		l.Staff, err = s.scanStaff(func(dest ...any) error {
 			return tx.QueryRow(ctx, `SELECT `+staffColumns+` FROM staff WHERE id = $1`, []any{*staffID}, dest...)
 		})
 		if err != nil {
@@ -388,7 +411,7 @@ func (s *Service) CompleteSetup(ctx context.Context, token string, f SetupForm) 
 			}
 			st = &Staff{ID: id.New(), OrganisationID: orgID, Username: f.Username, DisplayName: strings.TrimSpace(f.DisplayName),
 				Role: access.RoleAdministrator, HasPassword: true}
-			if err := insertStaff(ctx, tx, st, nil, &hash, now); err != nil {
+			if err := s.InsertStaff(ctx, tx, st, nil, &hash, now); err != nil {
 				if errors.Is(err, store.ErrUnique) {
 					return errs.Field("username", "username.taken")
 				}

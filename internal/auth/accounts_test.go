@@ -15,6 +15,7 @@ import (
 	"frontdoor/internal/errs"
 	"frontdoor/internal/store"
 	"frontdoor/internal/store/storetest"
+	"frontdoor/internal/vault/vaulttest"
 )
 
 var ctx = context.Background()
@@ -466,6 +467,34 @@ func TestAPITokens(t *testing.T) {
 		})
 		if stored != 0 {
 			t.Fatal("the token is stored in clear")
+		}
+	})
+}
+
+// What a stolen database file, its WAL, a backup or a pg_dump holds of a
+// staff member: no name, no username, no second-factor secret, no recovery
+// code, no password.
+func TestNoStaffSecretsInClearAtRest(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, d store.Dialect) {
+		cfg := storetest.Config(t, d)
+		db := storetest.OpenConfig(t, cfg)
+		c := &clock{t: time.Date(2026, 11, 23, 21, 0, 0, 0, time.UTC)}
+		s := auth.NewService(db, vaulttest.New(t, db), recordAudit(t), c.Now)
+		token, _ := s.IssueSetupLink(ctx, "")
+		session, _, err := s.CompleteSetup(ctx, token, auth.SetupForm{OrganisationName: "Calder Women's Aid", DisplayName: "Morwenna Tregothnan",
+			Username: "m.tregothnan", Password: "saffron meadow lantern", Confirm: "saffron meadow lantern"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, secret, codes := enrol(t, s, c, session)
+		vaulttest.AssertNoPlaintext(t, db, cfg, "Morwenna Tregothnan", "Tregothnan", "m.tregothnan", secret, codes[0], strings.ReplaceAll(codes[0], "-", ""), "saffron meadow lantern", token)
+		// And the check itself would see a name stored in clear.
+		db.Write(ctx, func(tx *store.Tx) error {
+			_, err := tx.Exec(ctx, `INSERT INTO settings (key, value) VALUES ('probe', 'Plaintext Probe Value')`)
+			return err
+		})
+		if found := vaulttest.FindPlaintext(t, db, cfg, "Plaintext Probe Value"); len(found) == 0 {
+			t.Fatal("the plaintext scan does not find a value stored in clear")
 		}
 	})
 }

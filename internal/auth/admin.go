@@ -24,7 +24,7 @@ func validateReason(reason string) error {
 }
 
 func (s *Service) staffByID(ctx context.Context, tx *store.Tx, staffID string) (*Staff, error) {
-	st, err := scanStaff(func(dest ...any) error {
+	st, err := s.scanStaff(func(dest ...any) error {
 		return tx.QueryRow(ctx, `SELECT `+staffColumns+` FROM staff WHERE id = $1`, []any{staffID}, dest...)
 	})
 	if errors.Is(err, store.ErrNotFound) {

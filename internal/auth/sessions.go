@@ -75,8 +75,8 @@ func (s *Service) SignIn(ctx context.Context, username, password, source string)
 	var st *Staff
 	err := s.DB.Read(ctx, func(tx *store.Tx) error {
 		var err error
-		st, err = scanStaff(func(dest ...any) error {
-			return tx.QueryRow(ctx, `SELECT `+staffColumns+`, password_hash FROM staff WHERE username = $1`, []any{username}, append(dest, &hash)...)
+		st, err = s.scanStaff(func(dest ...any) error {
+			return tx.QueryRow(ctx, `SELECT `+staffColumns+`, password_hash FROM staff WHERE username_index = $1`, []any{s.usernameIndex(username)}, append(dest, &hash)...)
 		})
 		return err
 	})
@@ -139,8 +139,8 @@ func (s *Service) Session(ctx context.Context, token string) (*Session, error) {
 	var ended *time.Time
 	err := s.DB.Read(ctx, func(tx *store.Tx) error {
 		var err error
-		se.Staff, err = scanStaff(func(dest ...any) error {
-			return tx.QueryRow(ctx, `SELECT s.id, s.organisation_id, s.username, s.display_name, s.role, s.password_hash IS NOT NULL, s.disabled_at IS NOT NULL,
+		se.Staff, err = s.scanStaff(func(dest ...any) error {
+			return tx.QueryRow(ctx, `SELECT s.id, s.organisation_id, s.username_sealed, s.display_name_sealed, s.role, s.password_hash IS NOT NULL, s.disabled_at IS NOT NULL,
 				x.id, x.stage, x.created_at, x.last_seen_at, x.expires_at, x.ended_at
 				FROM sessions x JOIN staff s ON s.id = x.staff_id WHERE x.token_hash = $1`, []any{hash},
 				append(dest, &se.ID, &se.Stage, &se.CreatedAt, &se.LastSeenAt, &se.ExpiresAt, &ended)...)

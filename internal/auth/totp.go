@@ -34,14 +34,18 @@ type Enrolment struct {
 }
 
 func (s *Service) sessionAt(ctx context.Context, tx *store.Tx, token, stage string) (sessionID, staffID, username string, err error) {
-	var got string
+	var got, sealed string
 	var created time.Time
-	err = tx.QueryRow(ctx, `SELECT x.id, x.staff_id, s.username, x.stage, x.created_at FROM sessions x JOIN staff s ON s.id = x.staff_id
+	err = tx.QueryRow(ctx, `SELECT x.id, x.staff_id, s.username_sealed, x.stage, x.created_at FROM sessions x JOIN staff s ON s.id = x.staff_id
 		WHERE x.token_hash = $1 AND x.ended_at IS NULL AND x.expires_at > $2 AND s.disabled_at IS NULL`,
-		[]any{hashToken(token), s.now()}, &sessionID, &staffID, &username, &got, &created)
+		[]any{hashToken(token), s.now()}, &sessionID, &staffID, &sealed, &got, &created)
 	if errors.Is(err, store.ErrNotFound) || err == nil && (got != stage || s.now().Sub(created) >= 15*time.Minute) {
 		return "", "", "", errSessionExpired
 	}
+	if err != nil {
+		return "", "", "", err
+	}
+	username, err = s.Vault.OpenString(sealed, "staff", staffID, "username")
 	return sessionID, staffID, username, err
 }
 

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strconv"
 
+	"frontdoor/internal/auth"
 	"frontdoor/internal/store"
 )
 
@@ -31,7 +32,7 @@ var ErrNotEmpty = errors.New("this instance already holds data that is not the d
 // (without passwords) into db in one transaction, once. Person records are
 // written by their capability packages as those land, each encrypted and
 // audited through the security core.
-func Load(ctx context.Context, db *store.DB, cfg Config) (LoadResult, error) {
+func Load(ctx context.Context, db *store.DB, accounts *auth.Service, cfg Config) (LoadResult, error) {
 	cfg = cfg.normalized()
 	p := NewPartnership(cfg)
 	res := LoadResult{Seed: cfg.Seed, Organisations: len(p.Organisations), Teams: len(p.Teams), Staff: len(p.Staff)}
@@ -72,14 +73,9 @@ func Load(ctx context.Context, db *store.DB, cfg Config) (LoadResult, error) {
 			}
 		}
 		for _, s := range p.Staff {
-			if _, err := tx.Exec(ctx, `INSERT INTO staff (id, organisation_id, username, display_name, role, created_at) VALUES ($1, $2, $3, $4, $5, $6)`,
-				s.ID, s.OrganisationID, s.Username, s.DisplayName, string(s.Role), now); err != nil {
+			st := &auth.Staff{ID: s.ID, OrganisationID: s.OrganisationID, Username: s.Username, DisplayName: s.DisplayName, Role: s.Role}
+			if err := accounts.InsertStaff(ctx, tx, st, s.TeamIDs, nil, now); err != nil {
 				return err
-			}
-			for _, t := range s.TeamIDs {
-				if _, err := tx.Exec(ctx, `INSERT INTO team_members (team_id, staff_id) VALUES ($1, $2)`, t, s.ID); err != nil {
-					return err
-				}
 			}
 		}
 		res.Loaded = true

@@ -18,14 +18,15 @@ func TestLoadFillsOnceAndOnlyAnEmptyInstance(t *testing.T) {
 	ctx := context.Background()
 	storetest.Each(t, func(t *testing.T, d store.Dialect) {
 		db := storetest.Open(t, d)
-		res, err := demo.Load(ctx, db, demo.Config{Seed: 7})
+		accounts := auth.NewService(db, vaulttest.New(t, db), nil, time.Now)
+		res, err := demo.Load(ctx, db, accounts, demo.Config{Seed: 7})
 		if err != nil {
 			t.Fatal(err)
 		}
 		if !res.Loaded || res.AdminID == "" || res.Staff < 20 || res.Teams < 8 {
 			t.Fatalf("first load: %+v", res)
 		}
-		staff, err := auth.NewService(db, nil, nil, time.Now).ListStaff(ctx)
+		staff, err := accounts.ListStaff(ctx)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -44,11 +45,11 @@ func TestLoadFillsOnceAndOnlyAnEmptyInstance(t *testing.T) {
 				t.Errorf("no demo account with role %s", r)
 			}
 		}
-		again, err := demo.Load(ctx, db, demo.Config{Seed: 7})
+		again, err := demo.Load(ctx, db, accounts, demo.Config{Seed: 7})
 		if err != nil || again.Loaded {
 			t.Fatalf("second load of the same seed: %+v, %v", again, err)
 		}
-		if _, err := demo.Load(ctx, db, demo.Config{Seed: 8}); err == nil {
+		if _, err := demo.Load(ctx, db, accounts, demo.Config{Seed: 8}); err == nil {
 			t.Fatal("a second demo with another seed was loaded over the first")
 		}
 
@@ -59,7 +60,7 @@ func TestLoadFillsOnceAndOnlyAnEmptyInstance(t *testing.T) {
 		if _, _, err := a.CompleteSetup(ctx, token, auth.SetupForm{OrganisationName: "Real Org", DisplayName: "Real Admin", Username: "realadmin", Password: "a real password", Confirm: "a real password"}); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := demo.Load(ctx, real, demo.Config{Seed: 1}); !errors.Is(err, demo.ErrNotEmpty) {
+		if _, err := demo.Load(ctx, real, a, demo.Config{Seed: 1}); !errors.Is(err, demo.ErrNotEmpty) {
 			t.Fatalf("demo into a real instance: %v", err)
 		}
 	})

@@ -20,8 +20,11 @@ CREATE INDEX teams_organisation ON teams(organisation_id);
 CREATE TABLE staff (
     id              TEXT PRIMARY KEY,
     organisation_id TEXT NOT NULL REFERENCES organisations(id),
-    username        TEXT NOT NULL UNIQUE,
-    display_name    TEXT NOT NULL,
+    -- Names are personal data: sealed by the vault. Sign-in finds an
+    -- account by a keyed blind index of its username.
+    username_index      TEXT NOT NULL UNIQUE,
+    username_sealed     TEXT NOT NULL,
+    display_name_sealed TEXT NOT NULL,
     role            TEXT NOT NULL,
     -- NULL until the person chooses a password through a one-time link.
     password_hash   TEXT,
