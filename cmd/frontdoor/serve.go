@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"frontdoor/internal/access"
 	"frontdoor/internal/i18n"
 	"frontdoor/internal/store"
 	"frontdoor/internal/vault"
@@ -146,7 +147,9 @@ func runServe(ctx context.Context, args []string, out, errOut io.Writer) error {
 	}
 	accounts := newAccounts(db, v)
 	accounts.IdleTimeout, accounts.AbsoluteTimeout = *sf.sessionIdle, *sf.sessionMax
-	srv, err := web.New(web.Options{DB: db, Auth: accounts, Catalogue: cat, Logger: logger, Secure: useTLS || *sf.behindProxy,
+	rec := recorder(v)
+	grants := &access.Grants{Vault: v, Record: rec, Now: time.Now}
+	srv, err := web.New(web.Options{DB: db, Auth: accounts, Grants: grants, Record: rec, Catalogue: cat, Logger: logger, Secure: useTLS || *sf.behindProxy,
 		BehindProxy: *sf.behindProxy, BaseURL: strings.TrimRight(*sf.baseURL, "/")})
 	if err != nil {
 		return err

@@ -7,6 +7,7 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"errors"
+	"frontdoor/internal/audit"
 	"regexp"
 	"slices"
 	"strings"
@@ -28,25 +29,12 @@ type Sealer interface {
 	BlindIndex(purpose, normalised string) string
 }
 
-// AuditEvent is what the service reports to the audit trail, inside the
-// transaction of the change it records.
-type AuditEvent struct {
-	ActorID    string
-	Action     string
-	RecordKind string
-	RecordID   string
-	Purpose    string
-}
-
-// AuditFunc appends an event in tx; the wiring adds time and request ID.
-type AuditFunc func(ctx context.Context, tx *store.Tx, e AuditEvent) error
-
 // Service manages staff accounts and their sessions.
 type Service struct {
 	DB    *store.DB
 	Now   func() time.Time
 	Vault Sealer
-	Audit AuditFunc
+	Audit audit.Recorder
 	// IdleTimeout ends a session nobody has used for this long;
 	// AbsoluteTimeout ends any session this long after sign-in.
 	IdleTimeout     time.Duration
@@ -57,11 +45,11 @@ type Service struct {
 
 // NewService returns a service with the default timeouts (30 min idle,
 // 12 h absolute).
-func NewService(db *store.DB, vault Sealer, audit AuditFunc, now func() time.Time) *Service {
-	return &Service{DB: db, Now: now, Vault: vault, Audit: audit, IdleTimeout: 30 * time.Minute, AbsoluteTimeout: 12 * time.Hour, Issuer: "frontdoor"}
+func NewService(db *store.DB, vault Sealer, rec audit.Recorder, now func() time.Time) *Service {
+	return &Service{DB: db, Now: now, Vault: vault, Audit: rec, IdleTimeout: 30 * time.Minute, AbsoluteTimeout: 12 * time.Hour, Issuer: "frontdoor"}
 }
 
-func (s *Service) audit(ctx context.Context, tx *store.Tx, e AuditEvent) error {
+func (s *Service) audit(ctx context.Context, tx *store.Tx, e audit.Event) error {
 	if s.Audit == nil {
 		return nil
 	}
@@ -173,7 +161,7 @@ func (s *Service) AddStaff(ctx context.Context, n NewStaff) (*Staff, error) {
 		if err := s.InsertStaff(ctx, tx, st, n.TeamIDs, nil, s.now()); err != nil {
 			return err
 		}
-		return s.audit(ctx, tx, AuditEvent{ActorID: n.AddedBy, Action: "account.create", RecordKind: "staff", RecordID: st.ID, Purpose: string(n.Role)})
+		return s.audit(ctx, tx, audit.Event{ActorID: n.AddedBy, Action: "account.create", RecordKind: "staff", RecordID: st.ID, Purpose: string(n.Role)})
 	})
 	if errors.Is(err, store.ErrUnique) {
 		return nil, errs.Field("username", "username.taken")
@@ -292,7 +280,7 @@ func (s *Service) ReissueSetupLink(ctx context.Context, actorID, staffID string)
 		if err := endSessions(ctx, tx, staffID, "", "setup_link_issued", now); err != nil {
 			return err
 		}
-		return s.audit(ctx, tx, AuditEvent{ActorID: actorID, Action: "account.setup_link", RecordKind: "staff", RecordID: staffID})
+		return s.audit(ctx, tx, audit.Event{ActorID: actorID, Action: "account.setup_link", RecordKind: "staff", RecordID: staffID})
 	})
 	return token, err
 }
@@ -438,7 +426,7 @@ func (s *Service) CompleteSetup(ctx context.Context, token string, f SetupForm) 
 		if n, _ := res.RowsAffected(); n != 1 {
 			return errLinkInvalid // used by a concurrent request
 		}
-		if err := s.audit(ctx, tx, AuditEvent{ActorID: st.ID, Action: "account.setup", RecordKind: "staff", RecordID: st.ID, Purpose: l.Purpose}); err != nil {
+		if err := s.audit(ctx, tx, audit.Event{ActorID: st.ID, Action: "account.setup", RecordKind: "staff", RecordID: st.ID, Purpose: l.Purpose}); err != nil {
 			return err
 		}
 		// A password alone never gives a full session: the person goes on

@@ -3,6 +3,7 @@ package auth
 import (
 	"context"
 	"errors"
+	"frontdoor/internal/audit"
 	"strings"
 	"unicode/utf8"
 
@@ -58,7 +59,7 @@ func (s *Service) ResetFactors(ctx context.Context, actorID, staffID, reason str
 		if err := endSessions(ctx, tx, staffID, "", "factors_reset", s.now()); err != nil {
 			return err
 		}
-		return s.audit(ctx, tx, AuditEvent{ActorID: actorID, Action: "factor.reset", RecordKind: "staff", RecordID: staffID, Purpose: s.sealReason(reason, staffID)})
+		return s.audit(ctx, tx, audit.Event{ActorID: actorID, Action: "factor.reset", RecordKind: "staff", RecordID: staffID, Purpose: s.sealReason(reason, staffID)})
 	})
 }
 
@@ -87,7 +88,7 @@ func (s *Service) SetDisabled(ctx context.Context, actorID, staffID string, disa
 		if _, err := tx.Exec(ctx, `UPDATE staff SET disabled_at = $1, version = version + 1 WHERE id = $2`, at, staffID); err != nil {
 			return err
 		}
-		return s.audit(ctx, tx, AuditEvent{ActorID: actorID, Action: action, RecordKind: "staff", RecordID: staffID, Purpose: s.sealReason(reason, staffID)})
+		return s.audit(ctx, tx, audit.Event{ActorID: actorID, Action: action, RecordKind: "staff", RecordID: staffID, Purpose: s.sealReason(reason, staffID)})
 	})
 }
 
@@ -124,7 +125,7 @@ func (s *Service) ChangePassword(ctx context.Context, token, current, next, conf
 		if err := endSessions(ctx, tx, se.Staff.ID, se.ID, "password_changed", s.now()); err != nil {
 			return err
 		}
-		return s.audit(ctx, tx, AuditEvent{ActorID: se.Staff.ID, Action: "password.change", RecordKind: "staff", RecordID: se.Staff.ID})
+		return s.audit(ctx, tx, audit.Event{ActorID: se.Staff.ID, Action: "password.change", RecordKind: "staff", RecordID: se.Staff.ID})
 	})
 }
 

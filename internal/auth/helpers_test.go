@@ -2,6 +2,7 @@ package auth_test
 
 import (
 	"context"
+	"frontdoor/internal/audit"
 	"sync"
 	"testing"
 
@@ -13,15 +14,15 @@ import (
 // recordAudit collects audit events; tests assert on what was recorded.
 type auditLog struct {
 	mu     sync.Mutex
-	events []auth.AuditEvent
+	events []audit.Event
 }
 
 var audits sync.Map // *testing.T → *auditLog
 
-func recordAudit(t *testing.T) auth.AuditFunc {
+func recordAudit(t *testing.T) audit.Recorder {
 	l := &auditLog{}
 	audits.Store(t, l)
-	return func(ctx context.Context, tx *store.Tx, e auth.AuditEvent) error {
+	return func(ctx context.Context, tx *store.Tx, e audit.Event) error {
 		l.mu.Lock()
 		l.events = append(l.events, e)
 		l.mu.Unlock()

@@ -3,6 +3,7 @@ package auth
 import (
 	"context"
 	"errors"
+	"frontdoor/internal/audit"
 	"time"
 
 	"frontdoor/internal/errs"
@@ -93,7 +94,7 @@ func (s *Service) SignIn(ctx context.Context, username, password, source string)
 		if st != nil {
 			actor = st.ID
 		}
-		if err := s.recordFailure(ctx, keys, AuditEvent{ActorID: actor, Action: "signin.failed", RecordKind: "staff", RecordID: actor, Purpose: "password"}); err != nil {
+		if err := s.recordFailure(ctx, keys, audit.Event{ActorID: actor, Action: "signin.failed", RecordKind: "staff", RecordID: actor, Purpose: "password"}); err != nil {
 			return "", nil, err
 		}
 		return "", nil, errSignIn
@@ -105,7 +106,7 @@ func (s *Service) SignIn(ctx context.Context, username, password, source string)
 		if stage, err = s.stageAfterPassword(ctx, tx, st.ID); err != nil {
 			return err
 		}
-		if err := s.audit(ctx, tx, AuditEvent{ActorID: st.ID, Action: "signin.password", RecordKind: "staff", RecordID: st.ID}); err != nil {
+		if err := s.audit(ctx, tx, audit.Event{ActorID: st.ID, Action: "signin.password", RecordKind: "staff", RecordID: st.ID}); err != nil {
 			return err
 		}
 		token, err = s.startSession(ctx, tx, st.ID, stage, s.now())
@@ -226,7 +227,7 @@ func (s *Service) SignOut(ctx context.Context, token string) error {
 		if _, err := tx.Exec(ctx, `UPDATE sessions SET ended_at = $1, ended_reason = 'signed_out' WHERE id = $2`, s.now(), id); err != nil {
 			return err
 		}
-		return s.audit(ctx, tx, AuditEvent{ActorID: staffID, Action: "signout", RecordKind: "session", RecordID: id})
+		return s.audit(ctx, tx, audit.Event{ActorID: staffID, Action: "signout", RecordKind: "session", RecordID: id})
 	})
 }
 
@@ -268,7 +269,7 @@ func (s *Service) EndSession(ctx context.Context, actorID, sessionID string) err
 		if _, err := tx.Exec(ctx, `UPDATE sessions SET ended_at = $1, ended_reason = 'ended' WHERE id = $2 AND ended_at IS NULL`, s.now(), sessionID); err != nil {
 			return err
 		}
-		return s.audit(ctx, tx, AuditEvent{ActorID: actorID, Action: "session.end", RecordKind: "staff", RecordID: staffID, Purpose: sessionID})
+		return s.audit(ctx, tx, audit.Event{ActorID: actorID, Action: "session.end", RecordKind: "staff", RecordID: staffID, Purpose: sessionID})
 	})
 }
 

@@ -2,6 +2,7 @@ package auth
 
 import (
 	"context"
+	"frontdoor/internal/audit"
 	"time"
 
 	"frontdoor/internal/errs"
@@ -52,7 +53,7 @@ func (s *Service) checkThrottle(ctx context.Context, keys []string) error {
 
 // recordFailure counts a failed attempt against every key and audits it,
 // in one transaction; rows older than a day are swept on the way.
-func (s *Service) recordFailure(ctx context.Context, keys []string, e AuditEvent) error {
+func (s *Service) recordFailure(ctx context.Context, keys []string, e audit.Event) error {
 	now := s.now()
 	return s.DB.Write(ctx, func(tx *store.Tx) error {
 		for _, k := range keys {

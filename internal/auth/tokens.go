@@ -3,6 +3,7 @@ package auth
 import (
 	"context"
 	"errors"
+	"frontdoor/internal/audit"
 	"slices"
 	"strings"
 	"time"
@@ -68,7 +69,7 @@ func (s *Service) CreateToken(ctx context.Context, actorID, organisationID, name
 			}
 			return err
 		}
-		return s.audit(ctx, tx, AuditEvent{ActorID: actorID, Action: "token.create", RecordKind: "api_token", RecordID: t.ID, Purpose: strings.Join(scopes, " ")})
+		return s.audit(ctx, tx, audit.Event{ActorID: actorID, Action: "token.create", RecordKind: "api_token", RecordID: t.ID, Purpose: strings.Join(scopes, " ")})
 	})
 	if err != nil {
 		return "", nil, err
@@ -86,7 +87,7 @@ func (s *Service) RevokeToken(ctx context.Context, actorID, tokenID string) erro
 		if n, _ := res.RowsAffected(); n != 1 {
 			return errs.New(errs.NotFound, "token.not_found")
 		}
-		return s.audit(ctx, tx, AuditEvent{ActorID: actorID, Action: "token.revoke", RecordKind: "api_token", RecordID: tokenID})
+		return s.audit(ctx, tx, audit.Event{ActorID: actorID, Action: "token.revoke", RecordKind: "api_token", RecordID: tokenID})
 	})
 }
 

@@ -6,6 +6,7 @@ import (
 	"crypto/rand"
 	"crypto/subtle"
 	"errors"
+	"frontdoor/internal/audit"
 	"image/png"
 	"strings"
 	"time"
@@ -160,7 +161,7 @@ func (s *Service) ConfirmEnrolment(ctx context.Context, token, code string) (str
 		if err := endSessions(ctx, tx, staffID, sessionID, "factor_changed", now); err != nil {
 			return err
 		}
-		if err := s.audit(ctx, tx, AuditEvent{ActorID: staffID, Action: "factor.enrol", RecordKind: "staff", RecordID: staffID, Purpose: "totp"}); err != nil {
+		if err := s.audit(ctx, tx, audit.Event{ActorID: staffID, Action: "factor.enrol", RecordKind: "staff", RecordID: staffID, Purpose: "totp"}); err != nil {
 			return err
 		}
 		newToken, err = s.upgrade(ctx, tx, token, now)
@@ -248,14 +249,14 @@ func (s *Service) VerifySecondFactor(ctx context.Context, token, code, source st
 		if err := s.clearFailures(ctx, tx, keys[:1]); err != nil {
 			return err
 		}
-		if err := s.audit(ctx, tx, AuditEvent{ActorID: staffID, Action: "signin", RecordKind: "staff", RecordID: staffID, Purpose: method}); err != nil {
+		if err := s.audit(ctx, tx, audit.Event{ActorID: staffID, Action: "signin", RecordKind: "staff", RecordID: staffID, Purpose: method}); err != nil {
 			return err
 		}
 		newToken, err = s.upgrade(ctx, tx, token, now)
 		return err
 	})
 	if errors.Is(err, errBadCode) {
-		if ferr := s.recordFailure(ctx, keys, AuditEvent{ActorID: staffID, Action: "signin.failed", RecordKind: "staff", RecordID: staffID, Purpose: "second_factor"}); ferr != nil {
+		if ferr := s.recordFailure(ctx, keys, audit.Event{ActorID: staffID, Action: "signin.failed", RecordKind: "staff", RecordID: staffID, Purpose: "second_factor"}); ferr != nil {
 			return "", ferr
 		}
 	}

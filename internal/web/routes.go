@@ -49,6 +49,9 @@ func (s *Server) routeTable() []route {
 		{"POST /account/password", SignedIn, "", s.changePassword},
 		{"POST /account/sessions/{id}/end", SignedIn, "", s.endOwnSession},
 
+		{"GET /review", Authorised, access.ReviewAudit, s.review},
+		{"GET /review/records/{id}", Authorised, access.ReviewAudit, s.recordHistory},
+
 		{"GET /staff", Authorised, access.ManageAccounts, s.staffList},
 		{"GET /staff/{id}", Authorised, access.ManageAccounts, s.staffDetail},
 		{"POST /staff/{id}/sessions/{sid}/end", Authorised, access.ManageAccounts, s.endStaffSession},

@@ -12,6 +12,8 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"frontdoor/internal/access"
+	"frontdoor/internal/audit"
 	"frontdoor/internal/auth"
 	"frontdoor/internal/i18n"
 	"frontdoor/internal/store"
@@ -21,6 +23,9 @@ import (
 type Options struct {
 	DB        *store.DB
 	Auth      *auth.Service
+	Grants    *access.Grants
+	// Record appends to the audit trail inside a transaction.
+	Record audit.Recorder
 	Catalogue *i18n.Catalogue
 	Logger    *slog.Logger
 	// Secure is true when browsers reach us over HTTPS (our own TLS or a

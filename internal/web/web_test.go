@@ -21,6 +21,7 @@ import (
 	"github.com/pquerna/otp/totp"
 
 	"frontdoor/internal/access"
+	"frontdoor/internal/audit"
 	"frontdoor/internal/auth"
 	"frontdoor/internal/i18n"
 	"frontdoor/internal/store"
@@ -41,6 +42,8 @@ func (c *clock) Advance(d time.Duration) { c.mu.Lock(); c.t = c.t.Add(d); c.mu.U
 
 type harness struct {
 	clock  *clock
+	db     *store.DB
+	grants *access.Grants
 	srv    *web.Server
 	ts     *httptest.Server
 	client *http.Client
@@ -53,8 +56,11 @@ func newHarness(t *testing.T, d store.Dialect) *harness {
 	db := storetest.Open(t, d)
 	logs := &bytes.Buffer{}
 	c := &clock{t: time.Now().Truncate(30 * time.Second)}
-	a := auth.NewService(db, vaulttest.New(t, db), nil, c.Now)
-	srv, err := web.New(web.Options{DB: db, Auth: a, Catalogue: i18n.MustLoad(), Logger: slog.New(slog.NewJSONHandler(logs, nil))})
+	v := vaulttest.New(t, db)
+	rec := audit.NewRecorder(v.AuditKey(), c.Now, web.RequestID)
+	a := auth.NewService(db, v, rec, c.Now)
+	grants := &access.Grants{Vault: v, Record: rec, Now: c.Now}
+	srv, err := web.New(web.Options{DB: db, Auth: a, Grants: grants, Record: rec, Now: c.Now, Catalogue: i18n.MustLoad(), Logger: slog.New(slog.NewJSONHandler(logs, nil))})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -62,7 +68,7 @@ func newHarness(t *testing.T, d store.Dialect) *harness {
 	t.Cleanup(ts.Close)
 	jar, _ := cookiejar.New(nil)
 	client := &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	return &harness{clock: c, srv: srv, ts: ts, client: client, logs: logs, auth: a}
+	return &harness{clock: c, db: db, grants: grants, srv: srv, ts: ts, client: client, logs: logs, auth: a}
 }
 
 func (h *harness) get(t *testing.T, path string) (*http.Response, string) {
