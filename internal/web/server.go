@@ -21,11 +21,11 @@ import (
 
 // Options configure a Server.
 type Options struct {
-	DB        *store.DB
-	Auth      *auth.Service
-	Grants    *access.Grants
+	DB     *store.DB
+	Auth   *auth.Service
+	Grants *access.Grants
 	// Record appends to the audit trail inside a transaction.
-	Record audit.Recorder
+	Record    audit.Recorder
 	Catalogue *i18n.Catalogue
 	Logger    *slog.Logger
 	// Secure is true when browsers reach us over HTTPS (our own TLS or a
