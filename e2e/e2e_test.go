@@ -137,6 +137,7 @@ func (p *page) choosePasswordAndEnrol(link, password string) (string, []string) 
 		p.t.Errorf("no QR code image: %q", src)
 	}
 	secret := p.text("#secret")
+	p.srv.Personal(password, secret)
 	code, err := totp.GenerateCode(secret, time.Now())
 	if err != nil {
 		p.t.Fatal(err)
@@ -147,6 +148,7 @@ func (p *page) choosePasswordAndEnrol(link, password string) (string, []string) 
 		chromedp.WaitVisible(css("#recovery-codes")),
 	)
 	codes := strings.Fields(p.text("#recovery-codes"))
+	p.srv.Personal(codes...)
 	if len(codes) != 10 {
 		p.t.Fatalf("recovery codes: %q", codes)
 	}
@@ -165,6 +167,7 @@ func TestSignInWithSecondFactorAndAccessControl(t *testing.T) {
 			args = append(args, "--data", filepath.Join(t.TempDir(), "data"))
 		}
 		s := testserve.Start(t, env, args...)
+		s.Personal("harbour lights at dawn", strings.TrimPrefix(s.SetupLink(t), s.URL+"/setup/"))
 		admin := newPage(t, s)
 
 		// A mismatch is reported in an error summary that links to the field.
@@ -203,6 +206,7 @@ func TestSignInWithSecondFactorAndAccessControl(t *testing.T) {
 			chromedp.WaitVisible(css("#setup-link")),
 		)
 		link := admin.text("#setup-link")
+		s.Personal(strings.TrimPrefix(link, s.URL+"/setup/"))
 
 		// The worker, in their own browser, sets up and is refused the
 		// administrator's pages.
@@ -241,6 +245,7 @@ func TestSignInWithSecondFactorAndAccessControl(t *testing.T) {
 
 func TestIdleSessionEnds(t *testing.T) {
 	s := testserve.Start(t, nil, "--data", filepath.Join(t.TempDir(), "data"), "--session-idle", "3s")
+	s.Personal("Idle Test Trust", "Ida Lester", "i.lester", "quiet afternoon tea")
 	p := newPage(t, s)
 	p.do("open the setup link", chromedp.Navigate(s.SetupLink(t)))
 	p.do("set up",

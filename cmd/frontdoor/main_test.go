@@ -204,6 +204,8 @@ func TestTwoNodesShareOneService(t *testing.T) {
 	a := testserve.Start(t, key, "--database-url", dbURL)
 	b := testserve.Start(t, key, "--database-url", dbURL)
 	link := strings.Replace(b.SetupLink(t), b.URL, a.URL, 1)
+	a.Personal("Node Admin", "nodeadmin", "shared across nodes")
+	b.Personal("Node Admin", "nodeadmin", "shared across nodes")
 	client, _ := signInThroughLink(t, link, url.Values{"organisation": {"Two Node Trust"}, "name": {"Node Admin"}, "username": {"nodeadmin"},
 		"password": {"shared across nodes"}, "confirm": {"shared across nodes"}})
 	u, _ := url.Parse(a.URL)

@@ -91,7 +91,8 @@ func cleanEnv() []string {
 
 // Server is a running 'frontdoor serve'.
 type Server struct {
-	URL  string
+	URL       string
+	forbidden []string
 	cmd  *exec.Cmd
 	mu   sync.Mutex
 	out  []string
@@ -136,7 +137,17 @@ func Start(t testing.TB, env []string, args ...string) *Server {
 		s.err = s.cmd.Wait()
 		close(s.done)
 	}()
-	t.Cleanup(func() { s.Stop(t) })
+	t.Cleanup(func() {
+		s.Stop(t)
+		// Logs never carry personal data: whatever a test typed or was
+		// given as a secret must not be in the server's log.
+		logs := s.Stderr()
+		for _, v := range s.forbidden {
+			if strings.Contains(logs, v) {
+				t.Errorf("the server's log contains %q, a value the test marked personal or secret", v)
+			}
+		}
+	})
 	select {
 	case u := <-ready:
 		s.URL = u
@@ -157,6 +168,18 @@ func (l *lockedWriter) Write(p []byte) (int, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.w.Write(p)
+}
+
+// Personal marks values (names typed, passwords, codes, secrets) that
+// must never appear in the server's log; checked when the test ends.
+func (s *Server) Personal(values ...string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, v := range values {
+		if v != "" {
+			s.forbidden = append(s.forbidden, v)
+		}
+	}
 }
 
 // Stdout is everything the server printed so far.
