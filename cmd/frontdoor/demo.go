@@ -50,16 +50,11 @@ func runDemo(ctx context.Context, args []string, out, errOut io.Writer) error {
 	if *scale < 1 {
 		return usageError{"demo: --scale must be 1 or more"}
 	}
-	db, _, err := openMigrated(ctx, d, true)
+	db, accounts, err := openAccounts(ctx, d, k, true, func(m string) { fmt.Fprintln(errOut, m) })
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	v, err := openVault(ctx, db, k, d, *d.databaseURL == "", func(m string) { fmt.Fprintln(errOut, m) })
-	if err != nil {
-		return err
-	}
-	accounts := newAccounts(db, v)
 	start := time.Now()
 	res, err := demo.Load(ctx, db, accounts, demo.Config{Seed: *seed, Scale: *scale})
 	if err != nil {

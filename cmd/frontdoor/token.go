@@ -44,16 +44,11 @@ func runToken(ctx context.Context, args []string, out, errOut io.Writer) error {
 	if err := f.parse(args[1:]); err != nil {
 		return err
 	}
-	db, _, err := openMigrated(ctx, d, false)
+	db, accounts, err := openAccounts(ctx, d, k, false, nil)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	v, err := openVault(ctx, db, k, d, false, nil)
-	if err != nil {
-		return err
-	}
-	accounts := newAccounts(db, v)
 	switch verb {
 	case "create":
 		if *org == "" || *name == "" {

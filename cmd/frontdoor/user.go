@@ -64,16 +64,11 @@ func runUserAdd(ctx context.Context, args []string, out io.Writer) error {
 	if *username == "" || *name == "" || *role == "" || *org == "" {
 		return usageError{"user add: --username, --name, --role and --organisation are all required"}
 	}
-	db, _, err := openMigrated(ctx, d, true)
+	db, accounts, err := openAccounts(ctx, d, k, true, func(m string) { fmt.Fprintln(out, m) })
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	v, err := openVault(ctx, db, k, d, *d.databaseURL == "", func(m string) { fmt.Fprintln(out, m) })
-	if err != nil {
-		return err
-	}
-	accounts := newAccounts(db, v)
 	orgID, err := findOrCreateOrganisation(ctx, db, *org)
 	if err != nil {
 		return err
@@ -109,16 +104,11 @@ func runUserChange(ctx context.Context, verb string, args []string, out io.Write
 	if verb != "invite" && *reason == "" {
 		return usageError{"user " + verb + ": --reason is required"}
 	}
-	db, _, err := openMigrated(ctx, d, false)
+	db, accounts, err := openAccounts(ctx, d, k, false, nil)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	v, err := openVault(ctx, db, k, d, false, nil)
-	if err != nil {
-		return err
-	}
-	accounts := newAccounts(db, v)
 	st, err := accounts.StaffByUsername(ctx, *username)
 	if err != nil {
 		return usageError{fmt.Sprintf("user %s: --username: no account is called %q", verb, *username)}

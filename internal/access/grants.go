@@ -61,7 +61,10 @@ func (g *Grants) Facts(ctx context.Context, tx *store.Tx, actor Actor, r *Record
 	return nil
 }
 
-func validateReason(reason string) error {
+// ValidateReason checks a reason someone must give for an action that
+// reaches past their normal access or takes someone else's away: it is
+// kept in the audit trail, so it must say something.
+func ValidateReason(reason string) error {
 	n := utf8.RuneCountInString(strings.TrimSpace(reason))
 	if n < 10 {
 		return errs.Field("reason", "reason.too_short", 10)
@@ -84,7 +87,7 @@ func (g *Grants) BreakGlass(ctx context.Context, tx *store.Tx, actor Actor, r Re
 	if !d.Allow {
 		return time.Time{}, errs.New(errs.Forbidden, "breakglass.not_allowed")
 	}
-	if err := validateReason(reason); err != nil {
+	if err := ValidateReason(reason); err != nil {
 		return time.Time{}, err
 	}
 	now := g.Now().UTC()

@@ -5,24 +5,11 @@ import (
 	"errors"
 	"frontdoor/internal/audit"
 	"strings"
-	"unicode/utf8"
 
+	"frontdoor/internal/access"
 	"frontdoor/internal/errs"
 	"frontdoor/internal/store"
 )
-
-// validateReason: account actions that take a person's access away or
-// reset their protection must say why, for the audit trail.
-func validateReason(reason string) error {
-	n := utf8.RuneCountInString(strings.TrimSpace(reason))
-	if n < 10 {
-		return errs.Field("reason", "reason.too_short", 10)
-	}
-	if n > 1000 {
-		return errs.Field("reason", "field.too_long", 1000)
-	}
-	return nil
-}
 
 func (s *Service) staffByID(ctx context.Context, tx *store.Tx, staffID string) (*Staff, error) {
 	st, err := s.scanStaff(func(dest ...any) error {
@@ -44,7 +31,7 @@ func (s *Service) sealReason(reason, staffID string) string {
 // and ends their sessions, so they enrol again at next sign-in. It needs a
 // recorded reason.
 func (s *Service) ResetFactors(ctx context.Context, actorID, staffID, reason string) error {
-	if err := validateReason(reason); err != nil {
+	if err := access.ValidateReason(reason); err != nil {
 		return err
 	}
 	return s.DB.Write(ctx, func(tx *store.Tx) error {
@@ -66,7 +53,7 @@ func (s *Service) ResetFactors(ctx context.Context, actorID, staffID, reason str
 // SetDisabled disables (or re-enables) an account, with a reason; disabling
 // ends every session at once.
 func (s *Service) SetDisabled(ctx context.Context, actorID, staffID string, disabled bool, reason string) error {
-	if err := validateReason(reason); err != nil {
+	if err := access.ValidateReason(reason); err != nil {
 		return err
 	}
 	if disabled && actorID == staffID {

@@ -57,7 +57,7 @@ func (db *DB) Backup(ctx context.Context, dst string) error {
 		return err
 	}
 	ok = true
-	return syncDir(filepath.Dir(dst))
+	return SyncDir(filepath.Dir(dst))
 }
 
 // checkSQLiteFile opens a database file read-only and runs SQLite's
@@ -125,7 +125,7 @@ func Restore(ctx context.Context, src, dataDir string) error {
 	if err := os.Rename(dst+".partial", dst); err != nil {
 		return err
 	}
-	if err := syncDir(dataDir); err != nil {
+	if err := SyncDir(dataDir); err != nil {
 		return err
 	}
 	// Open once so the restored file is in WAL mode like a live one.
@@ -167,7 +167,9 @@ func syncFile(path string) error {
 	return f.Sync()
 }
 
-func syncDir(dir string) error {
+// SyncDir makes a rename or new file in dir durable: without it a power
+// cut can lose a file that was already reported written.
+func SyncDir(dir string) error {
 	d, err := os.Open(dir)
 	if err != nil {
 		return err

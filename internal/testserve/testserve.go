@@ -93,12 +93,12 @@ func cleanEnv() []string {
 type Server struct {
 	URL       string
 	forbidden []string
-	cmd  *exec.Cmd
-	mu   sync.Mutex
-	out  []string
-	errs strings.Builder
-	done chan struct{}
-	err  error
+	cmd       *exec.Cmd
+	mu        sync.Mutex
+	out       []string
+	errs      strings.Builder
+	done      chan struct{}
+	err       error
 }
 
 var (

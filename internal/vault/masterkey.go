@@ -11,6 +11,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"frontdoor/internal/store"
 	"io/fs"
 	"log/slog"
 	"os"
@@ -245,7 +246,7 @@ func WriteKeyFile(path string, k *MasterKey) error {
 	if err := moveNoClobber(name, path); err != nil {
 		return err
 	}
-	return syncDir(dir)
+	return store.SyncDir(dir)
 }
 
 // moveNoClobber renames src to dst unless dst exists. A hard link makes
@@ -270,18 +271,6 @@ func moveNoClobber(src, dst string) error {
 		return fmt.Errorf("%s already exists; frontdoor never overwrites a key file", dst)
 	}
 	return os.Rename(src, dst)
-}
-
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	if err := d.Sync(); err != nil && !errors.Is(err, fs.ErrInvalid) {
-		return err
-	}
-	return nil
 }
 
 // keyFromCommand runs a command that prints the key, for a KMS or secret

@@ -144,7 +144,7 @@ func swapKeyFiles(keyFile string, old, new *MasterKey) error {
 	if err := moveNoClobber(PendingKeyFile(keyFile), keyFile); err != nil {
 		return err
 	}
-	return syncDir(filepath.Dir(keyFile))
+	return store.SyncDir(filepath.Dir(keyFile))
 }
 
 // FinishInterruptedRotation finishes a rotation of keyFile that re-wrapped
@@ -175,7 +175,7 @@ func FinishInterruptedRotation(ctx context.Context, db *store.DB, keyFile string
 			if err := os.Remove(pending); err != nil {
 				return false, err
 			}
-			return true, syncDir(filepath.Dir(keyFile))
+			return true, store.SyncDir(filepath.Dir(keyFile))
 		}
 	}
 	if err := swapKeyFiles(keyFile, old, new); err != nil {
