@@ -333,7 +333,7 @@ func TestAccountAndTokenCommands(t *testing.T) {
 		t.Fatalf("token list: %+v", r)
 	}
 	r = testserve.Run(t, nil, "audit", "verify", "--data", data)
-	if r.Code != 0 || !strings.Contains(r.Stdout, "audit chain intact: 6 events") {
+	if r.Code != 0 || !strings.Contains(r.Stdout, "audit chain intact: 7 events") {
 		t.Fatalf("audit verify: %+v", r)
 	}
 }

@@ -273,6 +273,9 @@ func (s *Service) ReissueSetupLink(ctx context.Context, actorID, staffID string)
 		var hash string
 		token, hash = newToken()
 		now := s.now()
+		if err := revokeLinks(ctx, tx, staffID, now); err != nil {
+			return err
+		}
 		if _, err := tx.Exec(ctx, `INSERT INTO one_time_links (token_hash, staff_id, purpose, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)`,
 			hash, staffID, PurposeSetPassword, now, now.Add(SetupLinkTTL)); err != nil {
 			return err
@@ -299,11 +302,30 @@ func (s *Service) IssueSetupLink(ctx context.Context, staffID string) (string, e
 	}
 	now := s.now()
 	err := s.DB.Write(ctx, func(tx *store.Tx) error {
-		_, err := tx.Exec(ctx, `INSERT INTO one_time_links (token_hash, staff_id, purpose, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)`,
-			hash, sid, purpose, now, now.Add(SetupLinkTTL))
-		return err
+		if err := revokeLinks(ctx, tx, staffID, now); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `INSERT INTO one_time_links (token_hash, staff_id, purpose, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)`,
+			hash, sid, purpose, now, now.Add(SetupLinkTTL)); err != nil {
+			return err
+		}
+		return s.audit(ctx, tx, audit.Event{Action: "account.setup_link", RecordKind: "staff", RecordID: staffID, Purpose: purpose})
 	})
 	return token, err
+}
+
+// revokeLinks ends every unused one-time link of an account (or, for an
+// empty staffID, every first-administrator link), so only the newest link
+// printed or shown works and a copy left in a log or an old message is
+// worthless.
+func revokeLinks(ctx context.Context, tx *store.Tx, staffID string, now time.Time) error {
+	var err error
+	if staffID == "" {
+		_, err = tx.Exec(ctx, `UPDATE one_time_links SET used_at = $1 WHERE purpose = $2 AND used_at IS NULL`, now, PurposeFirstAdministrator)
+	} else {
+		_, err = tx.Exec(ctx, `UPDATE one_time_links SET used_at = $1 WHERE staff_id = $2 AND used_at IS NULL`, now, staffID)
+	}
+	return err
 }
 
 // Link is a valid, unused setup link.
@@ -387,6 +409,16 @@ func (s *Service) CompleteSetup(ctx context.Context, token string, f SetupForm) 
 		now := s.now()
 		hash := HashPassword(f.Password)
 		if l.Purpose == PurposeFirstAdministrator {
+			// A first-administrator link is only good while there is none:
+			// a link left in a log from an earlier start must not make a
+			// second organisation and administrator later.
+			var admins int
+			if err := tx.QueryRow(ctx, `SELECT count(*) FROM staff WHERE role = $1`, []any{string(access.RoleAdministrator)}, &admins); err != nil {
+				return err
+			}
+			if admins > 0 {
+				return errLinkInvalid
+			}
 			f.Username = NormaliseUsername(f.Username)
 			if err := errors.Join(validateName("organisation", f.OrganisationName, 200), validateName("name", f.DisplayName, 200),
 				validateUsername("username", f.Username)); err != nil {
@@ -425,6 +457,13 @@ func (s *Service) CompleteSetup(ctx context.Context, token string, f SetupForm) 
 		}
 		if n, _ := res.RowsAffected(); n != 1 {
 			return errLinkInvalid // used by a concurrent request
+		}
+		linkOwner := st.ID
+		if l.Purpose == PurposeFirstAdministrator {
+			linkOwner = ""
+		}
+		if err := revokeLinks(ctx, tx, linkOwner, now); err != nil {
+			return err
 		}
 		if err := s.audit(ctx, tx, audit.Event{ActorID: st.ID, Action: "account.setup", RecordKind: "staff", RecordID: st.ID, Purpose: l.Purpose}); err != nil {
 			return err

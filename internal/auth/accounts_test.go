@@ -229,9 +229,15 @@ func TestSignInNeedsPasswordAndSecondFactor(t *testing.T) {
 		if _, _, err := s.CompleteSetup(ctx, wt, auth.SetupForm{Password: "correct horse battery", Confirm: "correct horse battery"}); err != nil {
 			t.Fatal(err)
 		}
-		partial, se, err := s.SignIn(ctx, " P.IQBAL ", "correct horse battery", "192.0.2.11")
-		if err != nil || se.Stage != auth.StageEnrol {
-			t.Fatalf("worker sign-in before enrolment: %+v, %v", se, err)
+		// Enrolment happens from the link's session only: a password alone
+		// does not reach it.
+		if _, _, err := s.SignIn(ctx, " P.IQBAL ", "correct horse battery", "192.0.2.11"); errs.As(err).Key != "signin.needs_setup_link" {
+			t.Fatalf("worker sign-in before enrolment: %v", err)
+		}
+		wt, _ = s.IssueSetupLink(ctx, worker.ID)
+		partial, _, err = s.CompleteSetup(ctx, wt, auth.SetupForm{Password: "correct horse battery", Confirm: "correct horse battery"})
+		if err != nil {
+			t.Fatal(err)
 		}
 		_, wsecret, codes := enrol(t, s, c, partial)
 
@@ -376,9 +382,8 @@ func TestPasswordAndFactorChangesEndOtherSessions(t *testing.T) {
 		if _, err := s.SessionStaff(ctx, a); err == nil {
 			t.Fatal("a session survived a factor reset")
 		}
-		_, se, err := s.SignIn(ctx, "admin", "new lighthouse keeper", "192.0.2.10")
-		if err != nil || se.Stage != auth.StageEnrol {
-			t.Fatalf("after reset: %+v %v", se, err)
+		if _, _, err := s.SignIn(ctx, "admin", "new lighthouse keeper", "192.0.2.10"); errs.As(err).Key != "signin.needs_setup_link" {
+			t.Fatalf("after reset, a password alone: %v", err)
 		}
 	})
 }

@@ -38,7 +38,8 @@ func (s *Service) ResetFactors(ctx context.Context, actorID, staffID, reason str
 		if _, err := s.staffByID(ctx, tx, staffID); err != nil {
 			return err
 		}
-		for _, q := range []string{`DELETE FROM staff_totp WHERE staff_id = $1`, `DELETE FROM staff_recovery_codes WHERE staff_id = $1`} {
+		for _, q := range []string{`DELETE FROM staff_totp WHERE staff_id = $1`, `DELETE FROM staff_recovery_codes WHERE staff_id = $1`,
+			`DELETE FROM staff_passkeys WHERE staff_id = $1`} {
 			if _, err := tx.Exec(ctx, q, staffID); err != nil {
 				return err
 			}
@@ -89,6 +90,12 @@ func (s *Service) ChangePassword(ctx context.Context, token, current, next, conf
 	if se.Stage != StageFull {
 		return errNoSession
 	}
+	// Guessing the current password from a stolen session counts towards
+	// the account's sign-in throttle.
+	att, err := s.reserve(ctx, s.throttleKeys(se.Staff.Username, "")[:1])
+	if err != nil {
+		return err
+	}
 	var hash *string
 	err = s.DB.Read(ctx, func(tx *store.Tx) error {
 		return tx.QueryRow(ctx, `SELECT password_hash FROM staff WHERE id = $1`, []any{se.Staff.ID}, &hash)
@@ -97,7 +104,13 @@ func (s *Service) ChangePassword(ctx context.Context, token, current, next, conf
 		return err
 	}
 	if hash == nil || !CheckPassword(*hash, current) {
+		if err := s.failed(ctx, audit.Event{ActorID: se.Staff.ID, Action: "password.change_failed", RecordKind: "staff", RecordID: se.Staff.ID}); err != nil {
+			return err
+		}
 		return errs.Field("current", "password.current_wrong")
+	}
+	if err := s.release(ctx, att); err != nil {
+		return err
 	}
 	if err := CheckNewPassword("password", next, se.Staff.Username); err != nil {
 		return err

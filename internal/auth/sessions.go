@@ -38,10 +38,11 @@ func (s *Service) startSession(ctx context.Context, tx *store.Tx, staffID, stage
 }
 
 // stageAfterPassword: enrolment for an account without a confirmed second
-// factor, the code step for one with.
+// factor (TOTP or a passkey), the code step for one with.
 func (s *Service) stageAfterPassword(ctx context.Context, tx *store.Tx, staffID string) (string, error) {
 	var n int
-	if err := tx.QueryRow(ctx, `SELECT count(*) FROM staff_totp WHERE staff_id = $1 AND confirmed_at IS NOT NULL`, []any{staffID}, &n); err != nil {
+	if err := tx.QueryRow(ctx, `SELECT (SELECT count(*) FROM staff_totp WHERE staff_id = $1 AND confirmed_at IS NOT NULL)
+		+ (SELECT count(*) FROM staff_passkeys WHERE staff_id = $1)`, []any{staffID}, &n); err != nil {
 		return "", err
 	}
 	if n > 0 {
@@ -56,7 +57,10 @@ func endSessions(ctx context.Context, tx *store.Tx, staffID, keepID, reason stri
 	return err
 }
 
-var errSignIn = errs.New(errs.Unauthenticated, "signin.failed")
+var (
+	errSignIn    = errs.New(errs.Unauthenticated, "signin.failed")
+	errNeedsLink = errs.New(errs.Unauthenticated, "signin.needs_setup_link")
+)
 
 // SignIn checks a username and password. It returns a session at the
 // second-factor or enrolment stage, never a full one. An unknown user, a
@@ -68,13 +72,13 @@ func (s *Service) SignIn(ctx context.Context, username, password, source string)
 		return "", nil, errSignIn
 	}
 	username = NormaliseUsername(username)
-	keys := s.throttleKeys(username, source)
-	if err := s.checkThrottle(ctx, keys); err != nil {
+	att, err := s.reserve(ctx, s.throttleKeys(username, source))
+	if err != nil {
 		return "", nil, err
 	}
 	var hash *string
 	var st *Staff
-	err := s.DB.Read(ctx, func(tx *store.Tx) error {
+	err = s.DB.Read(ctx, func(tx *store.Tx) error {
 		var err error
 		st, err = s.scanStaff(func(dest ...any) error {
 			return tx.QueryRow(ctx, `SELECT `+staffColumns+`, password_hash FROM staff WHERE username_index = $1`, []any{s.usernameIndex(username)}, append(dest, &hash)...)
@@ -94,7 +98,7 @@ func (s *Service) SignIn(ctx context.Context, username, password, source string)
 		if st != nil {
 			actor = st.ID
 		}
-		if err := s.recordFailure(ctx, keys, audit.Event{ActorID: actor, Action: "signin.failed", RecordKind: "staff", RecordID: actor, Purpose: "password"}); err != nil {
+		if err := s.failed(ctx, audit.Event{ActorID: actor, Action: "signin.failed", RecordKind: "staff", RecordID: actor, Purpose: "password"}); err != nil {
 			return "", nil, err
 		}
 		return "", nil, errSignIn
@@ -102,9 +106,19 @@ func (s *Service) SignIn(ctx context.Context, username, password, source string)
 	var token string
 	var stage string
 	err = s.DB.Write(ctx, func(tx *store.Tx) error {
+		if err := att.succeeded(ctx, tx); err != nil {
+			return err
+		}
 		var err error
 		if stage, err = s.stageAfterPassword(ctx, tx, st.ID); err != nil {
 			return err
+		}
+		if stage == StageEnrol {
+			// No second factor yet (a new account that never finished,
+			// or one whose factors were reset): a password alone must not
+			// let anyone enrol their own authenticator. Enrolment happens
+			// only from a one-time link, which came by another route.
+			return errNeedsLink
 		}
 		if err := s.audit(ctx, tx, audit.Event{ActorID: st.ID, Action: "signin.password", RecordKind: "staff", RecordID: st.ID}); err != nil {
 			return err

@@ -55,12 +55,15 @@ func (s *Service) sessionAt(ctx context.Context, tx *store.Tx, token, stage stri
 func (s *Service) BeginEnrolment(ctx context.Context, token string) (*Enrolment, error) {
 	var e *Enrolment
 	err := s.DB.Write(ctx, func(tx *store.Tx) error {
-		_, staffID, username, err := s.sessionAt(ctx, tx, token, StageEnrol)
+		sessionID, staffID, username, err := s.sessionAt(ctx, tx, token, StageEnrol)
 		if err != nil {
 			return err
 		}
+		// An unconfirmed secret belongs to the session that is enrolling:
+		// another session (someone else with the password) gets a new one,
+		// which also voids the first.
 		var sealed string
-		err = tx.QueryRow(ctx, `SELECT secret_sealed FROM staff_totp WHERE staff_id = $1 AND confirmed_at IS NULL`, []any{staffID}, &sealed)
+		err = tx.QueryRow(ctx, `SELECT secret_sealed FROM staff_totp WHERE staff_id = $1 AND confirmed_at IS NULL AND enrol_session = $2`, []any{staffID, sessionID}, &sealed)
 		var key *otp.Key
 		switch {
 		case errors.Is(err, store.ErrNotFound):
@@ -68,11 +71,11 @@ func (s *Service) BeginEnrolment(ctx context.Context, token string) (*Enrolment,
 			if err != nil {
 				return err
 			}
-			if _, err := tx.Exec(ctx, `DELETE FROM staff_totp WHERE staff_id = $1`, staffID); err != nil {
+			if _, err := tx.Exec(ctx, `DELETE FROM staff_totp WHERE staff_id = $1 AND confirmed_at IS NULL`, staffID); err != nil {
 				return err
 			}
-			if _, err := tx.Exec(ctx, `INSERT INTO staff_totp (staff_id, secret_sealed, created_at) VALUES ($1, $2, $3)`,
-				staffID, s.Vault.SealString(key.Secret(), "staff_totp", staffID), s.now()); err != nil {
+			if _, err := tx.Exec(ctx, `INSERT INTO staff_totp (staff_id, secret_sealed, enrol_session, created_at) VALUES ($1, $2, $3, $4)`,
+				staffID, s.Vault.SealString(key.Secret(), "staff_totp", staffID), sessionID, s.now()); err != nil {
 				return err
 			}
 		case err != nil:
@@ -138,7 +141,7 @@ func (s *Service) ConfirmEnrolment(ctx context.Context, token, code string) (str
 			return err
 		}
 		var sealed string
-		if err := tx.QueryRow(ctx, `SELECT secret_sealed FROM staff_totp WHERE staff_id = $1 AND confirmed_at IS NULL`, []any{staffID}, &sealed); err != nil {
+		if err := tx.QueryRow(ctx, `SELECT secret_sealed FROM staff_totp WHERE staff_id = $1 AND confirmed_at IS NULL AND enrol_session = $2`, []any{staffID, sessionID}, &sealed); err != nil {
 			if errors.Is(err, store.ErrNotFound) {
 				return errs.New(errs.Conflict, "factor.enrol_restart")
 			}
@@ -213,7 +216,8 @@ func (s *Service) VerifySecondFactor(ctx context.Context, token, code, source st
 		return "", err
 	}
 	keys := s.throttleKeys(username, source)
-	if err := s.checkThrottle(ctx, keys); err != nil {
+	att, err := s.reserve(ctx, keys)
+	if err != nil {
 		return "", err
 	}
 	var newToken string
@@ -221,19 +225,32 @@ func (s *Service) VerifySecondFactor(ctx context.Context, token, code, source st
 		if _, _, _, err := s.sessionAt(ctx, tx, token, StageSecondFactor); err != nil {
 			return err
 		}
+		// A passkey-only account has no TOTP secret: only a recovery code
+		// can match here.
 		var sealed string
-		var last int64
-		if err := tx.QueryRow(ctx, `SELECT secret_sealed, last_step FROM staff_totp WHERE staff_id = $1 AND confirmed_at IS NOT NULL`, []any{staffID}, &sealed, &last); err != nil {
+		var last, step int64
+		matched := false
+		err := tx.QueryRow(ctx, `SELECT secret_sealed, last_step FROM staff_totp WHERE staff_id = $1 AND confirmed_at IS NOT NULL`, []any{staffID}, &sealed, &last)
+		if err != nil && !errors.Is(err, store.ErrNotFound) {
 			return err
 		}
-		secret, err := s.Vault.OpenString(sealed, "staff_totp", staffID)
-		if err != nil {
-			return err
+		if err == nil {
+			secret, err := s.Vault.OpenString(sealed, "staff_totp", staffID)
+			if err != nil {
+				return err
+			}
+			step, matched = matchStep(secret, code, now, last)
 		}
 		method := "totp"
-		if step, ok := matchStep(secret, code, now, last); ok {
-			if _, err := tx.Exec(ctx, `UPDATE staff_totp SET last_step = $1 WHERE staff_id = $2`, step, staffID); err != nil {
+		if matched {
+			// Conditional, so two sessions racing with one code (possible
+			// on PostgreSQL at read committed) cannot both spend it.
+			res, err := tx.Exec(ctx, `UPDATE staff_totp SET last_step = $1 WHERE staff_id = $2 AND last_step < $1`, step, staffID)
+			if err != nil {
 				return err
+			}
+			if n, _ := res.RowsAffected(); n != 1 {
+				return errBadCode
 			}
 		} else {
 			res, err := tx.Exec(ctx, `UPDATE staff_recovery_codes SET used_at = $1 WHERE staff_id = $2 AND code_hash = $3 AND used_at IS NULL`,
@@ -246,6 +263,9 @@ func (s *Service) VerifySecondFactor(ctx context.Context, token, code, source st
 			}
 			method = "recovery_code"
 		}
+		if err := att.succeeded(ctx, tx); err != nil {
+			return err
+		}
 		if err := s.clearFailures(ctx, tx, keys[:1]); err != nil {
 			return err
 		}
@@ -255,10 +275,14 @@ func (s *Service) VerifySecondFactor(ctx context.Context, token, code, source st
 		newToken, err = s.upgrade(ctx, tx, token, now)
 		return err
 	})
-	if errors.Is(err, errBadCode) {
-		if ferr := s.recordFailure(ctx, keys, audit.Event{ActorID: staffID, Action: "signin.failed", RecordKind: "staff", RecordID: staffID, Purpose: "second_factor"}); ferr != nil {
+	switch {
+	case errors.Is(err, errBadCode):
+		if ferr := s.failed(ctx, audit.Event{ActorID: staffID, Action: "signin.failed", RecordKind: "staff", RecordID: staffID, Purpose: "second_factor"}); ferr != nil {
 			return "", ferr
 		}
+	case err != nil:
+		// Not a wrong code (an expired session, a fault): not a failure.
+		s.release(ctx, att)
 	}
 	return newToken, err
 }

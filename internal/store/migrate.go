@@ -161,6 +161,14 @@ func (db *DB) Migrate(ctx context.Context, now func() time.Time) (int, error) {
 	if err != nil {
 		return 0, err
 	}
+	// Nothing to do is the common case at start: check without DDL, so a
+	// node can run as a database role that may not create tables (the one
+	// that owns the schema runs 'frontdoor migrate').
+	if st, err := db.Status(ctx); err != nil {
+		return 0, err
+	} else if st.UpToDate() {
+		return 0, nil
+	}
 	conn, err := db.write.Conn(ctx)
 	if err != nil {
 		return 0, mapErr(db.dialect, err)

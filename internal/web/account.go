@@ -12,6 +12,7 @@ func asErr(err error) *errs.Error { return errs.As(err) }
 
 // accountPage is the person's own account: open sessions, password.
 type accountPage struct {
+	Passkeys      *passkeySection
 	Sessions      []auth.Session
 	CurrentID     string
 	RecoveryLeft  int
@@ -28,8 +29,13 @@ func (s *Server) accountView(r *http.Request) (view, error) {
 	if err != nil {
 		return view{}, err
 	}
+	keys, err := s.Auth.Passkeys(r.Context(), se.Staff.ID)
+	if err != nil {
+		return view{}, err
+	}
 	return view{Title: "account.title", Data: accountPage{Sessions: list, CurrentID: se.ID, RecoveryLeft: left,
-		PasswordSaved: r.URL.Query().Get("saved") == "password"}}, nil
+		PasswordSaved: r.URL.Query().Get("saved") == "password",
+		Passkeys:      &passkeySection{List: keys, Saved: r.URL.Query().Get("saved") == "passkey"}}}, nil
 }
 
 func (s *Server) account(w http.ResponseWriter, r *http.Request) {
@@ -77,13 +83,21 @@ func (s *Server) endOwnSession(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, "/account", http.StatusSeeOther)
 }
 
+// Administrators manage the accounts of their own organisation only: a
+// partnership's other organisations have their own administrators.
 func (s *Server) staffList(w http.ResponseWriter, r *http.Request) {
 	list, err := s.Auth.ListStaff(r.Context())
 	if err != nil {
 		s.formError(w, r, "error", view{}, err)
 		return
 	}
-	s.render(w, r, http.StatusOK, "staff", view{Title: "staff.title", Data: list})
+	own := list[:0]
+	for _, st := range list {
+		if st.OrganisationID == staffOf(r).OrganisationID {
+			own = append(own, st)
+		}
+	}
+	s.render(w, r, http.StatusOK, "staff", view{Title: "staff.title", Data: own})
 }
 
 // staffPage is the administrator's view of one account.
@@ -100,6 +114,9 @@ func (s *Server) staffView(r *http.Request) (view, error) {
 	st, err := s.Auth.StaffByID(r.Context(), sid)
 	if err != nil {
 		return view{}, err
+	}
+	if st.OrganisationID != staffOf(r).OrganisationID {
+		return view{}, errs.New(errs.NotFound, "error.not_found")
 	}
 	list, err := s.Auth.Sessions(r.Context(), st.ID)
 	if err != nil {

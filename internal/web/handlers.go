@@ -2,6 +2,8 @@ package web
 
 import (
 	"context"
+
+	"frontdoor/internal/access"
 	"net/http"
 
 	"frontdoor/internal/store"
@@ -40,6 +42,13 @@ type teamSummary struct {
 }
 
 func (s *Server) home(w http.ResponseWriter, r *http.Request) {
+	// The partnership's structure is for the people who work in it, not
+	// for partner agencies, commissioners or volunteers.
+	switch staffOf(r).Role {
+	case access.RolePartnerAgencyUser, access.RoleCommissioner, access.RoleVolunteer:
+		s.render(w, r, http.StatusOK, "home", view{Title: "home.title", Data: &overview{}})
+		return
+	}
 	ov, err := s.overview(r.Context())
 	if err != nil {
 		s.formError(w, r, "error", view{}, err)

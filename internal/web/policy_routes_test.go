@@ -134,3 +134,33 @@ func TestDataProtectionLeadReviewsBreakGlass(t *testing.T) {
 		}
 	})
 }
+
+// An administrator manages their own organisation's accounts only.
+func TestAdministratorsAreScopedToTheirOrganisation(t *testing.T) {
+	h := newHarness(t, store.SQLite)
+	ctx := context.Background()
+	token, _ := h.auth.IssueSetupLink(ctx, "")
+	_, first, err := h.auth.CompleteSetup(ctx, token, auth.SetupForm{OrganisationName: "Org A", DisplayName: "First", Username: "first", Password: "amber quay lantern", Confirm: "amber quay lantern"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	otherOrg := "0190f2a0-0000-7000-8000-0000000000b0"
+	h.db.Write(ctx, func(tx *store.Tx) error {
+		_, err := tx.Exec(ctx, `INSERT INTO organisations (id, name, kind, created_at) VALUES ($1, 'Org B', 'housing_association', $2)`, otherOrg, h.clock.Now())
+		return err
+	})
+	other, err := h.auth.AddStaff(ctx, auth.NewStaff{OrganisationID: otherOrg, Username: "other.worker", DisplayName: "Other Worker", Role: access.RoleRefugeWorker})
+	if err != nil {
+		t.Fatal(err)
+	}
+	admin, _ := h.asRole(t, first.OrganisationID, access.RoleAdministrator)
+	if resp, body := admin.get(t, "/staff"); resp.StatusCode != 200 || strings.Contains(body, "other.worker") {
+		t.Fatalf("staff list shows another organisation's account: %d", resp.StatusCode)
+	}
+	if resp, _ := admin.get(t, "/staff/"+other.ID); resp.StatusCode != 404 {
+		t.Fatalf("another organisation's account: %d, want 404", resp.StatusCode)
+	}
+	if resp, _ := admin.post(t, "/staff/"+other.ID+"/reset-factors", url.Values{"reason": {"taking over another organisation"}}); resp.StatusCode != 404 {
+		t.Fatalf("resetting another organisation's account: %d, want 404", resp.StatusCode)
+	}
+}

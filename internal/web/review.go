@@ -14,6 +14,7 @@ import (
 // of the last 30 days with its reason, and the account events that change
 // who can get in.
 type reviewPage struct {
+	Reasons    map[string]bool
 	BreakGlass []reviewGrant
 	Security   []reviewEvent
 	Failed24h  int
@@ -31,7 +32,12 @@ type reviewEvent struct {
 }
 
 // securityActions are the account events the dashboard lists.
-var securityActions = []string{"factor.reset", "account.disable", "account.enable", "account.setup_link", "token.create", "token.revoke", "record.restrict", "record.unrestrict"}
+var securityActions = []string{"account.create", "account.setup", "account.setup_link", "factor.enrol", "factor.reset", "password.change",
+	"account.disable", "account.enable", "session.end", "token.create", "token.revoke", "record.restrict", "record.unrestrict"}
+
+// sealedReasons are the actions whose purpose is a reason sealed for the
+// account it concerns; the reviewer reads it opened.
+var sealedReasons = map[string]bool{"factor.reset": true, "account.disable": true, "account.enable": true}
 
 func (s *Server) names(r *http.Request) (map[string]string, error) {
 	list, err := s.Auth.ListStaff(r.Context())
@@ -53,7 +59,7 @@ func (s *Server) review(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	now := s.Now().UTC()
-	var page reviewPage
+	page := reviewPage{Reasons: sealedReasons}
 	// Reading break-glass reasons is itself recorded.
 	err = s.DB.Write(ctx, func(tx *store.Tx) error {
 		grants, err := s.Grants.BreakGlassSince(ctx, tx, now.Add(-30*24*time.Hour), 200)
@@ -69,6 +75,11 @@ func (s *Server) review(w http.ResponseWriter, r *http.Request) {
 				return err
 			}
 			for _, e := range events {
+				if sealedReasons[e.Action] {
+					if reason, err := s.Auth.Vault.OpenString(e.Purpose, "audit_reason", e.RecordID); err == nil {
+						e.Purpose = reason
+					}
+				}
 				page.Security = append(page.Security, reviewEvent{Event: e, Actor: names[e.ActorID], Target: names[e.RecordID]})
 			}
 		}

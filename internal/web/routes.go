@@ -42,10 +42,16 @@ func (s *Server) routeTable() []route {
 		{"POST /signin/code", SignInStep, "", s.code},
 		{"GET /enrol", SignInStep, "", s.enrolForm},
 		{"POST /enrol", SignInStep, "", s.enrol},
+		{"POST /enrol/passkey/options", SignInStep, "", s.enrolPasskeyOptions},
+		{"POST /enrol/passkey", SignInStep, "", s.enrolPasskey},
+		{"POST /signin/passkey/options", SignInStep, "", s.signinPasskeyOptions},
+		{"POST /signin/passkey", SignInStep, "", s.signinPasskey},
 		{"POST /signout", SignInStep, "", s.signout},
 
 		{"GET /{$}", SignedIn, "", s.home},
 		{"GET /account", SignedIn, "", s.account},
+		{"POST /account/passkeys/options", SignedIn, "", s.accountPasskeyOptions},
+		{"POST /account/passkeys", SignedIn, "", s.addPasskey},
 		{"POST /account/password", SignedIn, "", s.changePassword},
 		{"POST /account/sessions/{id}/end", SignedIn, "", s.endOwnSession},
 

@@ -6,6 +6,9 @@
 CREATE TABLE staff_totp (
     staff_id      TEXT PRIMARY KEY REFERENCES staff(id),
     secret_sealed TEXT NOT NULL,
+    -- The sign-in session that is enrolling: an unconfirmed secret is
+    -- shown to that session only.
+    enrol_session TEXT,
     created_at    TIMESTAMP NOT NULL,
     confirmed_at  TIMESTAMP,
     last_step     INTEGER NOT NULL DEFAULT 0
@@ -20,9 +23,12 @@ CREATE TABLE staff_recovery_codes (
     PRIMARY KEY (staff_id, code_hash)
 );
 
--- Failed sign-in attempts per account and per source address, shared by
--- all nodes. Keys are keyed hashes: no username or address in clear.
+-- Sign-in attempts per account and per source address, shared by all
+-- nodes. An attempt is written before its password or code is checked (so
+-- parallel attempts cannot all pass one count) and removed if it succeeds.
+-- Keys are keyed hashes: no username or address in clear.
 CREATE TABLE signin_failures (
+    attempt_id   TEXT NOT NULL,
     throttle_key TEXT NOT NULL,
     at           TIMESTAMP NOT NULL
 );
