@@ -14,6 +14,7 @@ import (
 
 	"frontdoor/internal/access"
 	"frontdoor/internal/i18n"
+	"frontdoor/internal/people"
 	"frontdoor/internal/store"
 	"frontdoor/internal/vault"
 	"frontdoor/internal/web"
@@ -149,7 +150,8 @@ func runServe(ctx context.Context, args []string, out, errOut io.Writer) error {
 	accounts.IdleTimeout, accounts.AbsoluteTimeout = *sf.sessionIdle, *sf.sessionMax
 	rec := recorder(v)
 	grants := &access.Grants{Vault: v, Record: rec, Now: time.Now}
-	srv, err := web.New(web.Options{DB: db, Auth: accounts, Grants: grants, Record: rec, Catalogue: cat, Logger: logger, Secure: useTLS || *sf.behindProxy,
+	clients := &people.Service{DB: db, Vault: v, Grants: grants, Record: rec, Now: time.Now}
+	srv, err := web.New(web.Options{DB: db, Auth: accounts, Grants: grants, People: clients, Record: rec, Catalogue: cat, Logger: logger, Secure: useTLS || *sf.behindProxy,
 		BehindProxy: *sf.behindProxy, BaseURL: strings.TrimRight(*sf.baseURL, "/")})
 	if err != nil {
 		return err

@@ -479,3 +479,15 @@ func (s *Service) CompleteSetup(ctx context.Context, token string, f SetupForm) 
 	})
 	return session, st, err
 }
+
+// TeamName returns a team's name (team names are not personal data).
+func (s *Service) TeamName(ctx context.Context, teamID string) (string, error) {
+	var name string
+	err := s.DB.Read(ctx, func(tx *store.Tx) error {
+		return tx.QueryRow(ctx, `SELECT name FROM teams WHERE id = $1`, []any{teamID}, &name)
+	})
+	if errors.Is(err, store.ErrNotFound) {
+		return "", errs.New(errs.NotFound, "error.not_found")
+	}
+	return name, err
+}

@@ -148,6 +148,8 @@ func (s *Server) guard(rt route) http.Handler {
 		ctx := context.WithValue(r.Context(), keyStaff, se.Staff)
 		r = r.WithContext(context.WithValue(ctx, keySession, se))
 		if rt.need == Authorised {
+			// Service-wide actions only: a record action needs the record's
+			// facts, which only the handler's capability service has.
 			d := access.Decide(actorOf(se), rt.action, access.Record{})
 			if !d.Allow {
 				s.renderError(w, r, http.StatusForbidden, "error.forbidden")

@@ -11,6 +11,7 @@ import (
 	"path"
 	"strings"
 
+	"frontdoor/internal/access"
 	"frontdoor/internal/auth"
 	"frontdoor/internal/errs"
 	"frontdoor/internal/i18n"
@@ -100,6 +101,7 @@ func loadPages(cat *i18n.Catalogue) (*pages, error) {
 type view struct {
 	Lang      string
 	Nav       bool   // a full session: show the navigation
+	CanCreate bool   // the policy lets this person create client records
 	Title     string // catalogue key
 	Nonce     string
 	RequestID string
@@ -126,6 +128,7 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, page
 	}
 	if se := sessionOf(r); se != nil && se.Stage == auth.StageFull {
 		v.Nav = true
+		v.CanCreate = access.Decide(actorOf(se), access.CreateRecord, access.Record{}).Allow
 	}
 	var buf bytes.Buffer
 	t, err := t.Clone()

@@ -18,6 +18,7 @@ const (
 	SignInStep  Need = "sign_in_step" // a session part-way through sign-in (second factor, enrolment)
 	SignedIn    Need = "signed_in"    // a full session, for the person's own account only
 	Authorised  Need = "authorised"   // a full session and the policy's yes for the route's action
+	ForRecord   Need = "record"       // a full session; the handler's capability service asks the policy about the record
 )
 
 type route struct {
@@ -54,6 +55,11 @@ func (s *Server) routeTable() []route {
 		{"POST /account/passkeys", SignedIn, "", s.addPasskey},
 		{"POST /account/password", SignedIn, "", s.changePassword},
 		{"POST /account/sessions/{id}/end", SignedIn, "", s.endOwnSession},
+
+		{"GET /people/new", Authorised, access.CreateRecord, s.newClientForm},
+		{"POST /people", Authorised, access.CreateRecord, s.createClient},
+		{"GET /people/{id}", ForRecord, access.ReadRecord, s.client},
+		{"POST /people/{id}/break-glass", ForRecord, access.BreakGlass, s.breakGlass},
 
 		{"GET /review", Authorised, access.ReviewAudit, s.review},
 		{"GET /review/records/{id}", Authorised, access.ReviewAudit, s.recordHistory},

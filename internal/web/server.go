@@ -16,6 +16,7 @@ import (
 	"frontdoor/internal/audit"
 	"frontdoor/internal/auth"
 	"frontdoor/internal/i18n"
+	"frontdoor/internal/people"
 	"frontdoor/internal/store"
 )
 
@@ -24,6 +25,7 @@ type Options struct {
 	DB     *store.DB
 	Auth   *auth.Service
 	Grants *access.Grants
+	People *people.Service
 	// Record appends to the audit trail inside a transaction.
 	Record    audit.Recorder
 	Catalogue *i18n.Catalogue

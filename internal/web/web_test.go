@@ -24,6 +24,7 @@ import (
 	"frontdoor/internal/audit"
 	"frontdoor/internal/auth"
 	"frontdoor/internal/i18n"
+	"frontdoor/internal/people"
 	"frontdoor/internal/store"
 	"frontdoor/internal/store/storetest"
 	"frontdoor/internal/vault/vaulttest"
@@ -60,7 +61,8 @@ func newHarness(t *testing.T, d store.Dialect) *harness {
 	rec := audit.NewRecorder(v.AuditKey(), c.Now, web.RequestID)
 	a := auth.NewService(db, v, rec, c.Now)
 	grants := &access.Grants{Vault: v, Record: rec, Now: c.Now}
-	srv, err := web.New(web.Options{DB: db, Auth: a, Grants: grants, Record: rec, Now: c.Now, Catalogue: i18n.MustLoad(), Logger: slog.New(slog.NewJSONHandler(logs, nil))})
+	clients := &people.Service{DB: db, Vault: v, Grants: grants, Record: rec, Now: c.Now}
+	srv, err := web.New(web.Options{DB: db, Auth: a, Grants: grants, People: clients, Record: rec, Now: c.Now, Catalogue: i18n.MustLoad(), Logger: slog.New(slog.NewJSONHandler(logs, nil))})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -100,7 +102,7 @@ func (h *harness) post(t *testing.T, path string, form url.Values, header ...str
 
 func TestEveryRouteDeclaresWhatItNeeds(t *testing.T) {
 	h := newHarness(t, store.SQLite)
-	known := map[web.Need]bool{web.Public: true, web.SignInStep: true, web.SignedIn: true, web.Authorised: true, web.Operational: true}
+	known := map[web.Need]bool{web.Public: true, web.SignInStep: true, web.SignedIn: true, web.Authorised: true, web.ForRecord: true, web.Operational: true}
 	routes := h.srv.Routes()
 	if len(routes) < 10 {
 		t.Fatalf("only %d routes", len(routes))
@@ -113,10 +115,13 @@ func TestEveryRouteDeclaresWhatItNeeds(t *testing.T) {
 		if !known[info.Need] {
 			t.Errorf("route %q needs %q, which is not a known requirement", pattern, info.Need)
 		}
-		if info.Need == web.Authorised && !actions[info.Action] {
-			t.Errorf("route %q is authorised by the policy but names no known action (%q)", pattern, info.Action)
+		if info.Need == web.Authorised && (!actions[info.Action] || info.Action.IsRecordAction()) {
+			t.Errorf("route %q is authorised by the guard but names no service-wide action (%q)", pattern, info.Action)
 		}
-		if info.Need != web.Authorised && info.Action != "" {
+		if info.Need == web.ForRecord && !info.Action.IsRecordAction() {
+			t.Errorf("route %q serves a record but names no record action (%q)", pattern, info.Action)
+		}
+		if info.Need != web.Authorised && info.Need != web.ForRecord && info.Action != "" {
 			t.Errorf("route %q names action %q but does not ask the policy", pattern, info.Action)
 		}
 		// Only the person's own account is reachable without a policy action.

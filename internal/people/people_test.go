@@ -1,0 +1,145 @@
+package people_test
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"frontdoor/internal/access"
+	"frontdoor/internal/audit"
+	"frontdoor/internal/auth"
+	"frontdoor/internal/errs"
+	"frontdoor/internal/people"
+	"frontdoor/internal/store"
+	"frontdoor/internal/store/storetest"
+	"frontdoor/internal/vault/vaulttest"
+)
+
+var ctx = context.Background()
+
+type world struct {
+	db       *store.DB
+	cfg      store.Config
+	svc      *people.Service
+	grants   *access.Grants
+	key      []byte
+	org      string
+	outreach access.Actor // caseworker, outreach team
+	partner  access.Actor // outreach colleague
+	helpline access.Actor // front door worker, helpline team
+	manager  access.Actor // outreach team manager
+	admin    access.Actor
+}
+
+func newWorld(t *testing.T, d store.Dialect) *world {
+	cfg := storetest.Config(t, d)
+	db := storetest.OpenConfig(t, cfg)
+	v := vaulttest.New(t, db)
+	rec := audit.NewRecorder(v.AuditKey(), time.Now, nil)
+	accounts := auth.NewService(db, v, rec, time.Now)
+	grants := &access.Grants{Vault: v, Record: rec, Now: time.Now}
+	w := &world{db: db, cfg: cfg, grants: grants, key: v.AuditKey(), org: "0190f2a0-0000-7000-8000-0000000000a1",
+		svc: &people.Service{DB: db, Vault: v, Grants: grants, Record: rec, Now: time.Now}}
+	db.Write(ctx, func(tx *store.Tx) error {
+		tx.Exec(ctx, `INSERT INTO organisations (id, name, kind, created_at) VALUES ($1, 'Women''s Aid', 'charity', $2)`, w.org, time.Now().UTC())
+		for _, team := range []string{"outreach", "helpline"} {
+			tx.Exec(ctx, `INSERT INTO teams (id, organisation_id, name, service, created_at) VALUES ($1, $2, $1, $1, $3)`, team, w.org, time.Now().UTC())
+		}
+		return nil
+	})
+	mk := func(username string, role access.Role, team string) access.Actor {
+		var teams []string
+		if team != "" {
+			teams = []string{team}
+		}
+		st, err := accounts.AddStaff(ctx, auth.NewStaff{OrganisationID: w.org, Username: username, DisplayName: username, Role: role, TeamIDs: teams})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return access.Actor{StaffID: st.ID, Role: role, OrganisationID: w.org, TeamIDs: teams}
+	}
+	w.outreach = mk("outreach.one", access.RoleOutreachWorker, "outreach")
+	w.partner = mk("outreach.two", access.RoleOutreachWorker, "outreach")
+	w.helpline = mk("helpline.one", access.RoleFrontDoorWorker, "helpline")
+	w.manager = mk("outreach.lead", access.RoleTeamManager, "outreach")
+	w.admin = mk("the.admin", access.RoleAdministrator, "")
+	return w
+}
+
+func TestClientRecordAccess(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, d store.Dialect) {
+		w := newWorld(t, d)
+		if _, err := w.svc.Create(ctx, w.outreach, people.NewClient{GivenName: " ", FamilyName: "Okafor"}); errs.As(err).Field != "given_name" {
+			t.Fatalf("empty given name: %v", err)
+		}
+		if _, err := w.svc.Create(ctx, w.outreach, people.NewClient{GivenName: "Grace", FamilyName: "Okafor", TeamID: "helpline"}); errs.As(err).Field != "team" {
+			t.Fatalf("another team's client: %v", err)
+		}
+		if _, err := w.svc.Create(ctx, w.admin, people.NewClient{GivenName: "Grace", FamilyName: "Okafor"}); errs.CodeOf(err) != errs.Forbidden {
+			t.Fatalf("administrator creating a client: %v", err)
+		}
+		c, err := w.svc.Create(ctx, w.outreach, people.NewClient{GivenName: "Grace", FamilyName: "Okafor-Nwosu"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		// The assigned worker and a team colleague read it.
+		for _, a := range []access.Actor{w.outreach, w.partner, w.manager} {
+			got, err := w.svc.Open(ctx, a, c.ID)
+			if err != nil || got.GivenName != "Grace" || got.FamilyName != "Okafor-Nwosu" {
+				t.Fatalf("%s opening the client: %+v %v", a.Role, got, err)
+			}
+		}
+		// The administrator never; the helpline worker only by break-glass.
+		var denied *people.Denied
+		if _, err := w.svc.Open(ctx, w.admin, c.ID); !errors.As(err, &denied) || denied.BreakGlass {
+			t.Fatalf("administrator: %v", err)
+		}
+		if _, err := w.svc.Open(ctx, w.helpline, c.ID); !errors.As(err, &denied) || !denied.BreakGlass {
+			t.Fatalf("helpline worker without a relation: %v", err)
+		}
+		if _, err := w.svc.BreakGlass(ctx, w.helpline, c.ID, "she is on the line now and in danger"); err != nil {
+			t.Fatal(err)
+		}
+		got, err := w.svc.Open(ctx, w.helpline, c.ID)
+		if err != nil || got.Relation != access.BreakGlassActive {
+			t.Fatalf("after break-glass: %+v %v", got, err)
+		}
+		// Restricted to the manager and the assigned worker: the colleague
+		// now gets not-found, as if the record did not exist.
+		err = w.db.Write(ctx, func(tx *store.Tx) error {
+			rec := access.Record{ID: c.ID, OrganisationID: w.org, TeamIDs: []string{"outreach"}, AssignedStaff: []string{w.outreach.StaffID}}
+			return w.grants.Restrict(ctx, tx, w.manager, rec, people.RecordKind, []string{w.outreach.StaffID})
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := w.svc.Open(ctx, w.partner, c.ID); errs.CodeOf(err) != errs.NotFound {
+			t.Fatalf("colleague after restriction: %v", err)
+		}
+		if _, err := w.svc.Open(ctx, w.outreach, c.ID); err != nil {
+			t.Fatalf("named worker after restriction: %v", err)
+		}
+		if _, err := w.svc.Open(ctx, w.outreach, "0190f2a0-0000-7000-8000-00000000dead"); errs.CodeOf(err) != errs.NotFound {
+			t.Fatalf("missing record: %v", err)
+		}
+
+		// Every read, the refused ones too, is in the record's history.
+		var events []audit.Event
+		w.db.Read(ctx, func(tx *store.Tx) error {
+			events, err = audit.History(ctx, tx, c.ID, 100)
+			return err
+		})
+		counts := map[string]int{}
+		for _, e := range events {
+			counts[e.Action]++
+		}
+		if counts["record.create"] != 1 || counts["record.read"] != 5 || counts["record.read_denied"] != 2 || counts["breakglass.open"] != 1 || counts["record.restrict"] != 1 {
+			t.Fatalf("record history: %v", counts)
+		}
+		if _, err := audit.Verify(ctx, w.db, w.key); err != nil {
+			t.Fatal(err)
+		}
+		vaulttest.AssertNoPlaintext(t, w.db, w.cfg, "Grace", "Okafor-Nwosu", "she is on the line now")
+	})
+}
