@@ -16,10 +16,19 @@ import (
 // linkFor has the administrator create a one-time link for the first
 // account listed with the given role.
 func (admin *page) linkFor(role string) string {
+	return admin.linkWhere(role, `r.cells[2].textContent.trim() === "`+role+`"`)
+}
+
+// linkForUser does the same for one username.
+func (admin *page) linkForUser(username string) string {
+	return admin.linkWhere(username, `r.cells[0].textContent.trim() === "`+username+`"`)
+}
+
+func (admin *page) linkWhere(what, match string) string {
 	admin.t.Helper()
 	admin.do("open the staff list", chromedp.Navigate(admin.srv.URL+"/staff"), chromedp.WaitVisible(css("table")))
-	admin.do("open a "+role,
-		chromedp.Click(chromedp.JSPath(`[...document.querySelectorAll("tbody tr")].find(r => r.cells[2].textContent.trim() === "`+role+`").querySelector("a")`)),
+	admin.do("open "+what,
+		chromedp.Click(chromedp.JSPath(`[...document.querySelectorAll("tbody tr")].find(r => `+match+`).querySelector("a")`)),
 		chromedp.WaitVisible(css(`form[action$="/setup-link"] button`)),
 		chromedp.Click(css(`form[action$="/setup-link"] button`)),
 		chromedp.WaitVisible(css("#setup-link")),
@@ -46,6 +55,8 @@ func TestBreakGlassInTheBrowser(t *testing.T) {
 		frontDoorLink := admin.linkFor("Front door worker")
 		outreachLink := admin.linkFor("Outreach worker")
 		dplLink := admin.linkFor("Data protection lead")
+		// The demo (seed 1) makes y.farah the manager of the helpline team.
+		managerLink := admin.linkForUser("y.farah")
 
 		// A front door worker records a new client.
 		fdw := newPage(t, s)
@@ -95,6 +106,30 @@ func TestBreakGlassInTheBrowser(t *testing.T) {
 		dpl.do("review", chromedp.Click(css(`nav a[href="/review"]`)), chromedp.WaitVisible(css("#break-glass")))
 		if row := dpl.text("#break-glass"); !strings.Contains(row, "caller is outside the house now and needs the safe number") {
 			t.Errorf("review page break-glass table:\n%s", row)
+		}
+
+		// The helpline's manager sees who opened the record, then restricts
+		// it to themselves: the worker who created it no longer finds it.
+		mgr := newPage(t, s)
+		mgr.choosePasswordAndEnrol(managerLink, "copper lantern field")
+		mgr.do("open the record", chromedp.Navigate(record), chromedp.WaitVisible(css("#history-link")))
+		mgr.do("access history", chromedp.Click(css("#history-link")), chromedp.WaitVisible(css("#history")))
+		if h := mgr.text("#history"); !strings.Contains(h, "breakglass.open") || !strings.Contains(h, "record.read_denied") || !strings.Contains(h, "record.create") {
+			t.Errorf("access history:\n%s", h)
+		}
+		mgr.do("restrict",
+			chromedp.Navigate(record),
+			chromedp.WaitVisible(css(`form[action$="/restrict"]`)),
+			chromedp.Click(css(`form[action$="/restrict"] button[type=submit]`)),
+			chromedp.WaitVisible(css("#restricted")),
+		)
+		fdw.do("reload the record", chromedp.Navigate(record), chromedp.WaitVisible(css("main h1")))
+		if h := fdw.text("main h1"); h != "Page not found" {
+			t.Errorf("creator after a restriction that does not name them sees %q", h)
+		}
+		ow.do("reload under break-glass", chromedp.Navigate(record), chromedp.WaitVisible(css("main h1")))
+		if h := ow.text("main h1"); h != "Page not found" {
+			t.Errorf("break-glass into a restricted record shows %q", h)
 		}
 	})
 }

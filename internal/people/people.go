@@ -53,6 +53,12 @@ type Client struct {
 	// Relation is how the reader stands to the record; BreakGlassActive
 	// means the page must say so.
 	Relation access.Relation
+	// RestrictedTo lists the named staff of a restricted record (nil when
+	// not restricted); CanRestrict and CanViewHistory are the policy's
+	// answers for the reader, so pages offer only what will be allowed.
+	RestrictedTo   []string
+	CanRestrict    bool
+	CanViewHistory bool
 }
 
 // NewClient is what the create form sends.
@@ -189,6 +195,9 @@ func (s *Service) Open(ctx context.Context, actor access.Actor, clientID string)
 			return err
 		}
 		c.Relation = access.RelationOf(actor, rec)
+		c.RestrictedTo = rec.RestrictedTo
+		c.CanRestrict = access.Decide(actor, access.RestrictRecord, rec).Allow
+		c.CanViewHistory = access.Decide(actor, access.ViewHistory, rec).Allow
 		out = c
 		return s.Record(ctx, tx, audit.Event{ActorID: actor.StaffID, Action: "record.read", RecordKind: RecordKind, RecordID: clientID, Purpose: d.Reason})
 	})
@@ -213,4 +222,62 @@ func (s *Service) BreakGlass(ctx context.Context, actor access.Actor, clientID, 
 		return err
 	})
 	return until, err
+}
+
+// decided loads a client's facts and asks the policy about one action,
+// answering not-found for a hidden record and forbidden for a refusal.
+func (s *Service) decided(ctx context.Context, tx *store.Tx, actor access.Actor, clientID string, act access.Action) (access.Record, error) {
+	rec, _, _, err := s.facts(ctx, tx, actor, clientID)
+	if err != nil {
+		return rec, err
+	}
+	d := access.Decide(actor, act, rec)
+	if d.Hidden {
+		return rec, errNotFound
+	}
+	if !d.Allow {
+		return rec, errs.New(errs.Forbidden, "error.forbidden")
+	}
+	return rec, nil
+}
+
+// History is a client's access history for a manager of the case (or the
+// data protection lead): who read or changed it, and when. Looking is
+// itself recorded.
+func (s *Service) History(ctx context.Context, actor access.Actor, clientID string) ([]audit.Event, error) {
+	var events []audit.Event
+	err := s.DB.Write(ctx, func(tx *store.Tx) error {
+		if _, err := s.decided(ctx, tx, actor, clientID, access.ViewHistory); err != nil {
+			return err
+		}
+		var err error
+		if events, err = audit.History(ctx, tx, clientID, 500); err != nil {
+			return err
+		}
+		return s.Record(ctx, tx, audit.Event{ActorID: actor.StaffID, Action: "record.history", RecordKind: RecordKind, RecordID: clientID})
+	})
+	return events, err
+}
+
+// Restrict limits a client's record to the named staff (and the manager
+// doing it); to everyone else it no longer exists.
+func (s *Service) Restrict(ctx context.Context, actor access.Actor, clientID string, staffIDs []string) error {
+	return s.DB.Write(ctx, func(tx *store.Tx) error {
+		rec, _, _, err := s.facts(ctx, tx, actor, clientID)
+		if err != nil {
+			return err
+		}
+		return s.Grants.Restrict(ctx, tx, actor, rec, RecordKind, staffIDs)
+	})
+}
+
+// Unrestrict lifts a restriction.
+func (s *Service) Unrestrict(ctx context.Context, actor access.Actor, clientID string) error {
+	return s.DB.Write(ctx, func(tx *store.Tx) error {
+		rec, _, _, err := s.facts(ctx, tx, actor, clientID)
+		if err != nil {
+			return err
+		}
+		return s.Grants.Unrestrict(ctx, tx, actor, rec, RecordKind)
+	})
 }

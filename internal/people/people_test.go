@@ -105,13 +105,19 @@ func TestClientRecordAccess(t *testing.T) {
 		if err != nil || got.Relation != access.BreakGlassActive {
 			t.Fatalf("after break-glass: %+v %v", got, err)
 		}
+		// The team's manager sees the access history; a caseworker may not.
+		if _, err := w.svc.History(ctx, w.partner, c.ID); errs.CodeOf(err) != errs.Forbidden {
+			t.Fatalf("caseworker reading access history: %v", err)
+		}
+		if h, err := w.svc.History(ctx, w.manager, c.ID); err != nil || len(h) < 5 {
+			t.Fatalf("manager reading access history: %d events, %v", len(h), err)
+		}
 		// Restricted to the manager and the assigned worker: the colleague
 		// now gets not-found, as if the record did not exist.
-		err = w.db.Write(ctx, func(tx *store.Tx) error {
-			rec := access.Record{ID: c.ID, OrganisationID: w.org, TeamIDs: []string{"outreach"}, AssignedStaff: []string{w.outreach.StaffID}}
-			return w.grants.Restrict(ctx, tx, w.manager, rec, people.RecordKind, []string{w.outreach.StaffID})
-		})
-		if err != nil {
+		if err := w.svc.Restrict(ctx, w.partner, c.ID, nil); errs.CodeOf(err) != errs.Forbidden {
+			t.Fatalf("caseworker restricting: %v", err)
+		}
+		if err := w.svc.Restrict(ctx, w.manager, c.ID, []string{w.outreach.StaffID}); err != nil {
 			t.Fatal(err)
 		}
 		if _, err := w.svc.Open(ctx, w.partner, c.ID); errs.CodeOf(err) != errs.NotFound {
@@ -134,7 +140,7 @@ func TestClientRecordAccess(t *testing.T) {
 		for _, e := range events {
 			counts[e.Action]++
 		}
-		if counts["record.create"] != 1 || counts["record.read"] != 5 || counts["record.read_denied"] != 2 || counts["breakglass.open"] != 1 || counts["record.restrict"] != 1 {
+		if counts["record.create"] != 1 || counts["record.read"] != 5 || counts["record.read_denied"] != 2 || counts["breakglass.open"] != 1 || counts["record.restrict"] != 1 || counts["record.history"] != 1 {
 			t.Fatalf("record history: %v", counts)
 		}
 		if _, err := audit.Verify(ctx, w.db, w.key); err != nil {

@@ -3,6 +3,7 @@ package web
 import (
 	"errors"
 	"net/http"
+	"slices"
 
 	"frontdoor/internal/access"
 	"frontdoor/internal/id"
@@ -55,6 +56,7 @@ func (s *Server) createClient(w http.ResponseWriter, r *http.Request) {
 // emergency access.
 type clientPage struct {
 	Client     *people.Client
+	Staff      []namedStaff // who a manager can name on a restriction
 	Team       string
 	BreakGlass bool // opened under break-glass: say so on every view
 	Denied     *people.Denied
@@ -82,8 +84,95 @@ func (s *Server) client(w http.ResponseWriter, r *http.Request) {
 		s.formError(w, r, "error", view{}, err)
 		return
 	}
-	s.render(w, r, http.StatusOK, "client", view{Title: "client.title", Data: clientPage{Client: c, Team: team, ID: cid,
-		BreakGlass: c.Relation == access.BreakGlassActive}})
+	page := clientPage{Client: c, Team: team, ID: cid, BreakGlass: c.Relation == access.BreakGlassActive}
+	if c.CanRestrict {
+		if page.Staff, err = s.orgStaff(r, c); err != nil {
+			s.formError(w, r, "error", view{}, err)
+			return
+		}
+	}
+	s.render(w, r, http.StatusOK, "client", view{Title: "client.title", Data: page})
+}
+
+// namedStaff is a colleague a manager may name on a restriction.
+type namedStaff struct {
+	ID, Name string
+	Named    bool
+}
+
+func (s *Server) orgStaff(r *http.Request, c *people.Client) ([]namedStaff, error) {
+	list, err := s.Auth.ListStaff(r.Context())
+	if err != nil {
+		return nil, err
+	}
+	var out []namedStaff
+	for _, st := range list {
+		if st.OrganisationID != c.OrganisationID || st.Disabled || st.ID == staffOf(r).ID {
+			continue
+		}
+		switch st.Role {
+		case access.RoleAdministrator, access.RoleCommissioner, access.RolePartnerAgencyUser:
+			continue
+		}
+		out = append(out, namedStaff{ID: st.ID, Name: st.DisplayName + " (" + st.Username + ")", Named: slices.Contains(c.RestrictedTo, st.ID)})
+	}
+	return out, nil
+}
+
+func (s *Server) clientHistory(w http.ResponseWriter, r *http.Request) {
+	cid := r.PathValue("id")
+	if !id.Valid(cid) {
+		s.renderError(w, r, http.StatusNotFound, "error.not_found")
+		return
+	}
+	events, err := s.People.History(r.Context(), actorOf(sessionOf(r)), cid)
+	if err != nil {
+		s.formError(w, r, "error", view{}, err)
+		return
+	}
+	names, err := s.names(r)
+	if err != nil {
+		s.formError(w, r, "error", view{}, err)
+		return
+	}
+	page := historyPage{RecordID: cid}
+	for _, e := range events {
+		page.Events = append(page.Events, reviewEvent{Event: e, Actor: names[e.ActorID]})
+	}
+	s.render(w, r, http.StatusOK, "history", view{Title: "history.title", Data: page})
+}
+
+func (s *Server) restrictClient(w http.ResponseWriter, r *http.Request) {
+	r.Body = http.MaxBytesReader(w, r.Body, formLimit)
+	cid := r.PathValue("id")
+	if !id.Valid(cid) || r.ParseForm() != nil {
+		s.renderError(w, r, http.StatusNotFound, "error.not_found")
+		return
+	}
+	var named []string
+	for _, v := range r.PostForm["staff"] {
+		if id.Valid(v) {
+			named = append(named, v)
+		}
+	}
+	if err := s.People.Restrict(r.Context(), actorOf(sessionOf(r)), cid, named); err != nil {
+		s.formError(w, r, "error", view{}, err)
+		return
+	}
+	http.Redirect(w, r, "/people/"+cid, http.StatusSeeOther)
+}
+
+func (s *Server) unrestrictClient(w http.ResponseWriter, r *http.Request) {
+	cid := r.PathValue("id")
+	if !id.Valid(cid) {
+		s.renderError(w, r, http.StatusNotFound, "error.not_found")
+		return
+	}
+	if err := s.People.Unrestrict(r.Context(), actorOf(sessionOf(r)), cid); err != nil {
+		s.formError(w, r, "error", view{}, err)
+		return
+	}
+	http.Redirect(w, r, "/people/"+cid, http.StatusSeeOther)
 }
 
 func (s *Server) breakGlass(w http.ResponseWriter, r *http.Request) {

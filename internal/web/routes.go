@@ -60,6 +60,9 @@ func (s *Server) routeTable() []route {
 		{"POST /people", Authorised, access.CreateRecord, s.createClient},
 		{"GET /people/{id}", ForRecord, access.ReadRecord, s.client},
 		{"POST /people/{id}/break-glass", ForRecord, access.BreakGlass, s.breakGlass},
+		{"GET /people/{id}/history", ForRecord, access.ViewHistory, s.clientHistory},
+		{"POST /people/{id}/restrict", ForRecord, access.RestrictRecord, s.restrictClient},
+		{"POST /people/{id}/unrestrict", ForRecord, access.RestrictRecord, s.unrestrictClient},
 
 		{"GET /review", Authorised, access.ReviewAudit, s.review},
 		{"GET /review/records/{id}", Authorised, access.ReviewAudit, s.recordHistory},
