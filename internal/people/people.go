@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	"frontdoor/internal/access"
@@ -69,6 +70,9 @@ type NewClient struct {
 }
 
 func validateName(field, v string) error {
+	if !utf8.ValidString(v) || strings.ContainsFunc(v, unicode.IsControl) {
+		return errs.Field(field, "field.invalid_text")
+	}
 	n := utf8.RuneCountInString(strings.TrimSpace(v))
 	if n == 0 {
 		return errs.Field(field, "field.required")

@@ -32,7 +32,7 @@ type world struct {
 	admin    access.Actor
 }
 
-func newWorld(t *testing.T, d store.Dialect) *world {
+func newWorld(t testing.TB, d store.Dialect) *world {
 	cfg := storetest.Config(t, d)
 	db := storetest.OpenConfig(t, cfg)
 	v := vaulttest.New(t, db)
