@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"context"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -66,12 +67,36 @@ func TestBreakGlassInTheBrowser(t *testing.T) {
 			chromedp.WaitVisible(css("#given_name")),
 			chromedp.SendKeys(css("#given_name"), "Temperance"),
 			chromedp.SendKeys(css("#family_name"), "Okonkwo-Hale"),
+			chromedp.SendKeys(css("#date_of_birth"), "31/02/1990"),
+			chromedp.SendKeys(css("#email"), "not-an-email"),
+			chromedp.Click(css("main button[type=submit]")),
+			chromedp.WaitVisible(css(".error-summary")),
+		)
+		// Every error at once, and what was typed is kept.
+		if sum := fdw.text(".error-summary"); !strings.Contains(sum, "Enter a real date") || !strings.Contains(sum, "Enter an email address") {
+			t.Fatalf("error summary: %q", sum)
+		}
+		if v, _ := chromedp.Run(fdw.ctx, chromedp.Value(css("#family_name"))); v != "Okonkwo-Hale" {
+			t.Fatalf("the form lost the family name: %q", v)
+		}
+		fdw.do("correct and save",
+			chromedp.SendKeys(css("#safe_phone"), "07700 900456"),
+			chromedp.SendKeys(css("#codeword"), "bluebell"),
+			chromedp.Func(func(ctx context.Context, tgt *chromedp.Target) error {
+				_, err := chromedp.Evaluate[bool](`(document.querySelector("#date_of_birth").value = "14/03/1987", document.querySelector("#email").value = "", document.querySelector("#safe_voicemail").value = "unsafe", document.querySelector("#safe_text").value = "safe", true)`)(ctx, tgt)
+				return err
+			}),
 			chromedp.Click(css("main button[type=submit]")),
 			chromedp.WaitVisible(css("#client-name")),
 		)
 		if name := fdw.text("#client-name"); name != "Temperance Okonkwo-Hale" {
 			t.Fatalf("client page shows %q", name)
 		}
+		// Safe contact comes first on the record.
+		if sc := fdw.text("#safe-contact"); !strings.Contains(sc, "bluebell") || !strings.Contains(sc, "NOT safe") || !strings.Contains(sc, "07700 900456") {
+			t.Fatalf("safe-contact box: %q", sc)
+		}
+		s.Personal("bluebell", "07700 900456")
 		record := fdw.url()
 
 		// An outreach worker with no relation is refused, then opens it in

@@ -5,7 +5,10 @@
 // personal data.
 package errs
 
-import "errors"
+import (
+	"errors"
+	"strings"
+)
 
 // Code classifies an error for the caller; handlers map it to a status.
 type Code string
@@ -65,6 +68,10 @@ func CodeOf(err error) Code {
 	if err == nil {
 		return ""
 	}
+	var fs Fields
+	if errors.As(err, &fs) {
+		return Invalid
+	}
 	var e *Error
 	if errors.As(err, &e) {
 		return e.Code
@@ -75,9 +82,68 @@ func CodeOf(err error) Code {
 // As returns err as an *Error, turning foreign errors into Internal ones so
 // that their text never reaches a client.
 func As(err error) *Error {
+	var fs Fields
+	if errors.As(err, &fs) && len(fs) > 0 {
+		return fs[0]
+	}
 	var e *Error
 	if errors.As(err, &e) {
 		return e
 	}
 	return &Error{Code: Internal, Key: "error.internal", cause: err}
+}
+
+// Fields is every field error of one form or API body, so the person sees
+// all of them at once rather than one per attempt.
+type Fields []*Error
+
+func (f Fields) Error() string {
+	var b strings.Builder
+	for i, e := range f {
+		if i > 0 {
+			b.WriteString("; ")
+		}
+		b.WriteString(e.Error())
+	}
+	return b.String()
+}
+
+// Collect gathers the non-nil errors of a validation into Fields: nil when
+// there are none. Errors that are not field errors are returned alone,
+// since they are not about the input.
+func Collect(list ...error) error {
+	var out Fields
+	for _, err := range list {
+		if err == nil {
+			continue
+		}
+		var fs Fields
+		if errors.As(err, &fs) {
+			out = append(out, fs...)
+			continue
+		}
+		e := As(err)
+		if e.Field == "" {
+			return err
+		}
+		out = append(out, e)
+	}
+	if len(out) == 0 {
+		return nil
+	}
+	return out
+}
+
+// AllFields returns the field errors err carries: every one of a Fields,
+// or the one of a single field error; none for anything else.
+func AllFields(err error) []*Error {
+	var fs Fields
+	if errors.As(err, &fs) {
+		return fs
+	}
+	var e *Error
+	if errors.As(err, &e) && e.Field != "" {
+		return []*Error{e}
+	}
+	return nil
 }

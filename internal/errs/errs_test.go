@@ -30,3 +30,22 @@ func TestCodesSurviveWrapping(t *testing.T) {
 		t.Fatal("nil has a code")
 	}
 }
+
+func TestCollectKeepsEveryFieldError(t *testing.T) {
+	err := Collect(nil, Field("given_name", "field.required"), nil, Field("date_of_birth", "date.invalid"),
+		Fields{Field("phone", "phone.invalid")})
+	got := AllFields(err)
+	if len(got) != 3 || got[0].Field != "given_name" || got[2].Field != "phone" {
+		t.Fatalf("Collect kept %v", got)
+	}
+	if CodeOf(err) != Invalid || As(err).Field != "given_name" {
+		t.Fatalf("CodeOf %s, As %+v", CodeOf(err), As(err))
+	}
+	if Collect(nil, nil) != nil {
+		t.Fatal("no errors collected into a non-nil error")
+	}
+	boom := errors.New("database gone")
+	if err := Collect(Field("a", "b"), boom); err != boom {
+		t.Fatalf("a fault among field errors: %v", err)
+	}
+}

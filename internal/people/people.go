@@ -8,6 +8,7 @@ package people
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"slices"
 	"strings"
@@ -50,6 +51,8 @@ type Client struct {
 	GivenName      string
 	FamilyName     string
 	CreatedAt      time.Time
+	Version        int
+	Details        Details
 	Workers        []string
 	// Relation is how the reader stands to the record; BreakGlassActive
 	// means the page must say so.
@@ -58,6 +61,7 @@ type Client struct {
 	// not restricted); CanRestrict and CanViewHistory are the policy's
 	// answers for the reader, so pages offer only what will be allowed.
 	RestrictedTo   []string
+	CanUpdate      bool
 	CanRestrict    bool
 	CanViewHistory bool
 }
@@ -67,6 +71,7 @@ type NewClient struct {
 	GivenName  string
 	FamilyName string
 	TeamID     string
+	Details    Details
 }
 
 func validateName(field, v string) error {
@@ -93,23 +98,28 @@ func (s *Service) Create(ctx context.Context, actor access.Actor, n NewClient) (
 	if d := access.Decide(actor, access.CreateRecord, access.Record{}); !d.Allow {
 		return nil, errs.New(errs.Forbidden, "error.forbidden")
 	}
-	n.GivenName, n.FamilyName = strings.TrimSpace(n.GivenName), strings.TrimSpace(n.FamilyName)
-	if err := errors.Join(validateName("given_name", n.GivenName), validateName("family_name", n.FamilyName)); err != nil {
-		return nil, errs.As(err.(interface{ Unwrap() []error }).Unwrap()[0])
-	}
 	if n.TeamID == "" && len(actor.TeamIDs) == 1 {
 		n.TeamID = actor.TeamIDs[0]
 	}
+	var teamErr error
 	if !slices.Contains(actor.TeamIDs, n.TeamID) {
-		return nil, errs.Field("team", "client.team_not_yours")
+		teamErr = errs.Field("team", "client.team_not_yours")
+	}
+	if err := errs.Collect(s.prepare(&n), teamErr); err != nil {
+		return nil, err
 	}
 	c := &Client{ID: id.New(), OrganisationID: actor.OrganisationID, TeamID: n.TeamID, GivenName: n.GivenName, FamilyName: n.FamilyName,
-		CreatedAt: s.Now().UTC(), Workers: []string{actor.StaffID}, Relation: access.Assigned}
-	err := s.DB.Write(ctx, func(tx *store.Tx) error {
-		if _, err := tx.Exec(ctx, `INSERT INTO clients (id, organisation_id, team_id, given_name_sealed, family_name_sealed, name_index, created_by, created_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, c.ID, c.OrganisationID, c.TeamID,
+		Details: n.Details, Version: 1, CreatedAt: s.Now().UTC(), Workers: []string{actor.StaffID}, Relation: access.Assigned}
+	details, dobIndex, phoneIndex, err := s.seal(c.ID, n.Details)
+	if err != nil {
+		return nil, err
+	}
+	err = s.DB.Write(ctx, func(tx *store.Tx) error {
+		if _, err := tx.Exec(ctx, `INSERT INTO clients (id, organisation_id, team_id, given_name_sealed, family_name_sealed, name_index,
+			details_sealed, dob_index, phone_index, created_by, created_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`, c.ID, c.OrganisationID, c.TeamID,
 			s.Vault.SealString(c.GivenName, "clients", c.ID, "given_name"), s.Vault.SealString(c.FamilyName, "clients", c.ID, "family_name"),
-			s.nameIndex(c.GivenName, c.FamilyName), actor.StaffID, c.CreatedAt); err != nil {
+			s.nameIndex(c.GivenName, c.FamilyName), details, dobIndex, phoneIndex, actor.StaffID, c.CreatedAt); err != nil {
 			if errors.Is(err, store.ErrForeignKey) {
 				return errs.Field("team", "client.team_not_yours")
 			}
@@ -129,11 +139,11 @@ func (s *Service) Create(ctx context.Context, actor access.Actor, n NewClient) (
 var errNotFound = errs.New(errs.NotFound, "error.not_found")
 
 // facts loads what the policy needs about a client, plus the sealed names.
-func (s *Service) facts(ctx context.Context, tx *store.Tx, actor access.Actor, clientID string) (access.Record, *Client, [2]string, error) {
+func (s *Service) facts(ctx context.Context, tx *store.Tx, actor access.Actor, clientID string) (access.Record, *Client, [3]string, error) {
 	var c Client
-	var sealed [2]string
-	err := tx.QueryRow(ctx, `SELECT id, organisation_id, team_id, given_name_sealed, family_name_sealed, created_at FROM clients WHERE id = $1`,
-		[]any{clientID}, &c.ID, &c.OrganisationID, &c.TeamID, &sealed[0], &sealed[1], &c.CreatedAt)
+	var sealed [3]string
+	err := tx.QueryRow(ctx, `SELECT id, organisation_id, team_id, given_name_sealed, family_name_sealed, details_sealed, created_at, version FROM clients WHERE id = $1`,
+		[]any{clientID}, &c.ID, &c.OrganisationID, &c.TeamID, &sealed[0], &sealed[1], &sealed[2], &c.CreatedAt, &c.Version)
 	if errors.Is(err, store.ErrNotFound) {
 		return access.Record{}, nil, sealed, errNotFound
 	}
@@ -198,8 +208,12 @@ func (s *Service) Open(ctx context.Context, actor access.Actor, clientID string)
 		if c.FamilyName, err = s.Vault.OpenString(sealed[1], "clients", c.ID, "family_name"); err != nil {
 			return err
 		}
+		if c.Details, err = s.openDetails(c.ID, sealed[2]); err != nil {
+			return err
+		}
 		c.Relation = access.RelationOf(actor, rec)
 		c.RestrictedTo = rec.RestrictedTo
+		c.CanUpdate = access.Decide(actor, access.UpdateRecord, rec).Allow
 		c.CanRestrict = access.Decide(actor, access.RestrictRecord, rec).Allow
 		c.CanViewHistory = access.Decide(actor, access.ViewHistory, rec).Allow
 		out = c
@@ -283,5 +297,78 @@ func (s *Service) Unrestrict(ctx context.Context, actor access.Actor, clientID s
 			return err
 		}
 		return s.Grants.Unrestrict(ctx, tx, actor, rec, RecordKind)
+	})
+}
+
+// prepare trims and validates a client's names and details, returning
+// every problem at once.
+func (s *Service) prepare(n *NewClient) error {
+	n.GivenName, n.FamilyName = strings.TrimSpace(n.GivenName), strings.TrimSpace(n.FamilyName)
+	n.Details.normalise()
+	return errs.Collect(validateName("given_name", n.GivenName), validateName("family_name", n.FamilyName), n.Details.validate(s.Now().UTC()))
+}
+
+// seal turns details into their sealed document and blind indexes.
+func (s *Service) seal(clientID string, d Details) (string, any, any, error) {
+	b, err := json.Marshal(d)
+	if err != nil {
+		return "", nil, nil, err
+	}
+	var dob, phone any
+	if d.DateOfBirth != "" {
+		dob = s.Vault.BlindIndex("client.dob", d.DateOfBirth)
+	}
+	if d.Phone != "" {
+		phone = s.Vault.BlindIndex("client.phone", vault.NormalisePhone(d.Phone))
+	}
+	return s.Vault.SealString(string(b), "clients", clientID, "details"), dob, phone, nil
+}
+
+func (s *Service) openDetails(clientID, sealed string) (Details, error) {
+	var d Details
+	plain, err := s.Vault.OpenString(sealed, "clients", clientID, "details")
+	if err != nil {
+		return d, err
+	}
+	return d, json.Unmarshal([]byte(plain), &d)
+}
+
+// Update replaces a client's names and details if nobody saved a change
+// since the version the worker read; a stale edit is refused, never
+// silently overwriting someone else's work.
+func (s *Service) Update(ctx context.Context, actor access.Actor, clientID string, version int, n NewClient) error {
+	if err := s.prepare(&n); err != nil {
+		return err
+	}
+	details, dobIndex, phoneIndex, err := s.seal(clientID, n.Details)
+	if err != nil {
+		return err
+	}
+	return s.DB.Write(ctx, func(tx *store.Tx) error {
+		rec, c, _, err := s.facts(ctx, tx, actor, clientID)
+		if err != nil {
+			return err
+		}
+		d := access.Decide(actor, access.UpdateRecord, rec)
+		if d.Hidden {
+			return errNotFound
+		}
+		if !d.Allow {
+			return errs.New(errs.Forbidden, "error.forbidden")
+		}
+		if c.Version != version {
+			return errs.New(errs.Conflict, "record.stale")
+		}
+		res, err := tx.Exec(ctx, `UPDATE clients SET given_name_sealed = $1, family_name_sealed = $2, name_index = $3, details_sealed = $4,
+			dob_index = $5, phone_index = $6, version = version + 1 WHERE id = $7 AND version = $8`,
+			s.Vault.SealString(n.GivenName, "clients", clientID, "given_name"), s.Vault.SealString(n.FamilyName, "clients", clientID, "family_name"),
+			s.nameIndex(n.GivenName, n.FamilyName), details, dobIndex, phoneIndex, clientID, version)
+		if err != nil {
+			return err
+		}
+		if k, _ := res.RowsAffected(); k != 1 {
+			return errs.New(errs.Conflict, "record.stale")
+		}
+		return s.Record(ctx, tx, audit.Event{ActorID: actor.StaffID, Action: "record.update", RecordKind: RecordKind, RecordID: clientID})
 	})
 }

@@ -3,6 +3,7 @@ package people_test
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -147,5 +148,70 @@ func TestClientRecordAccess(t *testing.T) {
 			t.Fatal(err)
 		}
 		vaulttest.AssertNoPlaintext(t, w.db, w.cfg, "Grace", "Okafor-Nwosu", "she is on the line now")
+	})
+}
+
+func fullClient() people.NewClient {
+	return people.NewClient{GivenName: "Grace", FamilyName: "Okafor-Nwosu", Details: people.Details{
+		Aliases: []string{"Gracie"}, DateOfBirth: "14/03/1987", Gender: "woman", Phone: "07700 900123", Email: "grace@example.com",
+		Address: "Flat 2, 17 Quarry Lane, Hollinsford QH1 4ZZ", Language: "Igbo", InterpreterNeeded: true, Immigration: "nrpf",
+		Equality: people.Equality{Ethnicity: "Black African", Religion: people.PreferNotToSay},
+		SafeContact: people.SafeContact{Phone: "07700 900456", Times: "weekdays 10:00-12:00", Voicemail: people.Unsafe, Text: people.Safe,
+			Codeword: "bluebell", WhoElseMayAnswer: "her sister Ada"},
+	}}
+}
+
+func TestClientDetailsValidateSealAndUpdate(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, d store.Dialect) {
+		w := newWorld(t, d)
+		bad := fullClient()
+		bad.GivenName = ""
+		bad.Details.DateOfBirth = "31/02/1990"
+		bad.Details.Email = "not an email"
+		bad.Details.SafeContact.Text = "maybe"
+		err := func() error { _, err := w.svc.Create(ctx, w.outreach, bad); return err }()
+		var fields []string
+		for _, f := range errs.AllFields(err) {
+			fields = append(fields, f.Field)
+		}
+		if strings.Join(fields, ",") != "given_name,date_of_birth,email,safe_text" {
+			t.Fatalf("all errors at once: got %v (%v)", fields, err)
+		}
+		var n int
+		w.db.Read(ctx, func(tx *store.Tx) error { return tx.QueryRow(ctx, `SELECT count(*) FROM clients`, nil, &n) })
+		if n != 0 {
+			t.Fatal("a refused client was stored")
+		}
+
+		c, err := w.svc.Create(ctx, w.outreach, fullClient())
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := w.svc.Open(ctx, w.partner, c.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		dd := got.Details
+		if dd.DateOfBirth != "1987-03-14" || dd.SafeContact.Codeword != "bluebell" || dd.SafeContact.Voicemail != people.Unsafe ||
+			dd.SafeContact.Email != people.NotKnown || !dd.InterpreterNeeded || dd.Aliases[0] != "Gracie" {
+			t.Fatalf("details read back: %+v", dd)
+		}
+		// Two workers edit at once: the second, stale, save is refused.
+		edit := fullClient()
+		edit.Details.SafeContact.Text = people.Unsafe
+		if err := w.svc.Update(ctx, w.partner, c.ID, got.Version, edit); err != nil {
+			t.Fatal(err)
+		}
+		if err := w.svc.Update(ctx, w.outreach, c.ID, got.Version, fullClient()); errs.As(err).Key != "record.stale" {
+			t.Fatalf("stale edit: %v", err)
+		}
+		again, _ := w.svc.Open(ctx, w.outreach, c.ID)
+		if again.Details.SafeContact.Text != people.Unsafe || again.Version != got.Version+1 {
+			t.Fatalf("after the edit: %+v", again.Details.SafeContact)
+		}
+		if err := w.svc.Update(ctx, w.helpline, c.ID, again.Version, fullClient()); errs.CodeOf(err) != errs.Forbidden {
+			t.Fatalf("unrelated worker editing: %v", err)
+		}
+		vaulttest.AssertNoPlaintext(t, w.db, w.cfg, "Quarry Lane", "900123", "900456", "bluebell", "her sister Ada", "grace@example.com", "1987-03-14", "Igbo", "Black African")
 	})
 }

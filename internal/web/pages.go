@@ -15,6 +15,7 @@ import (
 	"frontdoor/internal/auth"
 	"frontdoor/internal/errs"
 	"frontdoor/internal/i18n"
+	"frontdoor/internal/people"
 )
 
 //go:embed templates/*.html
@@ -67,6 +68,12 @@ func loadPages(cat *i18n.Catalogue) (*pages, error) {
 	funcs := template.FuncMap{
 		// Replaced per render with the request's printer.
 		"t": func(key string, args ...any) string { return key },
+		"field": func(v view, name, label, hint string) formField {
+			return formField{Name: name, Label: label, Hint: hint, Value: v.Form[name], Error: v.Field[name]}
+		},
+		"channels":    func() []string { return people.Channels },
+		"safety":      func() []string { return []string{people.NotKnown, people.Safe, people.Unsafe} },
+		"immigration": func() []string { return people.ImmigrationStatuses },
 		"asset": func(name string) string {
 			a, ok := p.assets[name]
 			if !ok {
@@ -75,7 +82,9 @@ func loadPages(cat *i18n.Catalogue) (*pages, error) {
 			return "/static/" + a.hash + "/" + name
 		},
 	}
-	layout, err := template.New("layout.html").Funcs(funcs).ParseFS(templateFiles, "templates/layout.html")
+	// The layout and the shared partials (files named _*.html) go into
+	// every page's template set.
+	layout, err := template.New("layout.html").Funcs(funcs).ParseFS(templateFiles, "templates/layout.html", "templates/_*.html")
 	if err != nil {
 		return nil, err
 	}
@@ -85,7 +94,7 @@ func loadPages(cat *i18n.Catalogue) (*pages, error) {
 	}
 	for _, n := range names {
 		base := path.Base(n)
-		if base == "layout.html" {
+		if base == "layout.html" || strings.HasPrefix(base, "_") {
 			continue
 		}
 		t, err := template.Must(layout.Clone()).ParseFS(templateFiles, n)
@@ -115,6 +124,9 @@ type view struct {
 }
 
 type fieldError struct{ Field, Message string }
+
+// formField is one text input as the shared form templates draw it.
+type formField struct{ Name, Label, Hint, Value, Error string }
 
 func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, page string, v view) {
 	t, ok := s.pages.byName[page]
@@ -171,18 +183,25 @@ func (s *Server) formError(w http.ResponseWriter, r *http.Request, page string, 
 		s.Logger.Error("request failed", "request_id", requestIDOf(r), "err", err)
 	}
 	pr := s.Catalogue.Printer(s.Catalogue.Match(r.Header.Get("Accept-Language")))
-	msg := pr.T(e.Key, e.Args...)
 	status := statusOf(e.Code)
-	if e.Field == "" && e.Code != errs.Unauthenticated {
+	fields := errs.AllFields(err)
+	if len(fields) == 0 && e.Code == errs.Unauthenticated {
+		fields = []*errs.Error{{Code: e.Code, Key: e.Key, Args: e.Args, Field: "form"}}
+	}
+	if len(fields) == 0 {
 		s.renderError(w, r, status, e.Key)
 		return
 	}
-	field := e.Field
-	if field == "" {
-		field = "form"
+	// Every field error at once: in the summary at the top, and beside
+	// each field.
+	v.Field = map[string]string{}
+	for _, f := range fields {
+		msg := pr.T(f.Key, f.Args...)
+		v.Errors = append(v.Errors, fieldError{Field: f.Field, Message: msg})
+		if _, seen := v.Field[f.Field]; !seen {
+			v.Field[f.Field] = msg
+		}
 	}
-	v.Errors = []fieldError{{Field: field, Message: msg}}
-	v.Field = map[string]string{field: msg}
 	s.render(w, r, status, page, v)
 }
 

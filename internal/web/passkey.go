@@ -2,6 +2,7 @@ package web
 
 import (
 	"encoding/json"
+	"net"
 	"net/http"
 	"net/url"
 
@@ -29,7 +30,16 @@ func (s *Server) relyingParty(r *http.Request) auth.RelyingParty {
 // safe message.
 func (s *Server) passkeyOptions(w http.ResponseWriter, r *http.Request, begin func(token string, rp auth.RelyingParty) ([]byte, error)) {
 	w.Header().Set("Content-Type", "application/json")
-	body, err := begin(s.sessionToken(r), s.relyingParty(r))
+	rp := s.relyingParty(r)
+	if rp.ID == "" || net.ParseIP(rp.ID) != nil {
+		// Browsers bind passkeys to a domain name, never an address: on
+		// http://127.0.0.1 the page simply offers no passkey.
+		w.WriteHeader(http.StatusServiceUnavailable)
+		pr := s.Catalogue.Printer(s.Catalogue.Match(r.Header.Get("Accept-Language")))
+		json.NewEncoder(w).Encode(map[string]string{"error": pr.T("passkey.needs_domain")})
+		return
+	}
+	body, err := begin(s.sessionToken(r), rp)
 	if err != nil {
 		e := errs.As(err)
 		if e.Code == errs.Internal {

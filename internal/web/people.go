@@ -4,8 +4,11 @@ import (
 	"errors"
 	"net/http"
 	"slices"
+	"strconv"
+	"strings"
 
 	"frontdoor/internal/access"
+	"frontdoor/internal/errs"
 	"frontdoor/internal/id"
 	"frontdoor/internal/people"
 )
@@ -32,24 +35,149 @@ func (s *Server) newClientForm(w http.ResponseWriter, r *http.Request) {
 		s.formError(w, r, "error", view{}, err)
 		return
 	}
-	s.render(w, r, http.StatusOK, "client_new", view{Title: "client.new_title", Data: teams})
+	s.render(w, r, http.StatusOK, "client_new", view{Title: "client.new_title", Data: teams, Form: clientFormValues(people.NewClient{})})
+}
+
+// clientForm reads the client form. Unparseable numbers are kept as typed
+// and reported against their field with the rest.
+func clientForm(r *http.Request) (people.NewClient, map[string]string, error) {
+	v := func(k string) string { return r.PostFormValue(k) }
+	n := people.NewClient{GivenName: v("given_name"), FamilyName: v("family_name"), TeamID: v("team"), Details: people.Details{
+		Aliases: strings.Split(v("aliases"), "\n"), DateOfBirth: v("date_of_birth"), Gender: v("gender"), Phone: v("phone"),
+		Email: v("email"), Address: v("address"), Language: v("language"), InterpreterNeeded: v("interpreter_needed") == "yes",
+		Disabilities: v("disabilities"), Immigration: v("immigration"),
+		Equality: people.Equality{Ethnicity: v("ethnicity"), Religion: v("religion"), SexualOrientation: v("sexual_orientation"), Disability: v("equality_disability")},
+		SafeContact: people.SafeContact{Phone: v("safe_phone"), Times: v("safe_times"), Voicemail: v("safe_voicemail"), Text: v("safe_text"),
+			Email: v("safe_email"), Post: v("safe_post"), Codeword: v("codeword"), WhoElseMayAnswer: v("who_else_may_answer")},
+	}}
+	form := map[string]string{}
+	for k := range r.PostForm {
+		form[k] = v(k)
+	}
+	var ageErr error
+	if a := strings.TrimSpace(v("estimated_age")); a != "" {
+		age, err := strconv.Atoi(a)
+		if err != nil {
+			ageErr = errs.Field("estimated_age", "field.number_range", 0, 120)
+		}
+		n.Details.EstimatedAge = age
+	}
+	return n, form, ageErr
+}
+
+// clientFormValues fills the form from a record, for editing.
+func clientFormValues(n people.NewClient) map[string]string {
+	d := n.Details
+	age := ""
+	if d.EstimatedAge > 0 {
+		age = strconv.Itoa(d.EstimatedAge)
+	}
+	interp := ""
+	if d.InterpreterNeeded {
+		interp = "yes"
+	}
+	sc := d.SafeContact
+	for _, p := range []*string{&sc.Voicemail, &sc.Text, &sc.Email, &sc.Post} {
+		if *p == "" {
+			*p = people.NotKnown
+		}
+	}
+	return map[string]string{"given_name": n.GivenName, "family_name": n.FamilyName, "team": n.TeamID,
+		"aliases": strings.Join(d.Aliases, "\n"), "date_of_birth": d.DateOfBirth, "estimated_age": age, "gender": d.Gender,
+		"phone": d.Phone, "email": d.Email, "address": d.Address, "language": d.Language, "interpreter_needed": interp,
+		"disabilities": d.Disabilities, "immigration": d.Immigration, "ethnicity": d.Equality.Ethnicity, "religion": d.Equality.Religion,
+		"sexual_orientation": d.Equality.SexualOrientation, "equality_disability": d.Equality.Disability,
+		"safe_phone": sc.Phone, "safe_times": sc.Times, "safe_voicemail": sc.Voicemail, "safe_text": sc.Text, "safe_email": sc.Email,
+		"safe_post": sc.Post, "codeword": sc.Codeword, "who_else_may_answer": sc.WhoElseMayAnswer}
 }
 
 func (s *Server) createClient(w http.ResponseWriter, r *http.Request) {
 	r.Body = http.MaxBytesReader(w, r.Body, formLimit)
-	n := people.NewClient{GivenName: r.PostFormValue("given_name"), FamilyName: r.PostFormValue("family_name"), TeamID: r.PostFormValue("team")}
-	c, err := s.People.Create(r.Context(), actorOf(sessionOf(r)), n)
+	n, form, formErr := clientForm(r)
+	var c *people.Client
+	err := formErr
+	if err == nil {
+		c, err = s.People.Create(r.Context(), actorOf(sessionOf(r)), n)
+	}
 	if err != nil {
 		teams, terr := s.actorTeams(r)
 		if terr != nil {
 			s.formError(w, r, "error", view{}, terr)
 			return
 		}
-		s.formError(w, r, "client_new", view{Title: "client.new_title", Data: teams,
-			Form: map[string]string{"given_name": n.GivenName, "family_name": n.FamilyName, "team": n.TeamID}}, err)
+		s.formError(w, r, "client_new", view{Title: "client.new_title", Data: teams, Form: form}, err)
 		return
 	}
 	http.Redirect(w, r, "/people/"+c.ID, http.StatusSeeOther)
+}
+
+// editPage is the edit form's data.
+type editPage struct {
+	ID      string
+	Version int
+	Safe    people.SafeContact
+}
+
+func (s *Server) editClientForm(w http.ResponseWriter, r *http.Request) {
+	c, ok := s.openClient(w, r)
+	if !ok {
+		return
+	}
+	if !c.CanUpdate {
+		s.renderError(w, r, http.StatusForbidden, "error.forbidden")
+		return
+	}
+	s.render(w, r, http.StatusOK, "client_edit", view{Title: "client.edit_title", Data: editPage{ID: c.ID, Version: c.Version, Safe: c.Details.SafeContact},
+		Form: clientFormValues(people.NewClient{GivenName: c.GivenName, FamilyName: c.FamilyName, TeamID: c.TeamID, Details: c.Details})})
+}
+
+func (s *Server) updateClient(w http.ResponseWriter, r *http.Request) {
+	r.Body = http.MaxBytesReader(w, r.Body, formLimit)
+	cid := r.PathValue("id")
+	if !id.Valid(cid) {
+		s.renderError(w, r, http.StatusNotFound, "error.not_found")
+		return
+	}
+	n, form, err := clientForm(r)
+	version, verr := strconv.Atoi(r.PostFormValue("version"))
+	if verr != nil {
+		s.renderError(w, r, http.StatusBadRequest, "record.stale")
+		return
+	}
+	if err == nil {
+		err = s.People.Update(r.Context(), actorOf(sessionOf(r)), cid, version, n)
+	}
+	if err != nil {
+		if errs.As(err).Key == "record.stale" {
+			s.render(w, r, http.StatusConflict, "client_edit", view{Title: "client.edit_title", Data: editPage{ID: cid, Version: version},
+				Form: form, Errors: []fieldError{{Field: "form", Message: s.Catalogue.Printer(s.Catalogue.Match(r.Header.Get("Accept-Language"))).T("record.stale")}}})
+			return
+		}
+		s.formError(w, r, "client_edit", view{Title: "client.edit_title", Data: editPage{ID: cid, Version: version}, Form: form}, err)
+		return
+	}
+	http.Redirect(w, r, "/people/"+cid, http.StatusSeeOther)
+}
+
+// openClient opens a client for the request's actor, answering the
+// refusal or not-found itself; ok is false when it has answered.
+func (s *Server) openClient(w http.ResponseWriter, r *http.Request) (*people.Client, bool) {
+	cid := r.PathValue("id")
+	if !id.Valid(cid) {
+		s.renderError(w, r, http.StatusNotFound, "error.not_found")
+		return nil, false
+	}
+	c, err := s.People.Open(r.Context(), actorOf(sessionOf(r)), cid)
+	var denied *people.Denied
+	if errors.As(err, &denied) {
+		s.render(w, r, http.StatusForbidden, "client_denied", view{Title: "client.denied_title", Data: clientPage{Denied: denied, ID: cid}})
+		return nil, false
+	}
+	if err != nil {
+		s.formError(w, r, "error", view{}, err)
+		return nil, false
+	}
+	return c, true
 }
 
 // clientPage is a client's record, or the refusal with the way to
@@ -64,21 +192,11 @@ type clientPage struct {
 }
 
 func (s *Server) client(w http.ResponseWriter, r *http.Request) {
-	cid := r.PathValue("id")
-	if !id.Valid(cid) {
-		s.renderError(w, r, http.StatusNotFound, "error.not_found")
+	c, ok := s.openClient(w, r)
+	if !ok {
 		return
 	}
-	c, err := s.People.Open(r.Context(), actorOf(sessionOf(r)), cid)
-	var denied *people.Denied
-	if errors.As(err, &denied) {
-		s.render(w, r, http.StatusForbidden, "client_denied", view{Title: "client.denied_title", Data: clientPage{Denied: denied, ID: cid}})
-		return
-	}
-	if err != nil {
-		s.formError(w, r, "error", view{}, err)
-		return
-	}
+	cid := c.ID
 	team, err := s.teamName(r, c.TeamID)
 	if err != nil {
 		s.formError(w, r, "error", view{}, err)

@@ -59,6 +59,8 @@ func (s *Server) routeTable() []route {
 		{"GET /people/new", Authorised, access.CreateRecord, s.newClientForm},
 		{"POST /people", Authorised, access.CreateRecord, s.createClient},
 		{"GET /people/{id}", ForRecord, access.ReadRecord, s.client},
+		{"GET /people/{id}/edit", ForRecord, access.UpdateRecord, s.editClientForm},
+		{"POST /people/{id}", ForRecord, access.UpdateRecord, s.updateClient},
 		{"POST /people/{id}/break-glass", ForRecord, access.BreakGlass, s.breakGlass},
 		{"GET /people/{id}/history", ForRecord, access.ViewHistory, s.clientHistory},
 		{"POST /people/{id}/restrict", ForRecord, access.RestrictRecord, s.restrictClient},
