@@ -92,7 +92,7 @@ func runRestore(ctx context.Context, args []string, out, errOut io.Writer) error
 	if err := store.Restore(ctx, *from, *data); err != nil {
 		return err
 	}
-	fmt.Fprintf(out, "Restored into %s. Start frontdoor with --data %s.\n", *data, *data)
+	fmt.Fprintf(out, "Restored into %s. The backup holds no key: copy the master.key that was in use when the backup was taken into %s (frontdoor names the key ID it needs), then start frontdoor with --data %s.\n", *data, *data, *data)
 	return nil
 }
 

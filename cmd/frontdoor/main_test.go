@@ -337,3 +337,22 @@ func TestAccountAndTokenCommands(t *testing.T) {
 		t.Fatalf("audit verify: %+v", r)
 	}
 }
+
+// Someone with the database file drops a trigger that guards the audit
+// trail: frontdoor refuses to serve rather than carry on unguarded.
+func TestServeRefusesWithoutAuditGuards(t *testing.T) {
+	data := filepath.Join(t.TempDir(), "data")
+	if r := testserve.Run(t, nil, "migrate", "--data", data); r.Code != 0 {
+		t.Fatalf("migrate: %+v", r)
+	}
+	db, err := store.Open(context.Background(), store.Config{DataDir: data})
+	if err != nil {
+		t.Fatal(err)
+	}
+	db.Write(context.Background(), func(tx *store.Tx) error {
+		_, err := tx.Exec(context.Background(), `DROP TRIGGER audit_events_no_update`)
+		return err
+	})
+	db.Close()
+	oneLineErr(t, testserve.Run(t, nil, "serve", "--data", data, "--listen", "127.0.0.1:0"), 1, "audit trail's guards are missing", "audit_events_no_update")
+}

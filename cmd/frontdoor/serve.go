@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"frontdoor/internal/access"
+	"frontdoor/internal/audit"
 	"frontdoor/internal/i18n"
 	"frontdoor/internal/people"
 	"frontdoor/internal/store"
@@ -139,6 +140,9 @@ func runServe(ctx context.Context, args []string, out, errOut io.Writer) error {
 		return err
 	}
 	defer db.Close()
+	if err := audit.CheckGuards(ctx, db); err != nil {
+		return err
+	}
 
 	// SQLite keeps its key in the data dir and makes it on first start;
 	// PostgreSQL nodes share a key the operator provides.

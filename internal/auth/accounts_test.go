@@ -136,7 +136,7 @@ func enrol(t *testing.T, s *auth.Service, c *clock, session string) (string, str
 	if err != nil || again.Secret != e.Secret {
 		t.Fatalf("reloading the enrolment page changed the secret: %v", err)
 	}
-	if _, _, err := s.ConfirmEnrolment(ctx, session, "000000"); errs.As(err).Key != "factor.code_wrong" {
+	if _, _, err := s.ConfirmEnrolment(ctx, session, "000000"); errs.As(err).Key != "factor.enrol_code_wrong" {
 		t.Fatalf("wrong first code: %v", err)
 	}
 	full, codes, err := s.ConfirmEnrolment(ctx, session, code(t, e.Secret, c.Now()))
@@ -376,7 +376,12 @@ func TestPasswordAndFactorChangesEndOtherSessions(t *testing.T) {
 		if err := s.ResetFactors(ctx, admin.ID, admin.ID, "lost"); errs.As(err).Field != "reason" {
 			t.Fatalf("reset without a real reason: %v", err)
 		}
-		if err := s.ResetFactors(ctx, admin.ID, admin.ID, "phone lost on the bus, confirmed by phone call"); err != nil {
+		if err := s.ResetFactors(ctx, admin.ID, admin.ID, "phone lost on the bus, confirmed by phone call"); errs.As(err).Key != "staff.cannot_reset_self" {
+			t.Fatalf("an administrator resetting their own factors: %v", err)
+		}
+		// From the command line (no actor), as the locked-out person's
+		// colleague on the server would.
+		if err := s.ResetFactors(ctx, "", admin.ID, "phone lost on the bus, confirmed by phone call"); err != nil {
 			t.Fatal(err)
 		}
 		if _, err := s.SessionStaff(ctx, a); err == nil {

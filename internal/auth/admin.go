@@ -34,6 +34,11 @@ func (s *Service) ResetFactors(ctx context.Context, actorID, staffID, reason str
 	if err := access.ValidateReason(reason); err != nil {
 		return err
 	}
+	// Resetting your own factors ends your session and needs a link only
+	// an administrator can make: the only administrator would be locked out.
+	if actorID != "" && actorID == staffID {
+		return errs.New(errs.Conflict, "staff.cannot_reset_self")
+	}
 	return s.DB.Write(ctx, func(tx *store.Tx) error {
 		if _, err := s.staffByID(ctx, tx, staffID); err != nil {
 			return err

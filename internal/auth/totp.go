@@ -153,7 +153,7 @@ func (s *Service) ConfirmEnrolment(ctx context.Context, token, code string) (str
 		}
 		step, ok := matchStep(secret, code, now, 0)
 		if !ok {
-			return errBadCode
+			return errs.Field("code", "factor.enrol_code_wrong")
 		}
 		if _, err := tx.Exec(ctx, `UPDATE staff_totp SET confirmed_at = $1, last_step = $2 WHERE staff_id = $3`, now, step, staffID); err != nil {
 			return err

@@ -108,6 +108,35 @@ func (f Fields) Error() string {
 	return b.String()
 }
 
+// Unwrap gives the members, so errors.Is and errors.As see each one.
+func (f Fields) Unwrap() []error {
+	out := make([]error, len(f))
+	for i, e := range f {
+		out[i] = e
+	}
+	return out
+}
+
+// Names lists the fields at fault, in order.
+func (f Fields) Names() []string {
+	out := make([]string, len(f))
+	for i, e := range f {
+		out[i] = e.Field
+	}
+	return out
+}
+
+// Add appends a field error.
+func (f *Fields) Add(field, key string, args ...any) { *f = append(*f, Field(field, key, args...)) }
+
+// Err is f as an error, or nil when there is none.
+func (f Fields) Err() error {
+	if len(f) == 0 {
+		return nil
+	}
+	return f
+}
+
 // Collect gathers the non-nil errors of a validation into Fields: nil when
 // there are none. Errors that are not field errors are returned alone,
 // since they are not about the input.

@@ -372,3 +372,11 @@ func (s *Service) Update(ctx context.Context, actor access.Actor, clientID strin
 		return s.Record(ctx, tx, audit.Event{ActorID: actor.StaffID, Action: "record.update", RecordKind: RecordKind, RecordID: clientID})
 	})
 }
+
+// Facts loads the access facts of a client inside tx, for other
+// capabilities that act on a client's case (risk, referrals): they ask the
+// same policy over the same facts. A missing client is NotFound.
+func (s *Service) Facts(ctx context.Context, tx *store.Tx, actor access.Actor, clientID string) (access.Record, error) {
+	rec, _, _, err := s.facts(ctx, tx, actor, clientID)
+	return rec, err
+}

@@ -92,3 +92,8 @@ func (s *Server) overview(ctx context.Context) (*overview, error) {
 	})
 	return ov, err
 }
+
+// notFound answers every path no route serves with the service's own page.
+func (s *Server) notFound(w http.ResponseWriter, r *http.Request) {
+	s.renderError(w, r, http.StatusNotFound, "error.not_found")
+}

@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/base64"
 	"encoding/hex"
+	"errors"
 	"log/slog"
 	"net"
 	"net/http"
@@ -124,6 +125,9 @@ func (s *Server) guard(rt route) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if holder, ok := r.Context().Value(keyRoute).(*string); ok {
 			*holder = rt.pattern
+		}
+		if r.Method == http.MethodPost && !s.readForm(w, r) {
+			return
 		}
 		if rt.need == Public || rt.need == Operational {
 			rt.handler(w, r)
@@ -246,4 +250,22 @@ func (s *Server) clearSession(w http.ResponseWriter) {
 func RequestID(ctx context.Context) string {
 	s, _ := ctx.Value(keyRequestID).(string)
 	return s
+}
+
+// readForm parses a POST body once, before any handler, within formLimit:
+// a larger body is answered "too large" rather than read as an empty
+// form (which would blame the first field).
+func (s *Server) readForm(w http.ResponseWriter, r *http.Request) bool {
+	r.Body = http.MaxBytesReader(w, r.Body, formLimit)
+	err := r.ParseForm()
+	if err == nil {
+		return true
+	}
+	var tooLarge *http.MaxBytesError
+	if errors.As(err, &tooLarge) {
+		s.renderError(w, r, http.StatusRequestEntityTooLarge, "error.too_large")
+	} else {
+		s.renderError(w, r, http.StatusBadRequest, "error.bad_form")
+	}
+	return false
 }

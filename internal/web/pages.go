@@ -169,7 +169,7 @@ func (s *Server) renderError(w http.ResponseWriter, r *http.Request, status int,
 		title = "error.title_not_found"
 	case http.StatusUnauthorized:
 		title = "signin.title"
-	case http.StatusUnprocessableEntity, http.StatusConflict:
+	case http.StatusUnprocessableEntity, http.StatusConflict, http.StatusRequestEntityTooLarge, http.StatusBadRequest:
 		title = "error.title_cannot"
 	}
 	s.render(w, r, status, "error", view{Title: title, Data: key})
@@ -185,7 +185,7 @@ func (s *Server) formError(w http.ResponseWriter, r *http.Request, page string, 
 	pr := s.Catalogue.Printer(s.Catalogue.Match(r.Header.Get("Accept-Language")))
 	status := statusOf(e.Code)
 	fields := errs.AllFields(err)
-	if len(fields) == 0 && e.Code == errs.Unauthenticated {
+	if len(fields) == 0 && e.Code == errs.Unauthenticated && page != "error" {
 		fields = []*errs.Error{{Code: e.Code, Key: e.Key, Args: e.Args, Field: "form"}}
 	}
 	if len(fields) == 0 {

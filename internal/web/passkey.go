@@ -68,6 +68,9 @@ func (s *Server) enrolPasskeyOptions(w http.ResponseWriter, r *http.Request) {
 // enrolPasskey registers a passkey instead of an authenticator app and, as
 // after a first code, shows the recovery codes once.
 func (s *Server) enrolPasskey(w http.ResponseWriter, r *http.Request) {
+	if !s.atStage(w, r, auth.StageEnrol) {
+		return
+	}
 	answer, name := passkeyAnswer(w, r)
 	full, codes, err := s.Auth.FinishPasskeyEnrolment(r.Context(), s.sessionToken(r), s.relyingParty(r), name, answer)
 	if err != nil {
@@ -86,6 +89,9 @@ func (s *Server) signinPasskeyOptions(w http.ResponseWriter, r *http.Request) {
 
 // signinPasskey completes a sign-in with a passkey instead of a code.
 func (s *Server) signinPasskey(w http.ResponseWriter, r *http.Request) {
+	if !s.atStage(w, r, auth.StageSecondFactor) {
+		return
+	}
 	answer, _ := passkeyAnswer(w, r)
 	full, err := s.Auth.FinishPasskeySignIn(r.Context(), s.sessionToken(r), s.relyingParty(r), answer, s.source(r))
 	if err != nil {

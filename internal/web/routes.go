@@ -34,6 +34,7 @@ func (s *Server) routeTable() []route {
 		{"GET /readyz", Operational, "", s.readyz},
 		{"GET /metrics", Operational, "", s.metrics.serve},
 		{"GET /static/{hash}/{file}", Public, "", s.static},
+		{"/", Public, "", s.notFound},
 
 		{"GET /signin", Public, "", s.signinForm},
 		{"POST /signin", Public, "", s.signin},

@@ -9,7 +9,7 @@ import (
 )
 
 // formLimit bounds every form body: sign-in and account forms are small.
-const formLimit = 16 << 10
+const formLimit = 64 << 10
 
 func (s *Server) signinForm(w http.ResponseWriter, r *http.Request) {
 	if se := s.currentSession(r); se != nil {
@@ -81,11 +81,21 @@ func (s *Server) setup(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) codeForm(w http.ResponseWriter, r *http.Request) {
-	if se := s.currentSession(r); se.Stage != auth.StageSecondFactor {
-		http.Redirect(w, r, stagePageOrHome(se.Stage), http.StatusSeeOther)
+	if !s.atStage(w, r, auth.StageSecondFactor) {
 		return
 	}
 	s.render(w, r, http.StatusOK, "code", view{Title: "code.title"})
+}
+
+// atStage lets a sign-in step run only for a session at that step; any
+// other session is sent where it belongs instead (a signed-in person
+// posting to a step is sent home, not signed out).
+func (s *Server) atStage(w http.ResponseWriter, r *http.Request, stage string) bool {
+	if se := s.currentSession(r); se != nil && se.Stage != stage {
+		http.Redirect(w, r, stagePageOrHome(se.Stage), http.StatusSeeOther)
+		return false
+	}
+	return true
 }
 
 func stagePageOrHome(stage string) string {
@@ -96,7 +106,9 @@ func stagePageOrHome(stage string) string {
 }
 
 func (s *Server) code(w http.ResponseWriter, r *http.Request) {
-	r.Body = http.MaxBytesReader(w, r.Body, formLimit)
+	if !s.atStage(w, r, auth.StageSecondFactor) {
+		return
+	}
 	full, err := s.Auth.VerifySecondFactor(r.Context(), s.sessionToken(r), r.PostFormValue("code"), s.source(r))
 	if err != nil {
 		if e := asErr(err); e.Key == "session.expired" {
@@ -116,9 +128,7 @@ type enrolment struct {
 }
 
 func (s *Server) enrolForm(w http.ResponseWriter, r *http.Request) {
-	se := s.currentSession(r)
-	if se.Stage != auth.StageEnrol {
-		http.Redirect(w, r, stagePageOrHome(se.Stage), http.StatusSeeOther)
+	if !s.atStage(w, r, auth.StageEnrol) {
 		return
 	}
 	s.renderEnrol(w, r, http.StatusOK, nil)
@@ -143,7 +153,9 @@ func (s *Server) renderEnrol(w http.ResponseWriter, r *http.Request, status int,
 }
 
 func (s *Server) enrol(w http.ResponseWriter, r *http.Request) {
-	r.Body = http.MaxBytesReader(w, r.Body, formLimit)
+	if !s.atStage(w, r, auth.StageEnrol) {
+		return
+	}
 	full, codes, err := s.Auth.ConfirmEnrolment(r.Context(), s.sessionToken(r), r.PostFormValue("code"))
 	if err != nil {
 		s.renderEnrol(w, r, http.StatusUnprocessableEntity, err)

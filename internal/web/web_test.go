@@ -409,7 +409,7 @@ func TestHealthReadinessAndMetrics(t *testing.T) {
 			t.Fatalf("metrics: %d", resp.StatusCode)
 		}
 		for _, want := range []string{`frontdoor_http_requests_total{code="200",method="GET",route="GET /setup/{token}"} 1`,
-			`route="unmatched"`, "frontdoor_http_request_duration_seconds_bucket", `go_sql_open_connections{db_name="writer"}`} {
+			`route="/"`, "frontdoor_http_request_duration_seconds_bucket", `go_sql_open_connections{db_name="writer"}`} {
 			if !strings.Contains(body, want) {
 				t.Errorf("metrics lack %s", want)
 			}
@@ -446,5 +446,17 @@ func TestUnknownPageShowsNoDetail(t *testing.T) {
 	}
 	if strings.Contains(body, "not-a-real-token") {
 		t.Error("the error page echoes the token")
+	}
+}
+
+func TestOversizedFormIsRefusedAsTooLarge(t *testing.T) {
+	h := newHarness(t, store.SQLite)
+	resp, body := h.post(t, "/signin", url.Values{"username": {"admin"}, "password": {strings.Repeat("x", 100<<10)}})
+	if resp.StatusCode != http.StatusRequestEntityTooLarge || !strings.Contains(body, "This form is too large") {
+		t.Fatalf("100 KiB form: %d", resp.StatusCode)
+	}
+	resp, body = h.get(t, "/no/such/page")
+	if resp.StatusCode != 404 || !strings.Contains(body, "Page not found") {
+		t.Fatalf("unknown page: %d", resp.StatusCode)
 	}
 }

@@ -1,0 +1,214 @@
+package risk
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"time"
+
+	"frontdoor/internal/access"
+	"frontdoor/internal/audit"
+	"frontdoor/internal/store"
+)
+
+// AnswerView is one answer of a stored assessment.
+type AnswerView struct {
+	Key     string
+	Topic   string
+	Value   Answer
+	Source  Source
+	Comment string
+}
+
+// Assessment is a stored assessment as an allowed reader sees it.
+type Assessment struct {
+	ID                  string
+	ClientID            string
+	SetID               string
+	SetVersion          int
+	CompletedBy         string
+	CompletedAt         time.Time
+	PoliceCallouts      int
+	YesCount            int
+	Scored              Level
+	Final               Level
+	JudgementReason     string
+	EscalationSuggested bool
+	Answers             []AnswerView // in the set's order
+}
+
+// Get reads an assessment, with its comments and reason opened, for an
+// actor who may read the client's record; the read is audited.
+func (s *Service) Get(ctx context.Context, actor access.Actor, assessmentID string) (*Assessment, error) {
+	var out *Assessment
+	err := s.DB.Write(ctx, func(tx *store.Tx) error {
+		a := &Assessment{ID: assessmentID}
+		var reason sql.NullString
+		var scored, final string
+		err := tx.QueryRow(ctx, `SELECT client_id, set_id, set_version, completed_by, completed_at, police_callouts, yes_count, scored_level, final_level,
+			judgement_reason_sealed, escalation_suggested FROM risk_assessments WHERE id = $1`, []any{assessmentID},
+			&a.ClientID, &a.SetID, &a.SetVersion, &a.CompletedBy, &a.CompletedAt, &a.PoliceCallouts, &a.YesCount, &scored, &final, &reason, &a.EscalationSuggested)
+		if errors.Is(err, store.ErrNotFound) {
+			return errNotFound
+		}
+		if err != nil {
+			return err
+		}
+		a.Scored, a.Final = Level(scored), Level(final)
+		d, err := s.decided(ctx, tx, actor, a.ClientID, access.ReadRecord)
+		if err != nil {
+			return err
+		}
+		if reason.Valid {
+			if a.JudgementReason, err = s.Vault.OpenString(reason.String, "risk_assessments", a.ID, "judgement_reason"); err != nil {
+				return err
+			}
+		}
+		q, err := loadSet(ctx, tx, a.SetID, a.SetVersion)
+		if err != nil {
+			return err
+		}
+		byKey := map[string]AnswerView{}
+		rows, err := tx.Query(ctx, `SELECT item_key, answer, source, comment_sealed FROM risk_answers WHERE assessment_id = $1`, a.ID)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var v AnswerView
+			var value, source string
+			var comment sql.NullString
+			if err := rows.Scan(&v.Key, &value, &source, &comment); err != nil {
+				return err
+			}
+			v.Value, v.Source = Answer(value), Source(source)
+			if comment.Valid {
+				if v.Comment, err = s.Vault.OpenString(comment.String, "risk_answers", a.ID, v.Key, "comment"); err != nil {
+					return err
+				}
+			}
+			byKey[v.Key] = v
+		}
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		for _, it := range q.Items {
+			if v, ok := byKey[it.Key]; ok {
+				v.Topic = it.Topic
+				a.Answers = append(a.Answers, v)
+			}
+		}
+		out = a
+		return s.Record(ctx, tx, audit.Event{ActorID: actor.StaffID, Action: "risk.read", RecordKind: RecordKind, RecordID: a.ClientID, Purpose: d.Reason})
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// Point is one assessment on a client's risk-over-time line.
+type Point struct {
+	AssessmentID        string
+	CompletedAt         time.Time
+	CompletedBy         string
+	YesCount            int
+	Scored              Level
+	Final               Level
+	PoliceCallouts      int
+	EscalationSuggested bool
+}
+
+// History returns a client's assessments oldest first, for the "risk over
+// time" view; the read is audited.
+func (s *Service) History(ctx context.Context, actor access.Actor, clientID string) ([]Point, error) {
+	var out []Point
+	err := s.DB.Write(ctx, func(tx *store.Tx) error {
+		out = nil
+		d, err := s.decided(ctx, tx, actor, clientID, access.ReadRecord)
+		if err != nil {
+			return err
+		}
+		rows, err := tx.Query(ctx, `SELECT id, completed_at, completed_by, yes_count, scored_level, final_level, police_callouts, escalation_suggested
+			FROM risk_assessments WHERE client_id = $1 ORDER BY completed_at, id`, clientID)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var p Point
+			var scored, final string
+			if err := rows.Scan(&p.AssessmentID, &p.CompletedAt, &p.CompletedBy, &p.YesCount, &scored, &final, &p.PoliceCallouts, &p.EscalationSuggested); err != nil {
+				return err
+			}
+			p.Scored, p.Final = Level(scored), Level(final)
+			out = append(out, p)
+		}
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		return s.Record(ctx, tx, audit.Event{ActorID: actor.StaffID, Action: "risk.read", RecordKind: RecordKind, RecordID: clientID, Purpose: "history: " + d.Reason})
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// Due is a client due for re-assessment.
+type Due struct {
+	ClientID     string
+	Level        Level
+	AssessmentID string
+	AssessedAt   time.Time
+	ReviewDue    time.Time
+}
+
+// DueReviews lists the actor's clients (assigned to them) whose review
+// date is before now, most overdue first. Clients the policy hides from
+// or refuses the actor are left out; each one listed is audited.
+func (s *Service) DueReviews(ctx context.Context, actor access.Actor, now time.Time) ([]Due, error) {
+	var out []Due
+	err := s.DB.Write(ctx, func(tx *store.Tx) error {
+		out = nil
+		var candidates []Due
+		rows, err := tx.Query(ctx, `SELECT l.client_id, l.level, l.assessment_id, l.assessed_at, l.review_due
+			FROM risk_levels l JOIN client_workers w ON w.client_id = l.client_id
+			WHERE w.staff_id = $1 AND l.review_due < $2 ORDER BY l.review_due, l.client_id`, actor.StaffID, now.UTC())
+		if err != nil {
+			return err
+		}
+		for rows.Next() {
+			var d Due
+			var level string
+			if err := rows.Scan(&d.ClientID, &level, &d.AssessmentID, &d.AssessedAt, &d.ReviewDue); err != nil {
+				rows.Close()
+				return err
+			}
+			d.Level = Level(level)
+			candidates = append(candidates, d)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		for _, d := range candidates {
+			dec, err := s.decided(ctx, tx, actor, d.ClientID, access.ReadRecord)
+			if err != nil {
+				if errors.Is(err, errNotFound) || errors.Is(err, errForbidden) {
+					continue
+				}
+				return err
+			}
+			if err := s.Record(ctx, tx, audit.Event{ActorID: actor.StaffID, Action: "risk.due_reviews", RecordKind: RecordKind, RecordID: d.ClientID, Purpose: dec.Reason}); err != nil {
+				return err
+			}
+			out = append(out, d)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
