@@ -3,6 +3,9 @@ package web
 import (
 	"net/http"
 
+	"frontdoor/internal/audit"
+	"frontdoor/internal/store"
+
 	"frontdoor/internal/auth"
 	"frontdoor/internal/errs"
 	"frontdoor/internal/id"
@@ -97,6 +100,11 @@ func (s *Server) staffList(w http.ResponseWriter, r *http.Request) {
 			own = append(own, st)
 		}
 	}
+	// Staff names are personal data too: listing them is recorded.
+	if err := s.recordView(r, audit.Event{Action: "staff.list", RecordKind: "organisation", RecordID: staffOf(r).OrganisationID}); err != nil {
+		s.formError(w, r, "error", view{}, err)
+		return
+	}
 	s.render(w, r, http.StatusOK, "staff", view{Title: "staff.title", Data: own})
 }
 
@@ -127,6 +135,9 @@ func (s *Server) staffView(r *http.Request) (view, error) {
 
 func (s *Server) staffDetail(w http.ResponseWriter, r *http.Request) {
 	v, err := s.staffView(r)
+	if err == nil {
+		err = s.recordView(r, audit.Event{Action: "staff.read", RecordKind: "staff", RecordID: v.Data.(staffPage).Member.ID})
+	}
 	if err != nil {
 		s.formError(w, r, "error", view{}, err)
 		return
@@ -211,4 +222,14 @@ func (s *Server) baseURL(r *http.Request) string {
 		scheme = "https"
 	}
 	return scheme + "://" + r.Host
+}
+
+// recordView appends a read to the audit trail before the page is sent;
+// the actor is the signed-in person.
+func (s *Server) recordView(r *http.Request, e audit.Event) error {
+	if s.Record == nil {
+		return nil
+	}
+	e.ActorID = staffOf(r).ID
+	return s.DB.Write(r.Context(), func(tx *store.Tx) error { return s.Record(r.Context(), tx, e) })
 }

@@ -359,6 +359,13 @@ func TestAccountsAndAdministration(t *testing.T) {
 		if resp.StatusCode != 200 || !strings.Contains(body, "End session") {
 			t.Fatalf("administrator's view of the worker: %d", resp.StatusCode)
 		}
+		var reads int
+		admin.db.Read(ctx, func(tx *store.Tx) error {
+			return tx.QueryRow(ctx, `SELECT count(*) FROM audit_events WHERE action = 'staff.read' AND record_id = $1 AND actor_id = $2`, []any{w.ID, st.ID}, &reads)
+		})
+		if reads != 1 {
+			t.Fatalf("%d audit events for the administrator opening the worker's account, want 1", reads)
+		}
 		resp, body = admin.post(t, "/staff/"+w.ID+"/disable", url.Values{"reason": {"x"}})
 		if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, "at least 10 characters") {
 			t.Fatalf("disable without a reason: %d", resp.StatusCode)
