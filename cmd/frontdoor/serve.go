@@ -16,6 +16,7 @@ import (
 	"frontdoor/internal/audit"
 	"frontdoor/internal/i18n"
 	"frontdoor/internal/people"
+	"frontdoor/internal/risk"
 	"frontdoor/internal/store"
 	"frontdoor/internal/vault"
 	"frontdoor/internal/web"
@@ -155,7 +156,8 @@ func runServe(ctx context.Context, args []string, out, errOut io.Writer) error {
 	rec := recorder(v)
 	grants := &access.Grants{Vault: v, Record: rec, Now: time.Now}
 	clients := &people.Service{DB: db, Vault: v, Grants: grants, Record: rec, Now: time.Now}
-	srv, err := web.New(web.Options{DB: db, Auth: accounts, Grants: grants, People: clients, Record: rec, Catalogue: cat, Logger: logger, Secure: useTLS || *sf.behindProxy,
+	risks := &risk.Service{DB: db, Vault: v, Record: rec, Now: time.Now, ClientFacts: clients.Facts}
+	srv, err := web.New(web.Options{DB: db, Auth: accounts, Grants: grants, People: clients, Risk: risks, Record: rec, Catalogue: cat, Logger: logger, Secure: useTLS || *sf.behindProxy,
 		BehindProxy: *sf.behindProxy, BaseURL: strings.TrimRight(*sf.baseURL, "/")})
 	if err != nil {
 		return err

@@ -72,6 +72,8 @@ func loadPages(cat *i18n.Catalogue) (*pages, error) {
 			return formField{Name: name, Label: label, Hint: hint, Value: v.Form[name], Error: v.Field[name]}
 		},
 		"channels":    func() []string { return people.Channels },
+		"list":        func(s ...string) []string { return s },
+		"add":         func(a, b int) int { return a + b },
 		"safety":      func() []string { return []string{people.NotKnown, people.Safe, people.Unsafe} },
 		"immigration": func() []string { return people.ImmigrationStatuses },
 		"asset": func(name string) string {

@@ -11,6 +11,7 @@ import (
 	"frontdoor/internal/errs"
 	"frontdoor/internal/id"
 	"frontdoor/internal/people"
+	"frontdoor/internal/risk"
 )
 
 // teamChoice is a team the actor may put a new client in.
@@ -184,6 +185,7 @@ func (s *Server) openClient(w http.ResponseWriter, r *http.Request) (*people.Cli
 // emergency access.
 type clientPage struct {
 	Client     *people.Client
+	Risk       []risk.Point // oldest first
 	Staff      []namedStaff // who a manager can name on a restriction
 	Team       string
 	BreakGlass bool // opened under break-glass: say so on every view
@@ -203,6 +205,14 @@ func (s *Server) client(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	page := clientPage{Client: c, Team: team, ID: cid, BreakGlass: c.Relation == access.BreakGlassActive}
+	if s.Risk != nil {
+		points, err := s.Risk.History(r.Context(), actorOf(sessionOf(r)), cid)
+		if err != nil {
+			s.formError(w, r, "error", view{}, err)
+			return
+		}
+		page.Risk = points
+	}
 	if c.CanRestrict {
 		if page.Staff, err = s.orgStaff(r, c); err != nil {
 			s.formError(w, r, "error", view{}, err)

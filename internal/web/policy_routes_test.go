@@ -164,3 +164,63 @@ func TestAdministratorsAreScopedToTheirOrganisation(t *testing.T) {
 		t.Fatalf("resetting another organisation's account: %d, want 404", resp.StatusCode)
 	}
 }
+
+// A caseworker scores a high-risk checklist for their client: the result
+// shows high risk, the IDVA task and the MARAC referral; every unanswered
+// item is reported at once when the form is incomplete.
+func TestRiskAssessmentPages(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, d store.Dialect) {
+		h := newHarness(t, d)
+		ctx := context.Background()
+		token, _ := h.auth.IssueSetupLink(ctx, "")
+		_, first, err := h.auth.CompleteSetup(ctx, token, auth.SetupForm{OrganisationName: "Org", DisplayName: "First", Username: "first", Password: "amber quay lantern", Confirm: "amber quay lantern"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		h.db.Write(ctx, func(tx *store.Tx) error {
+			_, err := tx.Exec(ctx, `INSERT INTO teams (id, organisation_id, name, service, created_at) VALUES ('0190f2a0-0000-7000-8000-0000000000c1', $1, 'Helpline', 'helpline', $2)`, first.OrganisationID, h.clock.Now())
+			return err
+		})
+		worker, st := h.asRole(t, first.OrganisationID, access.RoleFrontDoorWorker)
+		h.db.Write(ctx, func(tx *store.Tx) error {
+			_, err := tx.Exec(ctx, `INSERT INTO team_members (team_id, staff_id) VALUES ('0190f2a0-0000-7000-8000-0000000000c1', $1)`, st.ID)
+			return err
+		})
+		resp, _ := worker.post(t, "/people", url.Values{"given_name": {"Ruth"}, "family_name": {"Adeyemi"}, "team": {"0190f2a0-0000-7000-8000-0000000000c1"}})
+		if resp.StatusCode != http.StatusSeeOther {
+			t.Fatalf("create client: %d", resp.StatusCode)
+		}
+		client := resp.Header.Get("Location")
+		resp, body := worker.get(t, client+"/risk/new")
+		if resp.StatusCode != 200 || strings.Count(body, `type="radio"`) != 72 {
+			t.Fatalf("risk form: %d, %d radios", resp.StatusCode, strings.Count(body, `type="radio"`))
+		}
+		// Incomplete: every missing answer named at once.
+		resp, body = worker.post(t, client+"/risk", url.Values{"source": {"client"}, "police_callouts": {"1"}})
+		if resp.StatusCode != http.StatusUnprocessableEntity || strings.Count(body, `href="#answers.`) != 24 {
+			t.Fatalf("empty checklist: %d, %d answer errors", resp.StatusCode, strings.Count(body, `href="#answers.`))
+		}
+		set, _ := h.srv.Options.Risk.Set(ctx, "dash", 0)
+		form := url.Values{"source": {"client"}, "police_callouts": {"2"}}
+		for i, it := range set.Items {
+			v := "no"
+			if i < 15 {
+				v = "yes"
+			}
+			form.Set("a_"+it.Key, v)
+		}
+		resp, _ = worker.post(t, client+"/risk", form)
+		if resp.StatusCode != http.StatusSeeOther {
+			t.Fatalf("assess: %d", resp.StatusCode)
+		}
+		resp, body = worker.get(t, resp.Header.Get("Location"))
+		for _, want := range []string{"HIGH RISK", "An IDVA allocation task has been created.", "A MARAC referral has been made."} {
+			if !strings.Contains(body, want) {
+				t.Errorf("result page lacks %q (%d)", want, resp.StatusCode)
+			}
+		}
+		if _, body := worker.get(t, client); !strings.Contains(body, "HIGH RISK") {
+			t.Error("the client page does not show the current risk level")
+		}
+	})
+}

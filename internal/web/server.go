@@ -17,6 +17,7 @@ import (
 	"frontdoor/internal/auth"
 	"frontdoor/internal/i18n"
 	"frontdoor/internal/people"
+	"frontdoor/internal/risk"
 	"frontdoor/internal/store"
 )
 
@@ -26,6 +27,7 @@ type Options struct {
 	Auth   *auth.Service
 	Grants *access.Grants
 	People *people.Service
+	Risk   *risk.Service
 	// Record appends to the audit trail inside a transaction.
 	Record    audit.Recorder
 	Catalogue *i18n.Catalogue

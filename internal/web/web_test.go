@@ -25,6 +25,7 @@ import (
 	"frontdoor/internal/auth"
 	"frontdoor/internal/i18n"
 	"frontdoor/internal/people"
+	"frontdoor/internal/risk"
 	"frontdoor/internal/store"
 	"frontdoor/internal/store/storetest"
 	"frontdoor/internal/vault/vaulttest"
@@ -62,7 +63,8 @@ func newHarness(t *testing.T, d store.Dialect) *harness {
 	a := auth.NewService(db, v, rec, c.Now)
 	grants := &access.Grants{Vault: v, Record: rec, Now: c.Now}
 	clients := &people.Service{DB: db, Vault: v, Grants: grants, Record: rec, Now: c.Now}
-	srv, err := web.New(web.Options{DB: db, Auth: a, Grants: grants, People: clients, Record: rec, Now: c.Now, Catalogue: i18n.MustLoad(), Logger: slog.New(slog.NewJSONHandler(logs, nil))})
+	risks := &risk.Service{DB: db, Vault: v, Record: rec, Now: c.Now, ClientFacts: clients.Facts}
+	srv, err := web.New(web.Options{DB: db, Auth: a, Grants: grants, People: clients, Risk: risks, Record: rec, Now: c.Now, Catalogue: i18n.MustLoad(), Logger: slog.New(slog.NewJSONHandler(logs, nil))})
 	if err != nil {
 		t.Fatal(err)
 	}
