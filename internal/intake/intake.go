@@ -1,0 +1,146 @@
+// Package intake is the single front door: helpline contacts (anonymous
+// allowed) with their callback queue, referrals from every source landing
+// in one triage queue with first-contact targets by risk level, triage
+// decisions (allocate, signpost, decline), first contact, and the cases
+// (episodes of support) that allocation opens, with a client timeline.
+//
+// Every operation decides access with access.Decide (on the client's
+// record facts when a client is involved: a hidden record is NotFound, a
+// refusal Forbidden) and records an audit event in the transaction that
+// does the work. Notes, summaries, reasons and referrer names are sealed
+// by the vault.
+package intake
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"frontdoor/internal/access"
+	"frontdoor/internal/audit"
+	"frontdoor/internal/errs"
+	"frontdoor/internal/store"
+)
+
+// Record kinds in the audit trail.
+const (
+	RecordKind        = "client" // as the people package names clients
+	ContactRecordKind = "contact"
+	QueueRecordKind   = "triage_queue"
+)
+
+// Sealer is what the vault does for this package.
+type Sealer interface {
+	SealString(plaintext string, aad ...string) string
+	OpenString(sealed string, aad ...string) (string, error)
+}
+
+// ClientFacts loads what the access policy needs about a client, inside
+// the caller's transaction; a missing client is an errs NotFound error
+// (or store.ErrNotFound). The people package provides it.
+type ClientFacts func(ctx context.Context, tx *store.Tx, actor access.Actor, clientID string) (access.Record, error)
+
+// DefaultFirstContactTarget is how soon after a referral arrives the
+// client should first be contacted, by initial risk level.
+var DefaultFirstContactTarget = map[RiskLevel]time.Duration{
+	RiskHigh:     24 * time.Hour,
+	RiskMedium:   72 * time.Hour,
+	RiskStandard: 5 * 24 * time.Hour,
+	RiskNotKnown: 24 * time.Hour,
+}
+
+// Service runs the front door.
+type Service struct {
+	DB          *store.DB
+	Vault       Sealer
+	Record      audit.Recorder
+	Now         func() time.Time
+	ClientFacts ClientFacts
+
+	// FirstContactTarget is the first-contact target by risk level (nil
+	// or missing levels: DefaultFirstContactTarget).
+	FirstContactTarget map[RiskLevel]time.Duration
+}
+
+// Target is the first-contact target for a level.
+func (s *Service) Target(l RiskLevel) time.Duration {
+	if d, ok := s.FirstContactTarget[l]; ok && d > 0 {
+		return d
+	}
+	return DefaultFirstContactTarget[l]
+}
+
+func (s *Service) now() time.Time { return s.Now().UTC().Truncate(time.Microsecond) }
+
+// FieldErrors is every field error of one input at once (errs.Fields).
+type FieldErrors = errs.Fields
+
+var (
+	errNotFound  = errs.New(errs.NotFound, "error.not_found")
+	errForbidden = errs.New(errs.Forbidden, "error.forbidden")
+)
+
+// decided loads a client's facts and asks the policy about one action.
+func (s *Service) decided(ctx context.Context, tx *store.Tx, actor access.Actor, clientID string, act access.Action) (access.Decision, error) {
+	rec, err := s.ClientFacts(ctx, tx, actor, clientID)
+	if errors.Is(err, store.ErrNotFound) || errs.CodeOf(err) == errs.NotFound {
+		return access.Decision{}, errNotFound
+	}
+	if err != nil {
+		return access.Decision{}, err
+	}
+	d := access.Decide(actor, act, rec)
+	if d.Hidden {
+		return d, errNotFound
+	}
+	if !d.Allow {
+		return d, errForbidden
+	}
+	return d, nil
+}
+
+// service asks the policy about a service-wide action.
+func service(actor access.Actor, act access.Action) (access.Decision, error) {
+	d := access.Decide(actor, act, access.Record{})
+	if !d.Allow {
+		return d, errForbidden
+	}
+	return d, nil
+}
+
+const (
+	maxNoteLen = 4000
+	maxNameLen = 200
+	clockSkew  = 5 * time.Minute
+)
+
+// cleanText is valid UTF-8 without control characters other than line
+// breaks and tabs.
+func cleanText(v string) bool {
+	return utf8.ValidString(v) && !strings.ContainsFunc(v, func(r rune) bool {
+		return unicode.IsControl(r) && r != '\n' && r != '\r' && r != '\t'
+	})
+}
+
+func checkText(fe *FieldErrors, field, v string, required bool, max int) {
+	switch {
+	case !cleanText(v):
+		fe.Add(field, "intake.text_invalid")
+	case required && v == "":
+		fe.Add(field, "intake.required")
+	case utf8.RuneCountInString(v) > max:
+		fe.Add(field, "intake.too_long", max)
+	}
+}
+
+func utc(t time.Time) time.Time { return t.UTC().Truncate(time.Microsecond) }
+
+func nullable(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}

@@ -1,0 +1,331 @@
+package intake
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"slices"
+	"strings"
+	"time"
+
+	"frontdoor/internal/access"
+	"frontdoor/internal/audit"
+	"frontdoor/internal/errs"
+	"frontdoor/internal/id"
+	"frontdoor/internal/store"
+)
+
+// Source is where a referral came from.
+type Source string
+
+const (
+	FromSelf              Source = "self"
+	FromPolice            Source = "police"
+	FromHealth            Source = "health"
+	FromChildrensServices Source = "childrens_services"
+	FromHousing           Source = "housing"
+	FromOtherAgency       Source = "other_agency"
+	FromContact           Source = "contact"
+)
+
+// RiskLevel is a referral's initial risk level.
+type RiskLevel string
+
+const (
+	RiskStandard RiskLevel = "standard"
+	RiskMedium   RiskLevel = "medium"
+	RiskHigh     RiskLevel = "high"
+	RiskNotKnown RiskLevel = "not_known"
+)
+
+// The allowed values, in display order.
+var (
+	Sources    = []Source{FromSelf, FromPolice, FromHealth, FromChildrensServices, FromHousing, FromOtherAgency, FromContact}
+	RiskLevels = []RiskLevel{RiskHigh, RiskMedium, RiskStandard, RiskNotKnown}
+)
+
+// NewReferral is what the referral form sends. ReceivedAt zero means now.
+type NewReferral struct {
+	ClientID    string
+	Source      Source
+	ReceivedAt  time.Time
+	ReferrerOrg string // the referring organisation's name, optional
+	RiskLevel   RiskLevel
+	Summary     string
+}
+
+// Referral is a referral with what became of it.
+type Referral struct {
+	ID             string
+	ClientID       string
+	Source         Source
+	ReceivedAt     time.Time
+	ReferrerOrg    string
+	RiskLevel      RiskLevel
+	Summary        string
+	Repeat         bool   // the client had an earlier closed case
+	PreviousCaseID string // that case, when Repeat
+	FirstContactAt time.Time
+	// TimeToFirstContact is FirstContactAt - ReceivedAt (0 until then).
+	TimeToFirstContact time.Duration
+	Triage             *Triage // nil until triaged
+	CreatedBy          string
+}
+
+func validateReferral(n *NewReferral, now time.Time) error {
+	n.ClientID, n.ReferrerOrg, n.Summary = strings.TrimSpace(n.ClientID), strings.TrimSpace(n.ReferrerOrg), strings.TrimSpace(n.Summary)
+	var fe FieldErrors
+	if n.ClientID == "" {
+		fe.Add("client_id", "intake.client_required")
+	}
+	if !slices.Contains(Sources, n.Source) {
+		fe.Add("source", "intake.source_invalid")
+	}
+	if !slices.Contains(RiskLevels, n.RiskLevel) {
+		fe.Add("risk_level", "intake.risk_level_invalid")
+	}
+	checkText(&fe, "referrer_org", n.ReferrerOrg, false, maxNameLen)
+	checkText(&fe, "summary", n.Summary, true, maxNoteLen)
+	if n.ReceivedAt.IsZero() {
+		n.ReceivedAt = now
+	} else {
+		n.ReceivedAt = utc(n.ReceivedAt)
+		if n.ReceivedAt.After(now.Add(clockSkew)) {
+			fe.Add("received_at", "intake.in_future")
+		}
+	}
+	return fe.Err()
+}
+
+// CreateReferral records a referral for an existing client the actor may
+// update; it lands in the triage queue. A client with an earlier closed
+// case makes it a repeat referral linked to the latest such case.
+func (s *Service) CreateReferral(ctx context.Context, actor access.Actor, n NewReferral) (*Referral, error) {
+	if err := validateReferral(&n, s.now()); err != nil {
+		return nil, err
+	}
+	r := &Referral{ID: id.New(), ClientID: n.ClientID, Source: n.Source, ReceivedAt: n.ReceivedAt, ReferrerOrg: n.ReferrerOrg,
+		RiskLevel: n.RiskLevel, Summary: n.Summary, CreatedBy: actor.StaffID}
+	err := s.DB.Serializable(ctx, func(tx *store.Tx) error {
+		r.Repeat, r.PreviousCaseID = false, ""
+		d, err := s.decided(ctx, tx, actor, n.ClientID, access.UpdateRecord)
+		if err != nil {
+			return err
+		}
+		var prev string
+		err = tx.QueryRow(ctx, `SELECT id FROM intake_cases WHERE client_id = $1 AND status = 'closed' ORDER BY closed_at DESC, id DESC LIMIT 1`,
+			[]any{n.ClientID}, &prev)
+		switch {
+		case errors.Is(err, store.ErrNotFound):
+		case err != nil:
+			return err
+		default:
+			r.Repeat, r.PreviousCaseID = true, prev
+		}
+		var org any
+		if r.ReferrerOrg != "" {
+			org = s.Vault.SealString(r.ReferrerOrg, "intake_referrals", r.ID, "referrer_org")
+		}
+		if _, err := tx.Exec(ctx, `INSERT INTO intake_referrals (id, organisation_id, client_id, source, received_at, referrer_org_sealed,
+			risk_level, summary_sealed, repeat, previous_case_id, created_by, created_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
+			r.ID, actor.OrganisationID, r.ClientID, string(r.Source), r.ReceivedAt, org, string(r.RiskLevel),
+			s.Vault.SealString(r.Summary, "intake_referrals", r.ID, "summary"), r.Repeat, nullable(r.PreviousCaseID), actor.StaffID, s.now()); err != nil {
+			return err
+		}
+		purpose := "first " + d.Reason
+		if r.Repeat {
+			purpose = "repeat " + d.Reason
+		}
+		return s.Record(ctx, tx, audit.Event{ActorID: actor.StaffID, Action: "referral.create", RecordKind: RecordKind, RecordID: r.ClientID, Purpose: purpose})
+	})
+	if err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
+type referralRow struct {
+	r       Referral
+	org     string
+	refOrg  sql.NullString
+	summary string
+	prev    sql.NullString
+	first   sql.NullTime
+}
+
+const referralCols = `id, organisation_id, client_id, source, received_at, referrer_org_sealed, risk_level, summary_sealed, repeat,
+	previous_case_id, first_contact_at, created_by`
+
+func (r *referralRow) dest() []any {
+	return []any{&r.r.ID, &r.org, &r.r.ClientID, &r.r.Source, &r.r.ReceivedAt, &r.refOrg, &r.r.RiskLevel, &r.summary, &r.r.Repeat,
+		&r.prev, &r.first, &r.r.CreatedBy}
+}
+
+func (s *Service) referral(row *referralRow) (*Referral, error) {
+	r := row.r
+	r.ReceivedAt = r.ReceivedAt.UTC()
+	r.PreviousCaseID = row.prev.String
+	if row.first.Valid {
+		r.FirstContactAt = row.first.Time.UTC()
+		r.TimeToFirstContact = r.FirstContactAt.Sub(r.ReceivedAt)
+	}
+	var err error
+	if r.Summary, err = s.Vault.OpenString(row.summary, "intake_referrals", r.ID, "summary"); err != nil {
+		return nil, err
+	}
+	if row.refOrg.Valid {
+		if r.ReferrerOrg, err = s.Vault.OpenString(row.refOrg.String, "intake_referrals", r.ID, "referrer_org"); err != nil {
+			return nil, err
+		}
+	}
+	return &r, nil
+}
+
+// loadReferral reads one referral of the actor's organisation and decides
+// act on its client.
+func (s *Service) loadReferral(ctx context.Context, tx *store.Tx, actor access.Actor, referralID string, act access.Action) (*referralRow, access.Decision, error) {
+	var row referralRow
+	err := tx.QueryRow(ctx, `SELECT `+referralCols+` FROM intake_referrals WHERE id = $1`, []any{referralID}, row.dest()...)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, access.Decision{}, errNotFound
+	}
+	if err != nil {
+		return nil, access.Decision{}, err
+	}
+	if row.org != actor.OrganisationID {
+		return nil, access.Decision{}, errNotFound
+	}
+	d, err := s.decided(ctx, tx, actor, row.r.ClientID, act)
+	if err != nil {
+		return nil, d, err
+	}
+	return &row, d, nil
+}
+
+// GetReferral reads a referral with its triage decision, for an actor who
+// may read the client's record. The read is audited ("referral.read").
+func (s *Service) GetReferral(ctx context.Context, actor access.Actor, referralID string) (*Referral, error) {
+	var out *Referral
+	err := s.DB.Write(ctx, func(tx *store.Tx) error {
+		row, d, err := s.loadReferral(ctx, tx, actor, referralID, access.ReadRecord)
+		if err != nil {
+			return err
+		}
+		if out, err = s.referral(row); err != nil {
+			return err
+		}
+		if out.Triage, err = s.triageOf(ctx, tx, out.ID); err != nil {
+			return err
+		}
+		return s.Record(ctx, tx, audit.Event{ActorID: actor.StaffID, Action: "referral.read", RecordKind: RecordKind, RecordID: out.ClientID, Purpose: d.Reason})
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// QueueItem is a referral waiting for triage.
+type QueueItem struct {
+	Referral
+	Waited  time.Duration // since it arrived
+	Target  time.Duration // the first-contact target for its level
+	Overdue bool          // past the target with no first contact
+}
+
+// TriageQueue lists the referrals of the actor's organisation not yet
+// triaged, oldest first, with how long each has waited and whether it is
+// past the first-contact target for its level. Only referrals whose
+// client the actor may read appear; others are left out silently. The
+// listing is audited ("triage.list").
+func (s *Service) TriageQueue(ctx context.Context, actor access.Actor) ([]QueueItem, error) {
+	if _, err := service(actor, access.CreateRecord); err != nil {
+		return nil, err
+	}
+	var out []QueueItem
+	err := s.DB.Write(ctx, func(tx *store.Tx) error {
+		out = nil
+		rows, err := tx.Query(ctx, `SELECT `+referralCols+` FROM intake_referrals r
+			WHERE organisation_id = $1 AND NOT EXISTS (SELECT 1 FROM intake_triage t WHERE t.referral_id = r.id)
+			ORDER BY received_at, id`, actor.OrganisationID)
+		if err != nil {
+			return err
+		}
+		var list []referralRow
+		for rows.Next() {
+			var row referralRow
+			if err := rows.Scan(row.dest()...); err != nil {
+				rows.Close()
+				return err
+			}
+			list = append(list, row)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		now := s.now()
+		for i := range list {
+			if _, err := s.decided(ctx, tx, actor, list[i].r.ClientID, access.ReadRecord); err != nil {
+				if c := errs.CodeOf(err); c == errs.NotFound || c == errs.Forbidden {
+					continue
+				}
+				return err
+			}
+			r, err := s.referral(&list[i])
+			if err != nil {
+				return err
+			}
+			it := QueueItem{Referral: *r, Waited: now.Sub(r.ReceivedAt), Target: s.Target(r.RiskLevel)}
+			it.Overdue = r.FirstContactAt.IsZero() && it.Waited > it.Target
+			out = append(out, it)
+		}
+		return s.Record(ctx, tx, audit.Event{ActorID: actor.StaffID, Action: "triage.list", RecordKind: QueueRecordKind, RecordID: actor.OrganisationID})
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// RecordFirstContact records when the client was first contacted about a
+// referral (zero at: now) and returns the time to first contact. A
+// second record is a Conflict.
+func (s *Service) RecordFirstContact(ctx context.Context, actor access.Actor, referralID string, at time.Time) (time.Duration, error) {
+	var took time.Duration
+	err := s.DB.Serializable(ctx, func(tx *store.Tx) error {
+		row, d, err := s.loadReferral(ctx, tx, actor, referralID, access.UpdateRecord)
+		if err != nil {
+			return err
+		}
+		now := s.now()
+		if at.IsZero() {
+			at = now
+		}
+		at = utc(at)
+		received := row.r.ReceivedAt.UTC()
+		var fe FieldErrors
+		if at.After(now.Add(clockSkew)) {
+			fe.Add("at", "intake.in_future")
+		} else if at.Before(received) {
+			fe.Add("at", "intake.first_contact_before_referral")
+		}
+		if len(fe) > 0 {
+			return fe
+		}
+		if row.first.Valid {
+			return errs.New(errs.Conflict, "intake.first_contact_recorded")
+		}
+		if _, err := tx.Exec(ctx, `UPDATE intake_referrals SET first_contact_at = $2, first_contact_by = $3 WHERE id = $1 AND first_contact_at IS NULL`,
+			row.r.ID, at, actor.StaffID); err != nil {
+			return err
+		}
+		took = at.Sub(received)
+		return s.Record(ctx, tx, audit.Event{ActorID: actor.StaffID, Action: "referral.first_contact", RecordKind: RecordKind, RecordID: row.r.ClientID, Purpose: d.Reason})
+	})
+	if err != nil {
+		return 0, err
+	}
+	return took, nil
+}
