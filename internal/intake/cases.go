@@ -314,21 +314,8 @@ func (s *Service) Timeline(ctx context.Context, actor access.Actor, clientID str
 			return err
 		}
 		// Contacts.
-		rows, err := tx.Query(ctx, `SELECT `+contactCols+` FROM intake_contacts WHERE client_id = $1`, clientID)
+		contacts, err := queryAll[contactRow](ctx, tx, `SELECT `+contactCols+` FROM intake_contacts WHERE client_id = $1`, clientID)
 		if err != nil {
-			return err
-		}
-		var contacts []contactRow
-		for rows.Next() {
-			var r contactRow
-			if err := rows.Scan(r.dest()...); err != nil {
-				rows.Close()
-				return err
-			}
-			contacts = append(contacts, r)
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
 			return err
 		}
 		for i := range contacts {
@@ -339,21 +326,8 @@ func (s *Service) Timeline(ctx context.Context, actor access.Actor, clientID str
 			out = append(out, Entry{At: c.At, Kind: EntryContact, Contact: &c})
 		}
 		// Referrals and their triage.
-		rows, err = tx.Query(ctx, `SELECT `+referralCols+` FROM intake_referrals WHERE client_id = $1`, clientID)
+		refs, err := queryAll[referralRow](ctx, tx, `SELECT `+referralCols+` FROM intake_referrals WHERE client_id = $1`, clientID)
 		if err != nil {
-			return err
-		}
-		var refs []referralRow
-		for rows.Next() {
-			var r referralRow
-			if err := rows.Scan(r.dest()...); err != nil {
-				rows.Close()
-				return err
-			}
-			refs = append(refs, r)
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
 			return err
 		}
 		for i := range refs {
@@ -371,29 +345,9 @@ func (s *Service) Timeline(ctx context.Context, actor access.Actor, clientID str
 			}
 		}
 		// Case status changes.
-		rows, err = tx.Query(ctx, `SELECT e.id, e.case_id, c.service, e.status, e.reason, e.note_sealed, e.changed_by, e.changed_at
+		changes, err := queryAll[changeRow](ctx, tx, `SELECT e.id, e.case_id, c.service, e.status, e.reason, e.note_sealed, e.changed_by, e.changed_at
 			FROM intake_case_events e JOIN intake_cases c ON c.id = e.case_id WHERE c.client_id = $1`, clientID)
 		if err != nil {
-			return err
-		}
-		type changeRow struct {
-			id     string
-			c      CaseChange
-			reason sql.NullString
-			note   sql.NullString
-			at     time.Time
-		}
-		var changes []changeRow
-		for rows.Next() {
-			var r changeRow
-			if err := rows.Scan(&r.id, &r.c.CaseID, &r.c.Service, &r.c.Status, &r.reason, &r.note, &r.c.ChangedBy, &r.at); err != nil {
-				rows.Close()
-				return err
-			}
-			changes = append(changes, r)
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
 			return err
 		}
 		for _, r := range changes {
@@ -413,4 +367,17 @@ func (s *Service) Timeline(ctx context.Context, actor access.Actor, clientID str
 		return nil, err
 	}
 	return out, nil
+}
+
+// changeRow is a case status change as the timeline reads it.
+type changeRow struct {
+	id     string
+	c      CaseChange
+	reason sql.NullString
+	note   sql.NullString
+	at     time.Time
+}
+
+func (r *changeRow) dest() []any {
+	return []any{&r.id, &r.c.CaseID, &r.c.Service, &r.c.Status, &r.reason, &r.note, &r.c.ChangedBy, &r.at}
 }

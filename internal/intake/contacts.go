@@ -252,22 +252,9 @@ func (s *Service) Callbacks(ctx context.Context, actor access.Actor) ([]Callback
 	// personal data is recorded with it.
 	err := s.DB.Write(ctx, func(tx *store.Tx) error {
 		out = nil
-		rows, err := tx.Query(ctx, `SELECT `+contactCols+` FROM intake_contacts
+		list, err := queryAll[contactRow](ctx, tx, `SELECT `+contactCols+` FROM intake_contacts
 			WHERE organisation_id = $1 AND follow_up AND callback_done_at IS NULL ORDER BY callback_due, taken_at, id`, actor.OrganisationID)
 		if err != nil {
-			return err
-		}
-		var list []contactRow
-		for rows.Next() {
-			var r contactRow
-			if err := rows.Scan(r.dest()...); err != nil {
-				rows.Close()
-				return err
-			}
-			list = append(list, r)
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
 			return err
 		}
 		now := s.now()

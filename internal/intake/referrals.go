@@ -246,23 +246,10 @@ func (s *Service) TriageQueue(ctx context.Context, actor access.Actor) ([]QueueI
 	var out []QueueItem
 	err := s.DB.Write(ctx, func(tx *store.Tx) error {
 		out = nil
-		rows, err := tx.Query(ctx, `SELECT `+referralCols+` FROM intake_referrals r
+		list, err := queryAll[referralRow](ctx, tx, `SELECT `+referralCols+` FROM intake_referrals r
 			WHERE organisation_id = $1 AND NOT EXISTS (SELECT 1 FROM intake_triage t WHERE t.referral_id = r.id)
 			ORDER BY received_at, id`, actor.OrganisationID)
 		if err != nil {
-			return err
-		}
-		var list []referralRow
-		for rows.Next() {
-			var row referralRow
-			if err := rows.Scan(row.dest()...); err != nil {
-				rows.Close()
-				return err
-			}
-			list = append(list, row)
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
 			return err
 		}
 		now := s.now()
