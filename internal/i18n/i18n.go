@@ -41,7 +41,19 @@ func Load() (*Catalogue, error) {
 		if err := json.Unmarshal(b, &m); err != nil {
 			return nil, fmt.Errorf("catalogue %s: %w", e.Name(), err)
 		}
-		c.langs[strings.TrimSuffix(e.Name(), ".json")] = m
+		// A language's messages may be split by capability: en.json,
+		// en.intake.json... all merge into "en"; a key in two files is a
+		// defect, not an override.
+		lang, _, _ := strings.Cut(strings.TrimSuffix(e.Name(), ".json"), ".")
+		if c.langs[lang] == nil {
+			c.langs[lang] = map[string]string{}
+		}
+		for k, v := range m {
+			if _, dup := c.langs[lang][k]; dup {
+				return nil, fmt.Errorf("catalogue %s: key %q is already defined in another %s file", e.Name(), k, lang)
+			}
+			c.langs[lang][k] = v
+		}
 	}
 	if _, ok := c.langs[Default]; !ok {
 		return nil, fmt.Errorf("catalogue: no %s messages", Default)

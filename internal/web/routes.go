@@ -28,7 +28,17 @@ type route struct {
 	handler http.HandlerFunc
 }
 
+// routeTable is every browser route: the core's here, each capability's
+// in its own routes_*.go file.
 func (s *Server) routeTable() []route {
+	var all []route
+	for _, part := range [][]route{s.coreRoutes(), s.frontDoorRoutes(), s.householdRoutes(), s.selfReferralRoutes(), s.apiRoutes()} {
+		all = append(all, part...)
+	}
+	return all
+}
+
+func (s *Server) coreRoutes() []route {
 	return []route{
 		{"GET /healthz", Operational, "", s.healthz},
 		{"GET /readyz", Operational, "", s.readyz},

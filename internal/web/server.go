@@ -16,6 +16,8 @@ import (
 	"frontdoor/internal/audit"
 	"frontdoor/internal/auth"
 	"frontdoor/internal/i18n"
+	"frontdoor/internal/intake"
+	"frontdoor/internal/matching"
 	"frontdoor/internal/people"
 	"frontdoor/internal/risk"
 	"frontdoor/internal/store"
@@ -28,6 +30,10 @@ type Options struct {
 	Grants *access.Grants
 	People *people.Service
 	Risk   *risk.Service
+	Intake *intake.Service
+	// Matches finds likely existing people at intake and keeps the
+	// counter-allegation alerts.
+	Matches *matching.Index
 	// Record appends to the audit trail inside a transaction.
 	Record    audit.Recorder
 	Catalogue *i18n.Catalogue

@@ -66,11 +66,21 @@ CREATE TABLE intake_referrals (
     previous_case_id    TEXT REFERENCES intake_cases(id),
     first_contact_at    TIMESTAMPTZ,
     first_contact_by    TEXT REFERENCES staff(id),
-    created_by          TEXT NOT NULL REFERENCES staff(id),
-    created_at          TIMESTAMPTZ NOT NULL
+    -- How it arrived: a worker keyed it ('staff', created_by set), the
+    -- public self-referral page ('self_referral') or a partner agency's
+    -- integration ('api', api_token_id set, with the Idempotency-Key the
+    -- agency sent so a retried POST creates one referral).
+    received_via        TEXT NOT NULL DEFAULT 'staff' CHECK (received_via IN ('staff', 'self_referral', 'api')),
+    created_by          TEXT REFERENCES staff(id),
+    api_token_id        TEXT REFERENCES api_tokens(id),
+    idempotency_key     TEXT,
+    created_at          TIMESTAMPTZ NOT NULL,
+    CHECK ((received_via = 'staff') = (created_by IS NOT NULL)),
+    CHECK ((received_via = 'api') = (api_token_id IS NOT NULL))
 );
 CREATE INDEX intake_referrals_queue ON intake_referrals(organisation_id, received_at);
 CREATE INDEX intake_referrals_client ON intake_referrals(client_id, received_at);
+CREATE UNIQUE INDEX intake_referrals_idempotency ON intake_referrals(api_token_id, idempotency_key) WHERE idempotency_key IS NOT NULL;
 
 -- One triage decision per referral.
 CREATE TABLE intake_triage (

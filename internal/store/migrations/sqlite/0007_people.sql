@@ -16,7 +16,9 @@ CREATE TABLE clients (
     details_sealed     TEXT NOT NULL,
     dob_index          TEXT,
     phone_index        TEXT,
-    created_by         TEXT NOT NULL REFERENCES staff(id),
+    -- NULL when the client arrived from outside (the public self-referral
+    -- page or a partner agency's API token): intake_referrals says how.
+    created_by         TEXT REFERENCES staff(id),
     created_at         TIMESTAMP NOT NULL,
     version            INTEGER NOT NULL DEFAULT 1
 );

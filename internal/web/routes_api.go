@@ -1,0 +1,5 @@
+package web
+
+func (s *Server) apiRoutes() []route {
+	return nil
+}

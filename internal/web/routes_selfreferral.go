@@ -1,0 +1,5 @@
+package web
+
+func (s *Server) selfReferralRoutes() []route {
+	return nil
+}
