@@ -32,6 +32,9 @@ CREATE TABLE intake_cases (
     client_id        TEXT NOT NULL REFERENCES clients(id),
     organisation_id  TEXT NOT NULL REFERENCES organisations(id),
     service          TEXT NOT NULL CHECK (service IN ('outreach', 'refuge', 'idva', 'male_victim', 'children')),
+    -- The team the case is allocated to: its staff work the client while
+    -- the case is live (the access policy's team relation).
+    team_id          TEXT REFERENCES teams(id),
     referral_id      TEXT NOT NULL,
     status           TEXT NOT NULL CHECK (status IN ('open', 'allocated', 'active', 'closed')),
     close_reason     TEXT CHECK (close_reason IN ('support_completed', 'client_disengaged', 'moved_away', 'transferred', 'no_longer_safe_to_contact', 'other')),
@@ -40,6 +43,7 @@ CREATE TABLE intake_cases (
     version          INTEGER NOT NULL DEFAULT 1
 );
 CREATE INDEX intake_cases_client ON intake_cases(client_id, opened_at);
+CREATE INDEX intake_cases_team ON intake_cases(team_id, status);
 CREATE UNIQUE INDEX intake_cases_one_live ON intake_cases(client_id, service) WHERE status <> 'closed';
 
 CREATE TABLE intake_case_events (
