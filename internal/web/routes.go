@@ -32,7 +32,7 @@ type route struct {
 // in its own routes_*.go file.
 func (s *Server) routeTable() []route {
 	var all []route
-	for _, part := range [][]route{s.coreRoutes(), s.frontDoorRoutes(), s.householdRoutes(), s.selfReferralRoutes(), s.apiRoutes()} {
+	for _, part := range [][]route{s.coreRoutes(), s.frontDoorRoutes(), s.householdRoutes(), s.selfReferralRoutes(), s.apiRoutes(), s.riskRoutes()} {
 		all = append(all, part...)
 	}
 	return all
@@ -72,9 +72,6 @@ func (s *Server) coreRoutes() []route {
 		{"GET /people/{id}", ForRecord, access.ReadRecord, s.client},
 		{"GET /people/{id}/edit", ForRecord, access.UpdateRecord, s.editClientForm},
 		{"POST /people/{id}", ForRecord, access.UpdateRecord, s.updateClient},
-		{"GET /people/{id}/risk/new", ForRecord, access.UpdateRecord, s.newRiskAssessment},
-		{"POST /people/{id}/risk", ForRecord, access.UpdateRecord, s.assessRisk},
-		{"GET /people/{id}/risk/{aid}", ForRecord, access.ReadRecord, s.riskAssessment},
 		{"POST /people/{id}/break-glass", ForRecord, access.BreakGlass, s.breakGlass},
 		{"GET /people/{id}/history", ForRecord, access.ViewHistory, s.clientHistory},
 		{"POST /people/{id}/restrict", ForRecord, access.RestrictRecord, s.restrictClient},
