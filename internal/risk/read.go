@@ -33,8 +33,15 @@ type Assessment struct {
 	Scored              Level
 	Final               Level
 	JudgementReason     string
+	WindowCallouts      int // call-outs of this and earlier assessments in the escalation window
 	EscalationSuggested bool
 	Answers             []AnswerView // in the set's order
+	// IDVATaskID is the IDVA allocation task this assessment raised, or
+	// the client's open one when a high assessment found one open.
+	IDVATaskID string
+	// ReferralID is the MARAC referral made from this assessment (at high
+	// risk, or on escalation), if any.
+	ReferralID string
 }
 
 // Get reads an assessment, with its comments and reason opened, for an
@@ -46,8 +53,8 @@ func (s *Service) Get(ctx context.Context, actor access.Actor, assessmentID stri
 		var reason sql.NullString
 		var scored, final string
 		err := tx.QueryRow(ctx, `SELECT client_id, set_id, set_version, completed_by, completed_at, police_callouts, yes_count, scored_level, final_level,
-			judgement_reason_sealed, escalation_suggested FROM risk_assessments WHERE id = $1`, []any{assessmentID},
-			&a.ClientID, &a.SetID, &a.SetVersion, &a.CompletedBy, &a.CompletedAt, &a.PoliceCallouts, &a.YesCount, &scored, &final, &reason, &a.EscalationSuggested)
+			judgement_reason_sealed, window_callouts, escalation_suggested FROM risk_assessments WHERE id = $1`, []any{assessmentID},
+			&a.ClientID, &a.SetID, &a.SetVersion, &a.CompletedBy, &a.CompletedAt, &a.PoliceCallouts, &a.YesCount, &scored, &final, &reason, &a.WindowCallouts, &a.EscalationSuggested)
 		if errors.Is(err, store.ErrNotFound) {
 			return errNotFound
 		}
@@ -98,6 +105,17 @@ func (s *Service) Get(ctx context.Context, actor access.Actor, assessmentID stri
 				a.Answers = append(a.Answers, v)
 			}
 		}
+		if a.IDVATaskID, err = firstID(ctx, tx, `SELECT id FROM tasks WHERE assessment_id = $1 ORDER BY created_at, id`, a.ID); err != nil {
+			return err
+		}
+		if a.IDVATaskID == "" && a.Final == High {
+			if a.IDVATaskID, err = firstID(ctx, tx, `SELECT id FROM tasks WHERE client_id = $1 AND kind = 'idva_allocation' AND status = 'open'`, a.ClientID); err != nil {
+				return err
+			}
+		}
+		if a.ReferralID, err = firstID(ctx, tx, `SELECT id FROM marac_referrals WHERE assessment_id = $1 ORDER BY referred_at, id`, a.ID); err != nil {
+			return err
+		}
 		out = a
 		return s.Record(ctx, tx, audit.Event{ActorID: actor.StaffID, Action: "risk.read", RecordKind: RecordKind, RecordID: a.ClientID, Purpose: d.Reason})
 	})
@@ -116,6 +134,7 @@ type Point struct {
 	Scored              Level
 	Final               Level
 	PoliceCallouts      int
+	WindowCallouts      int
 	EscalationSuggested bool
 }
 
@@ -129,7 +148,7 @@ func (s *Service) History(ctx context.Context, actor access.Actor, clientID stri
 		if err != nil {
 			return err
 		}
-		rows, err := tx.Query(ctx, `SELECT id, completed_at, completed_by, yes_count, scored_level, final_level, police_callouts, escalation_suggested
+		rows, err := tx.Query(ctx, `SELECT id, completed_at, completed_by, yes_count, scored_level, final_level, police_callouts, window_callouts, escalation_suggested
 			FROM risk_assessments WHERE client_id = $1 ORDER BY completed_at, id`, clientID)
 		if err != nil {
 			return err
@@ -138,7 +157,7 @@ func (s *Service) History(ctx context.Context, actor access.Actor, clientID stri
 		for rows.Next() {
 			var p Point
 			var scored, final string
-			if err := rows.Scan(&p.AssessmentID, &p.CompletedAt, &p.CompletedBy, &p.YesCount, &scored, &final, &p.PoliceCallouts, &p.EscalationSuggested); err != nil {
+			if err := rows.Scan(&p.AssessmentID, &p.CompletedAt, &p.CompletedBy, &p.YesCount, &scored, &final, &p.PoliceCallouts, &p.WindowCallouts, &p.EscalationSuggested); err != nil {
 				return err
 			}
 			p.Scored, p.Final = Level(scored), Level(final)
@@ -158,34 +177,48 @@ func (s *Service) History(ctx context.Context, actor access.Actor, clientID stri
 // Due is a client due for re-assessment.
 type Due struct {
 	ClientID     string
+	ClientName   string
 	Level        Level
 	AssessmentID string
 	AssessedAt   time.Time
 	ReviewDue    time.Time
+	// ChangeOfCircumstance: a review was requested (RequestReview) since
+	// the last assessment.
+	ChangeOfCircumstance bool
 }
 
-// DueReviews lists the actor's clients (assigned to them) whose review
-// date is before now, most overdue first. Clients the policy hides from
-// or refuses the actor are left out; each one listed is audited.
+// DueReviews lists the clients whose review date is at or before now,
+// most overdue first: those assigned to the actor and, for a team
+// manager, every client of their teams. Clients the policy hides from or
+// refuses the actor are left out; each one listed is audited.
 func (s *Service) DueReviews(ctx context.Context, actor access.Actor, now time.Time) ([]Due, error) {
 	var out []Due
 	err := s.DB.Write(ctx, func(tx *store.Tx) error {
 		out = nil
 		var candidates []Due
-		rows, err := tx.Query(ctx, `SELECT l.client_id, l.level, l.assessment_id, l.assessed_at, l.review_due
-			FROM risk_levels l JOIN client_workers w ON w.client_id = l.client_id
-			WHERE w.staff_id = $1 AND l.review_due < $2 ORDER BY l.review_due, l.client_id`, actor.StaffID, now.UTC())
+		args := []any{actor.StaffID, now.UTC()}
+		teams := "FALSE"
+		if actor.Role == access.RoleTeamManager && len(actor.TeamIDs) > 0 {
+			var in string
+			in, args = inList(args, actor.TeamIDs)
+			teams = "c.team_id IN " + in
+		}
+		rows, err := tx.Query(ctx, `SELECT l.client_id, l.level, l.assessment_id, l.assessed_at, l.review_due, l.review_requested_at
+			FROM risk_levels l JOIN clients c ON c.id = l.client_id
+			WHERE l.review_due <= $2 AND (EXISTS (SELECT 1 FROM client_workers w WHERE w.client_id = l.client_id AND w.staff_id = $1) OR `+teams+`)
+			ORDER BY l.review_due, l.client_id`, args...)
 		if err != nil {
 			return err
 		}
 		for rows.Next() {
 			var d Due
 			var level string
-			if err := rows.Scan(&d.ClientID, &level, &d.AssessmentID, &d.AssessedAt, &d.ReviewDue); err != nil {
+			var requested sql.NullTime
+			if err := rows.Scan(&d.ClientID, &level, &d.AssessmentID, &d.AssessedAt, &d.ReviewDue, &requested); err != nil {
 				rows.Close()
 				return err
 			}
-			d.Level = Level(level)
+			d.Level, d.ChangeOfCircumstance = Level(level), requested.Valid
 			candidates = append(candidates, d)
 		}
 		rows.Close()
@@ -198,6 +231,9 @@ func (s *Service) DueReviews(ctx context.Context, actor access.Actor, now time.T
 				if errors.Is(err, errNotFound) || errors.Is(err, errForbidden) {
 					continue
 				}
+				return err
+			}
+			if d.ClientName, err = s.clientName(ctx, tx, d.ClientID); err != nil {
 				return err
 			}
 			if err := s.Record(ctx, tx, audit.Event{ActorID: actor.StaffID, Action: "risk.due_reviews", RecordKind: RecordKind, RecordID: d.ClientID, Purpose: dec.Reason}); err != nil {

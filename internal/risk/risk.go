@@ -70,6 +70,10 @@ const (
 	FromOther        Source = "other"
 )
 
+// DefaultHighRiskReason is the referral reason recorded when a high
+// assessment gives none.
+const DefaultHighRiskReason = "high risk on the checklist"
+
 // Defaults for the Service's settings.
 const (
 	DefaultEscalationCallouts = 3
@@ -102,9 +106,13 @@ type Service struct {
 	Now         func() time.Time
 	ClientFacts ClientFacts
 
-	// EscalationCallouts is the number of police call-outs in 12 months
-	// from which a MARAC referral is suggested below high risk (0: 3).
+	// EscalationCallouts is the number of police call-outs within the
+	// escalation window from which a MARAC referral is suggested below
+	// high risk (0: 3). The count is the sum over the client's assessments
+	// completed in the window, this one included.
 	EscalationCallouts int
+	// EscalationMonths is the escalation window in months (0: 12).
+	EscalationMonths int
 	// ReviewAfter is the re-assessment interval by level (nil or missing
 	// levels: DefaultReviewAfter).
 	ReviewAfter map[Level]time.Duration
@@ -118,6 +126,14 @@ func (s *Service) escalation() int {
 		return s.EscalationCallouts
 	}
 	return DefaultEscalationCallouts
+}
+
+// EscalationWindow is the escalation window in months.
+func (s *Service) EscalationWindow() int {
+	if s.EscalationMonths > 0 {
+		return s.EscalationMonths
+	}
+	return 12
 }
 
 func (s *Service) reviewAfter(l Level) time.Duration {
@@ -198,8 +214,12 @@ type Result struct {
 	Scored       Level
 	Final        Level
 	ReviewDue    time.Time
-	// EscalationSuggested: police call-outs reached the escalation count
-	// below high risk; a MARAC referral is suggested, not made.
+	// WindowCallouts is the police call-outs of this and the client's
+	// earlier assessments within the escalation window.
+	WindowCallouts int
+	// EscalationSuggested: police call-outs in the window reached the
+	// escalation count below high risk; a MARAC referral is suggested, not
+	// made (ReferEscalation makes it).
 	EscalationSuggested bool
 	IDVATaskID          string // the IDVA allocation task created, if any
 	ReferralID          string // the MARAC referral created, if any
@@ -247,7 +267,7 @@ func validate(q *QuestionSet, n *NewAssessment, now time.Time) (int, FieldErrors
 		if !validSource(a.Source) {
 			fe.Add(f+".source", "risk.source_invalid")
 		}
-		checkText(&fe, f+".comment", a.Comment, false, maxCommentLen)
+		checkLongText(&fe, f+".comment", a.Comment, false, maxCommentLen)
 	}
 	for _, it := range q.Items {
 		if !given[it.Key] {
@@ -273,8 +293,8 @@ func validate(q *QuestionSet, n *NewAssessment, now time.Time) (int, FieldErrors
 			fe.Add("judgement_reason", "risk.judgement_reason_required")
 		}
 	}
-	checkText(&fe, "judgement_reason", n.JudgementReason, false, maxReasonLen)
-	checkText(&fe, "marac_reason", n.MARACReason, false, maxReasonLen)
+	checkLongText(&fe, "judgement_reason", n.JudgementReason, false, maxReasonLen)
+	checkLongText(&fe, "marac_reason", n.MARACReason, false, maxReasonLen)
 	return yes, fe
 }
 
@@ -324,7 +344,16 @@ func (s *Service) Assess(ctx context.Context, actor access.Actor, n NewAssessmen
 		if n.Judgement.rank() > r.Final.rank() {
 			r.Final = n.Judgement
 		}
-		r.EscalationSuggested = r.Final != High && n.PoliceCallouts >= s.escalation()
+		// Potential escalation counts the call-outs of every assessment
+		// completed in the window up to this one, not this one alone.
+		var earlier int64
+		if err := tx.QueryRow(ctx, `SELECT COALESCE(SUM(police_callouts), 0) FROM risk_assessments
+			WHERE client_id = $1 AND completed_at > $2 AND completed_at <= $3`,
+			[]any{n.ClientID, completed.AddDate(0, -s.EscalationWindow(), 0), completed}, &earlier); err != nil {
+			return err
+		}
+		r.WindowCallouts = int(earlier) + n.PoliceCallouts
+		r.EscalationSuggested = r.Final != High && r.WindowCallouts >= s.escalation()
 		r.ReviewDue = completed.Add(s.reviewAfter(r.Final))
 
 		var reason any
@@ -332,10 +361,10 @@ func (s *Service) Assess(ctx context.Context, actor access.Actor, n NewAssessmen
 			reason = s.Vault.SealString(n.JudgementReason, "risk_assessments", r.AssessmentID, "judgement_reason")
 		}
 		if _, err := tx.Exec(ctx, `INSERT INTO risk_assessments (id, client_id, set_id, set_version, completed_by, completed_at, police_callouts,
-			yes_count, scored_level, final_level, judgement_reason_sealed, escalation_suggested, created_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
+			yes_count, scored_level, final_level, judgement_reason_sealed, window_callouts, escalation_suggested, created_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
 			r.AssessmentID, n.ClientID, q.ID, q.Version, actor.StaffID, completed, n.PoliceCallouts,
-			yes, string(r.Scored), string(r.Final), reason, r.EscalationSuggested, now); err != nil {
+			yes, string(r.Scored), string(r.Final), reason, r.WindowCallouts, r.EscalationSuggested, now); err != nil {
 			return err
 		}
 		for _, a := range n.Answers {
@@ -360,7 +389,7 @@ func (s *Service) Assess(ctx context.Context, actor access.Actor, n NewAssessmen
 		case err != nil:
 			return err
 		case !completed.Before(latest):
-			if _, err := tx.Exec(ctx, `UPDATE risk_levels SET level = $2, assessment_id = $3, assessed_at = $4, review_due = $5 WHERE client_id = $1`,
+			if _, err := tx.Exec(ctx, `UPDATE risk_levels SET level = $2, assessment_id = $3, assessed_at = $4, review_due = $5, review_requested_at = NULL WHERE client_id = $1`,
 				n.ClientID, string(r.Final), r.AssessmentID, completed, r.ReviewDue); err != nil {
 				return err
 			}
@@ -391,8 +420,8 @@ func (s *Service) highRisk(ctx context.Context, tx *store.Tx, actor access.Actor
 	}
 	if open == 0 {
 		r.IDVATaskID = id.New()
-		if _, err := tx.Exec(ctx, `INSERT INTO tasks (id, client_id, kind, status, created_at, due_at) VALUES ($1, $2, 'idva_allocation', 'open', $3, $4)`,
-			r.IDVATaskID, n.ClientID, now, now.Add(s.idvaDue())); err != nil {
+		if _, err := tx.Exec(ctx, `INSERT INTO tasks (id, client_id, kind, status, assessment_id, created_at, due_at) VALUES ($1, $2, 'idva_allocation', 'open', $3, $4, $5)`,
+			r.IDVATaskID, n.ClientID, r.AssessmentID, now, now.Add(s.idvaDue())); err != nil {
 			return err
 		}
 		if err := s.Record(ctx, tx, audit.Event{ActorID: actor.StaffID, Action: "task.create", RecordKind: RecordKind, RecordID: n.ClientID, Purpose: "idva_allocation"}); err != nil {
@@ -404,7 +433,7 @@ func (s *Service) highRisk(ctx context.Context, tx *store.Tx, actor access.Actor
 		reason = n.JudgementReason
 	}
 	if reason == "" {
-		reason = "high risk on the checklist"
+		reason = DefaultHighRiskReason
 	}
 	var err error
 	r.ReferralID, r.RepeatMARAC, err = s.refer(ctx, tx, actor, n.ClientID, r.AssessmentID, reason, now)
@@ -441,7 +470,7 @@ func (s *Service) refer(ctx context.Context, tx *store.Tx, actor access.Actor, c
 func (s *Service) Refer(ctx context.Context, actor access.Actor, clientID, reason string) (id string, repeat bool, err error) {
 	reason = strings.TrimSpace(reason)
 	var fe FieldErrors
-	checkText(&fe, "reason", reason, true, maxReasonLen)
+	checkLongText(&fe, "reason", reason, true, maxReasonLen)
 	if len(fe) > 0 {
 		return "", false, fe
 	}

@@ -33,6 +33,8 @@ type world struct {
 	helpline access.Actor // same organisation, other team: no relation
 	manager  access.Actor
 	admin    access.Actor
+	org      string
+	accounts *auth.Service
 }
 
 // clientFacts is what the people package will provide: the client's
@@ -76,26 +78,18 @@ func newWorld(t testing.TB, d store.Dialect) *world {
 	accounts := auth.NewService(db, v, rec, time.Now)
 	grants := &access.Grants{Vault: v, Record: rec, Now: time.Now}
 	org := "0190f2a0-0000-7000-8000-0000000000a1"
-	w := &world{db: db, cfg: cfg, clock: time.Now().UTC()}
+	w := &world{db: db, cfg: cfg, clock: time.Now().UTC(), org: org, accounts: accounts}
 	w.svc = &risk.Service{DB: db, Vault: v, Record: rec, Now: func() time.Time { return w.clock }, ClientFacts: clientFacts(grants)}
 	w.people = &people.Service{DB: db, Vault: v, Grants: grants, Record: rec, Now: time.Now}
 	db.Write(ctx, func(tx *store.Tx) error {
 		tx.Exec(ctx, `INSERT INTO organisations (id, name, kind, created_at) VALUES ($1, 'Women''s Aid', 'charity', $2)`, org, time.Now().UTC())
-		for _, team := range []string{"outreach", "helpline"} {
+		for _, team := range []string{"outreach", "helpline", "idva"} {
 			tx.Exec(ctx, `INSERT INTO teams (id, organisation_id, name, service, created_at) VALUES ($1, $2, $1, $1, $3)`, team, org, time.Now().UTC())
 		}
 		return nil
 	})
 	mk := func(username string, role access.Role, team string) access.Actor {
-		var teams []string
-		if team != "" {
-			teams = []string{team}
-		}
-		st, err := accounts.AddStaff(ctx, auth.NewStaff{OrganisationID: org, Username: username, DisplayName: username, Role: role, TeamIDs: teams})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return access.Actor{StaffID: st.ID, Role: role, OrganisationID: org, TeamIDs: teams}
+		return w.staff(t, username, role, team)
 	}
 	w.outreach = mk("outreach.one", access.RoleOutreachWorker, "outreach")
 	w.partner = mk("outreach.two", access.RoleOutreachWorker, "outreach")
@@ -103,6 +97,20 @@ func newWorld(t testing.TB, d store.Dialect) *world {
 	w.manager = mk("outreach.lead", access.RoleTeamManager, "outreach")
 	w.admin = mk("the.admin", access.RoleAdministrator, "")
 	return w
+}
+
+// staff adds an account in the world's organisation, in team ("" for
+// none), and returns it as an actor.
+func (w *world) staff(t testing.TB, username string, role access.Role, team string) access.Actor {
+	var teams []string
+	if team != "" {
+		teams = []string{team}
+	}
+	st, err := w.accounts.AddStaff(ctx, auth.NewStaff{OrganisationID: w.org, Username: username, DisplayName: username, Role: role, TeamIDs: teams})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return access.Actor{StaffID: st.ID, Role: role, OrganisationID: w.org, TeamIDs: teams}
 }
 
 func (w *world) client(t testing.TB, name string) string {
@@ -337,7 +345,7 @@ func TestHighRiskAndRepeatMARAC(t *testing.T) {
 		if err != nil || r.Final != risk.Medium || !r.EscalationSuggested || r.ReferralID != "" || r.IDVATaskID != "" {
 			t.Fatalf("escalation: %+v %v", r, err)
 		}
-		if r, err := w.svc.Assess(ctx, w.outreach, risk.NewAssessment{ClientID: c, Answers: answers(10, 0), PoliceCallouts: 2}); err != nil || r.EscalationSuggested {
+		if r, err := w.svc.Assess(ctx, w.outreach, risk.NewAssessment{ClientID: w.client(t, "Gwen"), Answers: answers(10, 0), PoliceCallouts: 2}); err != nil || r.EscalationSuggested {
 			t.Fatalf("two call-outs: %+v %v", r, err)
 		}
 		if n := w.count(t, "marac_referrals"); n != before {
@@ -468,10 +476,14 @@ func TestDueReviews(t *testing.T) {
 		if due, err := w.svc.DueReviews(ctx, w.outreach, start.AddDate(0, 0, 91)); err != nil || len(due) != 2 {
 			t.Fatalf("day 91: %+v %v", due, err)
 		}
-		for _, other := range []access.Actor{w.partner, w.manager, w.helpline} {
+		for _, other := range []access.Actor{w.partner, w.helpline} {
 			if due, err := w.svc.DueReviews(ctx, other, start.AddDate(0, 0, 91)); err != nil || len(due) != 0 {
 				t.Fatalf("%s (not assigned): %+v %v", other.Role, due, err)
 			}
+		}
+		// The team's manager sees every due review of the team's clients.
+		if due, err := w.svc.DueReviews(ctx, w.manager, start.AddDate(0, 0, 91)); err != nil || len(due) != 2 || due[0].ClientName != "Iris Testperson" {
+			t.Fatalf("manager: %+v %v", due, err)
 		}
 		// A re-assessment moves the review date on.
 		w.clock = start.AddDate(0, 0, 31)

@@ -104,6 +104,18 @@ func validKey(k string) bool {
 	return true
 }
 
+// checkLongText is checkText for free text from a text area: line breaks
+// and tabs are allowed.
+func checkLongText(fe *FieldErrors, field, v string, required bool, max int) {
+	flat := strings.Map(func(r rune) rune {
+		if r == '\n' || r == '\r' || r == '\t' {
+			return ' '
+		}
+		return r
+	}, v)
+	checkText(fe, field, flat, required, max)
+}
+
 func checkText(fe *FieldErrors, field, v string, required bool, max int) {
 	switch {
 	case !cleanText(v):

@@ -118,6 +118,7 @@ type riskResult struct {
 	MARAC      bool
 	Repeat     bool
 	Escalation bool
+	Window     int // the escalation window in months
 }
 
 func (s *Server) riskAssessment(w http.ResponseWriter, r *http.Request) {
@@ -140,5 +141,78 @@ func (s *Server) riskAssessment(w http.ResponseWriter, r *http.Request) {
 	}
 	q := r.URL.Query()
 	s.render(w, r, http.StatusOK, "risk_result", view{Title: "risk.result_title", Data: riskResult{Client: c, Assessment: a,
-		IDVA: q.Get("idva") == "1", MARAC: q.Get("marac") == "1", Repeat: q.Get("repeat") == "1", Escalation: q.Get("escalation") == "1"}})
+		IDVA: q.Get("idva") == "1", MARAC: q.Get("marac") == "1", Repeat: q.Get("repeat") == "1", Escalation: q.Get("escalation") == "1",
+		Window: s.Risk.EscalationWindow()}})
+}
+
+// riskReviewView is the change-of-circumstance form's data.
+type riskReviewView struct {
+	Client *people.Client
+}
+
+func (s *Server) reviewRequestPage(w http.ResponseWriter, r *http.Request, status int, v view, err error) {
+	c, ok := s.openClient(w, r)
+	if !ok {
+		return
+	}
+	if !c.CanUpdate {
+		s.renderError(w, r, http.StatusForbidden, "error.forbidden")
+		return
+	}
+	v.Title, v.Data = "risk.review_title", riskReviewView{Client: c}
+	if err != nil {
+		s.formError(w, r, "risk_review", v, err)
+		return
+	}
+	s.render(w, r, status, "risk_review", v)
+}
+
+func (s *Server) reviewRequestForm(w http.ResponseWriter, r *http.Request) {
+	s.reviewRequestPage(w, r, http.StatusOK, view{}, nil)
+}
+
+// requestReview records a change of circumstance: the client's review is
+// due now.
+func (s *Server) requestReview(w http.ResponseWriter, r *http.Request) {
+	cid := r.PathValue("id")
+	if !id.Valid(cid) {
+		s.renderError(w, r, http.StatusNotFound, "error.not_found")
+		return
+	}
+	reason := r.PostFormValue("reason")
+	err := s.Risk.RequestReview(r.Context(), actorOf(sessionOf(r)), cid, reason)
+	if err != nil {
+		if len(errs.AllFields(err)) == 0 {
+			s.formError(w, r, "error", view{}, err)
+			return
+		}
+		s.reviewRequestPage(w, r, http.StatusUnprocessableEntity, view{Form: map[string]string{"reason": reason}}, err)
+		return
+	}
+	http.Redirect(w, r, "/people/"+cid, http.StatusSeeOther)
+}
+
+// referEscalation makes the MARAC referral an assessment suggested on
+// potential escalation: one click on the result page.
+func (s *Server) referEscalation(w http.ResponseWriter, r *http.Request) {
+	cid, aid := r.PathValue("id"), r.PathValue("aid")
+	if !id.Valid(cid) || !id.Valid(aid) {
+		s.renderError(w, r, http.StatusNotFound, "error.not_found")
+		return
+	}
+	actor := actorOf(sessionOf(r))
+	// The assessment must be this client's: read it first (audited).
+	a, err := s.Risk.Get(r.Context(), actor, aid)
+	if err == nil && a.ClientID != cid {
+		err = errs.New(errs.NotFound, "error.not_found")
+	}
+	var refID string
+	if err == nil {
+		refID, _, err = s.Risk.ReferEscalation(r.Context(), actor, aid, r.PostFormValue("reason"))
+	}
+	if err != nil {
+		s.formError(w, r, "error", view{}, err)
+		return
+	}
+	http.Redirect(w, r, "/marac/referrals/"+refID, http.StatusSeeOther)
 }
