@@ -2,8 +2,10 @@
 // personal field is sealed by the vault before it reaches the database;
 // every open, create and change goes through the access policy and into
 // the audit trail in the same transaction. This is the start of the front
-// door capability: names and team now; safe contact, dates of birth,
-// children, perpetrators and matching follow.
+// door capability: clients (names, details, safe contact), the children
+// and perpetrators around them (household.go, children.go,
+// perpetrators.go), search and caseload lists (search.go), and the
+// matching index kept up to date in every change's transaction.
 package people
 
 import (
@@ -20,6 +22,7 @@ import (
 	"frontdoor/internal/audit"
 	"frontdoor/internal/errs"
 	"frontdoor/internal/id"
+	"frontdoor/internal/matching"
 	"frontdoor/internal/store"
 	"frontdoor/internal/vault"
 )
@@ -41,6 +44,10 @@ type Service struct {
 	Grants *access.Grants
 	Record audit.Recorder
 	Now    func() time.Time
+	// Matches keeps every person's blocking keys and match profile, and
+	// raises counter-allegation alerts; each create and change calls Put
+	// in its own transaction. Nil skips matching (tests, tools).
+	Matches *matching.Index
 }
 
 // Client is a client's record as an allowed reader sees it.
@@ -64,6 +71,10 @@ type Client struct {
 	CanUpdate      bool
 	CanRestrict    bool
 	CanViewHistory bool
+	// Alerts is how many counter-allegation alerts the save that returned
+	// this record raised (the client looks like a recorded perpetrator):
+	// the page says that managers were alerted, never who matched.
+	Alerts int
 }
 
 // NewClient is what the create form sends.
@@ -92,6 +103,14 @@ func (s *Service) nameIndex(given, family string) string {
 	return s.Vault.BlindIndex("client.name", vault.NormaliseName(given+" "+family))
 }
 
+// Origin says where a new client comes from: the organisation and team
+// that will hold the record, and the staff member keying it. StaffID ""
+// means the client arrived from outside (the public self-referral page or
+// a partner agency's API): nobody is assigned and created_by stays NULL.
+type Origin struct {
+	OrganisationID, TeamID, StaffID string
+}
+
 // Create adds a client to one of the actor's teams, with the actor as the
 // assigned worker.
 func (s *Service) Create(ctx context.Context, actor access.Actor, n NewClient) (*Client, error) {
@@ -101,39 +120,88 @@ func (s *Service) Create(ctx context.Context, actor access.Actor, n NewClient) (
 	if n.TeamID == "" && len(actor.TeamIDs) == 1 {
 		n.TeamID = actor.TeamIDs[0]
 	}
-	var teamErr error
 	if !slices.Contains(actor.TeamIDs, n.TeamID) {
-		teamErr = errs.Field("team", "client.team_not_yours")
+		check := n
+		return nil, errs.Collect(s.prepare(&check), errs.Field("team", "client.team_not_yours"))
 	}
-	if err := errs.Collect(s.prepare(&n), teamErr); err != nil {
-		return nil, err
-	}
-	c := &Client{ID: id.New(), OrganisationID: actor.OrganisationID, TeamID: n.TeamID, GivenName: n.GivenName, FamilyName: n.FamilyName,
-		Details: n.Details, Version: 1, CreatedAt: s.Now().UTC(), Workers: []string{actor.StaffID}, Relation: access.Assigned}
-	details, dobIndex, phoneIndex, err := s.seal(c.ID, n.Details)
-	if err != nil {
-		return nil, err
-	}
-	err = s.DB.Write(ctx, func(tx *store.Tx) error {
-		if _, err := tx.Exec(ctx, `INSERT INTO clients (id, organisation_id, team_id, given_name_sealed, family_name_sealed, name_index,
-			details_sealed, dob_index, phone_index, created_by, created_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`, c.ID, c.OrganisationID, c.TeamID,
-			s.Vault.SealString(c.GivenName, "clients", c.ID, "given_name"), s.Vault.SealString(c.FamilyName, "clients", c.ID, "family_name"),
-			s.nameIndex(c.GivenName, c.FamilyName), details, dobIndex, phoneIndex, actor.StaffID, c.CreatedAt); err != nil {
-			if errors.Is(err, store.ErrForeignKey) {
-				return errs.Field("team", "client.team_not_yours")
-			}
-			return err
-		}
-		if _, err := tx.Exec(ctx, `INSERT INTO client_workers (client_id, staff_id) VALUES ($1, $2)`, c.ID, actor.StaffID); err != nil {
-			return err
-		}
-		return s.Record(ctx, tx, audit.Event{ActorID: actor.StaffID, Action: "record.create", RecordKind: RecordKind, RecordID: c.ID})
+	var c *Client
+	err := s.DB.Write(ctx, func(tx *store.Tx) error {
+		var err error
+		c, err = s.CreateInTx(ctx, tx, Origin{OrganisationID: actor.OrganisationID, TeamID: n.TeamID, StaffID: actor.StaffID}, n)
+		return err
 	})
 	if err != nil {
 		return nil, err
 	}
 	return c, nil
+}
+
+// CreateInTx adds a client inside the caller's transaction: it validates
+// (every field error at once, nothing written), seals, inserts, assigns the
+// origin's staff member (if any), audits and updates the matching index.
+// The caller has already decided that the origin may create the record
+// (the staff member's CreateRecord and team, or an inbound channel's own
+// checks); the team must belong to the organisation. n.TeamID is ignored:
+// the origin's team is used.
+func (s *Service) CreateInTx(ctx context.Context, tx *store.Tx, o Origin, n NewClient) (*Client, error) {
+	n.TeamID = o.TeamID
+	if err := s.prepare(&n); err != nil {
+		return nil, err
+	}
+	var teamOrg string
+	err := tx.QueryRow(ctx, `SELECT organisation_id FROM teams WHERE id = $1`, []any{o.TeamID}, &teamOrg)
+	if errors.Is(err, store.ErrNotFound) || (err == nil && teamOrg != o.OrganisationID) {
+		return nil, errs.Field("team", "client.team_not_yours")
+	}
+	if err != nil {
+		return nil, err
+	}
+	c := &Client{ID: id.New(), OrganisationID: o.OrganisationID, TeamID: o.TeamID, GivenName: n.GivenName, FamilyName: n.FamilyName,
+		Details: n.Details, Version: 1, CreatedAt: s.Now().UTC()}
+	details, dobIndex, phoneIndex, err := s.seal(c.ID, n.Details)
+	if err != nil {
+		return nil, err
+	}
+	var createdBy any
+	if o.StaffID != "" {
+		createdBy = o.StaffID
+		c.Workers, c.Relation = []string{o.StaffID}, access.Assigned
+	}
+	if _, err := tx.Exec(ctx, `INSERT INTO clients (id, organisation_id, team_id, given_name_sealed, family_name_sealed, name_index,
+		details_sealed, dob_index, phone_index, created_by, created_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`, c.ID, c.OrganisationID, c.TeamID,
+		s.Vault.SealString(c.GivenName, "clients", c.ID, "given_name"), s.Vault.SealString(c.FamilyName, "clients", c.ID, "family_name"),
+		s.nameIndex(c.GivenName, c.FamilyName), details, dobIndex, phoneIndex, createdBy, c.CreatedAt); err != nil {
+		if errors.Is(err, store.ErrForeignKey) {
+			return nil, errs.Field("team", "client.team_not_yours")
+		}
+		return nil, err
+	}
+	if o.StaffID != "" {
+		if _, err := tx.Exec(ctx, `INSERT INTO client_workers (client_id, staff_id) VALUES ($1, $2)`, c.ID, o.StaffID); err != nil {
+			return nil, err
+		}
+	}
+	if c.Alerts, err = s.putMatch(ctx, tx, o.StaffID, clientSubject(c.ID, c.OrganisationID, n, c.CreatedAt)); err != nil {
+		return nil, err
+	}
+	if err := s.Record(ctx, tx, audit.Event{ActorID: o.StaffID, Action: "record.create", RecordKind: RecordKind, RecordID: c.ID}); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// IntakeTeam is the organisation's front door team, where clients who
+// arrive from outside are held until triage allocates them: its team for
+// the helpline service (the first by name when there are several).
+func (s *Service) IntakeTeam(ctx context.Context, tx *store.Tx, organisationID string) (string, error) {
+	var teamID string
+	err := tx.QueryRow(ctx, `SELECT id FROM teams WHERE organisation_id = $1 AND service = 'helpline' ORDER BY name, id LIMIT 1`,
+		[]any{organisationID}, &teamID)
+	if errors.Is(err, store.ErrNotFound) {
+		return "", errs.New(errs.Invalid, "client.no_front_door_team")
+	}
+	return teamID, err
 }
 
 var errNotFound = errs.New(errs.NotFound, "error.not_found")
@@ -166,6 +234,25 @@ func (s *Service) facts(ctx context.Context, tx *store.Tx, actor access.Actor, c
 		return access.Record{}, nil, sealed, err
 	}
 	rec := access.Record{ID: c.ID, OrganisationID: c.OrganisationID, TeamIDs: []string{c.TeamID}, AssignedStaff: c.Workers}
+	// The teams the client's live cases are allocated to work the client
+	// too, for as long as the case is open.
+	caseTeams, err := tx.Query(ctx, `SELECT DISTINCT team_id FROM intake_cases WHERE client_id = $1 AND status <> 'closed' AND team_id IS NOT NULL`, clientID)
+	if err != nil {
+		return access.Record{}, nil, sealed, err
+	}
+	defer caseTeams.Close()
+	for caseTeams.Next() {
+		var t string
+		if err := caseTeams.Scan(&t); err != nil {
+			return access.Record{}, nil, sealed, err
+		}
+		if !slices.Contains(rec.TeamIDs, t) {
+			rec.TeamIDs = append(rec.TeamIDs, t)
+		}
+	}
+	if err := caseTeams.Err(); err != nil {
+		return access.Record{}, nil, sealed, err
+	}
 	if err := s.Grants.Facts(ctx, tx, actor, &rec); err != nil {
 		return access.Record{}, nil, sealed, err
 	}
@@ -335,16 +422,18 @@ func (s *Service) openDetails(clientID, sealed string) (Details, error) {
 
 // Update replaces a client's names and details if nobody saved a change
 // since the version the worker read; a stale edit is refused, never
-// silently overwriting someone else's work.
-func (s *Service) Update(ctx context.Context, actor access.Actor, clientID string, version int, n NewClient) error {
+// silently overwriting someone else's work. It answers how many
+// counter-allegation alerts the change raised.
+func (s *Service) Update(ctx context.Context, actor access.Actor, clientID string, version int, n NewClient) (int, error) {
 	if err := s.prepare(&n); err != nil {
-		return err
+		return 0, err
 	}
 	details, dobIndex, phoneIndex, err := s.seal(clientID, n.Details)
 	if err != nil {
-		return err
+		return 0, err
 	}
-	return s.DB.Write(ctx, func(tx *store.Tx) error {
+	var alerts int
+	err = s.DB.Write(ctx, func(tx *store.Tx) error {
 		rec, c, _, err := s.facts(ctx, tx, actor, clientID)
 		if err != nil {
 			return err
@@ -369,8 +458,15 @@ func (s *Service) Update(ctx context.Context, actor access.Actor, clientID strin
 		if k, _ := res.RowsAffected(); k != 1 {
 			return errs.New(errs.Conflict, "record.stale")
 		}
+		if alerts, err = s.putMatch(ctx, tx, actor.StaffID, clientSubject(clientID, c.OrganisationID, n, s.Now().UTC())); err != nil {
+			return err
+		}
 		return s.Record(ctx, tx, audit.Event{ActorID: actor.StaffID, Action: "record.update", RecordKind: RecordKind, RecordID: clientID})
 	})
+	if err != nil {
+		return 0, err
+	}
+	return alerts, nil
 }
 
 // Facts loads the access facts of a client inside tx, for other
@@ -379,4 +475,55 @@ func (s *Service) Update(ctx context.Context, actor access.Actor, clientID strin
 func (s *Service) Facts(ctx context.Context, tx *store.Tx, actor access.Actor, clientID string) (access.Record, error) {
 	rec, _, _, err := s.facts(ctx, tx, actor, clientID)
 	return rec, err
+}
+
+// MatchFacts loads the access facts of a client, child or perpetrator
+// record inside tx: the matching index's Facts, so that it shows a
+// candidate or an alert only to those the policy lets read the record.
+func (s *Service) MatchFacts(ctx context.Context, tx *store.Tx, actor access.Actor, kind matching.Kind, recordID string) (access.Record, error) {
+	switch kind {
+	case matching.Client:
+		return s.Facts(ctx, tx, actor, recordID)
+	case matching.Child:
+		rec, _, _, err := s.childFacts(ctx, tx, actor, recordID)
+		return rec, err
+	case matching.Perpetrator:
+		rec, _, _, err := s.perpetratorFacts(ctx, tx, actor, recordID)
+		return rec, err
+	}
+	return access.Record{}, errNotFound
+}
+
+// putMatch hands a subject to the matching index, when there is one, and
+// answers how many counter-allegation alerts it raised.
+func (s *Service) putMatch(ctx context.Context, tx *store.Tx, by string, sub matching.Subject) (int, error) {
+	if s.Matches == nil {
+		return 0, nil
+	}
+	alerts, err := s.Matches.Put(ctx, tx, by, sub)
+	return len(alerts), err
+}
+
+// birthYear turns an estimated age into an estimated year of birth.
+func birthYear(dob string, age int, now time.Time) int {
+	if dob != "" || age <= 0 {
+		return 0
+	}
+	return now.Year() - age
+}
+
+func phones(list ...string) []string {
+	var out []string
+	for _, p := range list {
+		if p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+func clientSubject(clientID, organisationID string, n NewClient, now time.Time) matching.Subject {
+	return matching.Subject{Kind: matching.Client, ID: clientID, OrganisationID: organisationID, Given: n.GivenName, Family: n.FamilyName,
+		Aliases: n.Details.Aliases, DOB: n.Details.DateOfBirth, BirthYear: birthYear(n.Details.DateOfBirth, n.Details.EstimatedAge, now),
+		Phones: phones(n.Details.Phone, n.Details.SafeContact.Phone)}
 }

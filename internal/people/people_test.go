@@ -14,6 +14,7 @@ import (
 	"frontdoor/internal/people"
 	"frontdoor/internal/store"
 	"frontdoor/internal/store/storetest"
+	"frontdoor/internal/vault"
 	"frontdoor/internal/vault/vaulttest"
 )
 
@@ -23,6 +24,9 @@ type world struct {
 	db       *store.DB
 	cfg      store.Config
 	svc      *people.Service
+	accounts *auth.Service
+	vault    *vault.Vault
+	rec      audit.Recorder
 	grants   *access.Grants
 	key      []byte
 	org      string
@@ -40,7 +44,7 @@ func newWorld(t testing.TB, d store.Dialect) *world {
 	rec := audit.NewRecorder(v.AuditKey(), time.Now, nil)
 	accounts := auth.NewService(db, v, rec, time.Now)
 	grants := &access.Grants{Vault: v, Record: rec, Now: time.Now}
-	w := &world{db: db, cfg: cfg, grants: grants, key: v.AuditKey(), org: "0190f2a0-0000-7000-8000-0000000000a1",
+	w := &world{db: db, cfg: cfg, grants: grants, key: v.AuditKey(), org: "0190f2a0-0000-7000-8000-0000000000a1", accounts: accounts, vault: v, rec: rec,
 		svc: &people.Service{DB: db, Vault: v, Grants: grants, Record: rec, Now: time.Now}}
 	db.Write(ctx, func(tx *store.Tx) error {
 		tx.Exec(ctx, `INSERT INTO organisations (id, name, kind, created_at) VALUES ($1, 'Women''s Aid', 'charity', $2)`, w.org, time.Now().UTC())
@@ -199,17 +203,17 @@ func TestClientDetailsValidateSealAndUpdate(t *testing.T) {
 		// Two workers edit at once: the second, stale, save is refused.
 		edit := fullClient()
 		edit.Details.SafeContact.Text = people.Unsafe
-		if err := w.svc.Update(ctx, w.partner, c.ID, got.Version, edit); err != nil {
+		if _, err := w.svc.Update(ctx, w.partner, c.ID, got.Version, edit); err != nil {
 			t.Fatal(err)
 		}
-		if err := w.svc.Update(ctx, w.outreach, c.ID, got.Version, fullClient()); errs.As(err).Key != "record.stale" {
+		if _, err := w.svc.Update(ctx, w.outreach, c.ID, got.Version, fullClient()); errs.As(err).Key != "record.stale" {
 			t.Fatalf("stale edit: %v", err)
 		}
 		again, _ := w.svc.Open(ctx, w.outreach, c.ID)
 		if again.Details.SafeContact.Text != people.Unsafe || again.Version != got.Version+1 {
 			t.Fatalf("after the edit: %+v", again.Details.SafeContact)
 		}
-		if err := w.svc.Update(ctx, w.helpline, c.ID, again.Version, fullClient()); errs.CodeOf(err) != errs.Forbidden {
+		if _, err := w.svc.Update(ctx, w.helpline, c.ID, again.Version, fullClient()); errs.CodeOf(err) != errs.Forbidden {
 			t.Fatalf("unrelated worker editing: %v", err)
 		}
 		vaulttest.AssertNoPlaintext(t, w.db, w.cfg, "Quarry Lane", "900123", "900456", "bluebell", "her sister Ada", "grace@example.com", "1987-03-14", "Igbo", "Black African")

@@ -109,7 +109,17 @@ func (s *Server) createClient(w http.ResponseWriter, r *http.Request) {
 		s.formError(w, r, "client_new", view{Title: "client.new_title", Data: teams, Form: form}, err)
 		return
 	}
-	http.Redirect(w, r, "/people/"+c.ID, http.StatusSeeOther)
+	http.Redirect(w, r, "/people/"+c.ID+alertQuery(c.Alerts), http.StatusSeeOther)
+}
+
+// alertQuery marks the redirect after a save that raised a
+// counter-allegation alert, so the page can say managers were alerted (the
+// URL carries no personal data, only that an alert was raised).
+func alertQuery(alerts int) string {
+	if alerts > 0 {
+		return "?alert=raised"
+	}
+	return ""
 }
 
 // editPage is the edit form's data.
@@ -145,8 +155,9 @@ func (s *Server) updateClient(w http.ResponseWriter, r *http.Request) {
 		s.renderError(w, r, http.StatusBadRequest, "record.stale")
 		return
 	}
+	alerts := 0
 	if err == nil {
-		err = s.People.Update(r.Context(), actorOf(sessionOf(r)), cid, version, n)
+		alerts, err = s.People.Update(r.Context(), actorOf(sessionOf(r)), cid, version, n)
 	}
 	if err != nil {
 		if errs.As(err).Key == "record.stale" {
@@ -157,7 +168,7 @@ func (s *Server) updateClient(w http.ResponseWriter, r *http.Request) {
 		s.formError(w, r, "client_edit", view{Title: "client.edit_title", Data: editPage{ID: cid, Version: version}, Form: form}, err)
 		return
 	}
-	http.Redirect(w, r, "/people/"+cid, http.StatusSeeOther)
+	http.Redirect(w, r, "/people/"+cid+alertQuery(alerts), http.StatusSeeOther)
 }
 
 // openClient opens a client for the request's actor, answering the
@@ -191,6 +202,12 @@ type clientPage struct {
 	BreakGlass bool // opened under break-glass: say so on every view
 	Denied     *people.Denied
 	ID         string
+	// Household lists the children and perpetrators the reader may read
+	// (never nil on the client page).
+	Household *people.Household
+	// AlertRaised: the save that led here raised a counter-allegation
+	// alert for managers.
+	AlertRaised bool
 }
 
 func (s *Server) client(w http.ResponseWriter, r *http.Request) {
@@ -204,7 +221,11 @@ func (s *Server) client(w http.ResponseWriter, r *http.Request) {
 		s.formError(w, r, "error", view{}, err)
 		return
 	}
-	page := clientPage{Client: c, Team: team, ID: cid, BreakGlass: c.Relation == access.BreakGlassActive}
+	page := clientPage{Client: c, Team: team, ID: cid, BreakGlass: c.Relation == access.BreakGlassActive, AlertRaised: r.URL.Query().Get("alert") == "raised"}
+	if page.Household, err = s.People.Household(r.Context(), actorOf(sessionOf(r)), cid); err != nil {
+		s.formError(w, r, "error", view{}, err)
+		return
+	}
 	if s.Risk != nil {
 		points, err := s.Risk.History(r.Context(), actorOf(sessionOf(r)), cid)
 		if err != nil {

@@ -1,0 +1,222 @@
+package people
+
+import (
+	"context"
+	"slices"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"frontdoor/internal/access"
+	"frontdoor/internal/audit"
+	"frontdoor/internal/errs"
+	"frontdoor/internal/matching"
+	"frontdoor/internal/store"
+	"frontdoor/internal/vault"
+)
+
+// Summary is one person record in a list (search results, a caseload):
+// the names and the team, nothing else.
+type Summary struct {
+	Kind       string // RecordKind, ChildRecordKind or PerpetratorRecordKind
+	ID         string
+	GivenName  string
+	FamilyName string
+	TeamID     string // the holding team of a client or perpetrator; "" for a child
+	// Score is how close a search result is (1 for an exact name), with
+	// the matching index's reasons (i18n keys); zero for a caseload.
+	Score   float64
+	Reasons []string
+}
+
+// MaxSearchResults bounds one search.
+const MaxSearchResults = 50
+
+// Search finds person records by name in the actor's organisation: exact
+// names through the blind indexes, likely ones (nicknames, other
+// spellings, aliases) through the matching index when there is one. It
+// returns only records the policy lets the actor read; a record restricted
+// to others never appears, not even in a count. The search is recorded as
+// one audit event, without the query.
+func (s *Service) Search(ctx context.Context, actor access.Actor, query string, limit int) ([]Summary, error) {
+	return s.search(ctx, actor, query, limit, []matching.Kind{matching.Client, matching.Perpetrator, matching.Child})
+}
+
+// SearchPerpetrators is Search among perpetrator records only, for
+// linking an existing perpetrator to another client.
+func (s *Service) SearchPerpetrators(ctx context.Context, actor access.Actor, query string, limit int) ([]Summary, error) {
+	return s.search(ctx, actor, query, limit, []matching.Kind{matching.Perpetrator})
+}
+
+// probeOf splits a typed name into given names and a family name.
+func probeOf(query string) (given, family string) {
+	words := strings.Fields(query)
+	switch len(words) {
+	case 0:
+		return "", ""
+	case 1:
+		return "", words[0]
+	}
+	return strings.Join(words[:len(words)-1], " "), words[len(words)-1]
+}
+
+type hit struct {
+	kind    matching.Kind
+	id      string
+	score   float64
+	reasons []string
+}
+
+func (s *Service) search(ctx context.Context, actor access.Actor, query string, limit int, kinds []matching.Kind) ([]Summary, error) {
+	if !access.Decide(actor, access.SearchRecords, access.Record{}).Allow {
+		return nil, errs.New(errs.Forbidden, "error.forbidden")
+	}
+	query = strings.TrimSpace(query)
+	if err := cleanText("q", query, 200, false); err != nil {
+		return nil, err
+	}
+	if utf8.RuneCountInString(query) == 0 {
+		return nil, errs.Field("q", "field.required")
+	}
+	if limit <= 0 || limit > MaxSearchResults {
+		limit = MaxSearchResults
+	}
+	var out []Summary
+	err := s.DB.Write(ctx, func(tx *store.Tx) error {
+		var hits []hit
+		seen := map[string]bool{}
+		add := func(h hit) {
+			if !seen[h.id] {
+				seen[h.id] = true
+				hits = append(hits, h)
+			}
+		}
+		name := vault.NormaliseName(query)
+		for _, k := range kinds {
+			table := map[matching.Kind]string{matching.Client: "clients", matching.Child: "children", matching.Perpetrator: "perpetrators"}[k]
+			list, err := ids(ctx, tx, `SELECT id FROM `+table+` WHERE organisation_id = $1 AND name_index = $2 ORDER BY created_at DESC LIMIT $3`,
+				actor.OrganisationID, s.Vault.BlindIndex(string(k)+".name", name), limit)
+			if err != nil {
+				return err
+			}
+			for _, id := range list {
+				add(hit{kind: k, id: id, score: 1})
+			}
+		}
+		if s.Matches != nil {
+			given, family := probeOf(query)
+			var matchKinds []matching.Kind
+			for _, k := range kinds {
+				if k != matching.Child {
+					matchKinds = append(matchKinds, k)
+				}
+			}
+			if len(matchKinds) > 0 {
+				cands, err := s.Matches.Find(ctx, tx, actor.OrganisationID, matching.Probe{Given: given, Family: family, Kinds: matchKinds}, limit*3)
+				if err != nil {
+					return err
+				}
+				for _, c := range cands {
+					add(hit{kind: c.Kind, id: c.ID, score: c.Score, reasons: c.Reasons})
+				}
+			}
+		}
+		for _, h := range hits {
+			if len(out) >= limit {
+				break
+			}
+			sum, ok, err := s.summary(ctx, tx, actor, h.kind, h.id)
+			if err != nil {
+				return err
+			}
+			if ok {
+				sum.Score, sum.Reasons = h.score, h.reasons
+				out = append(out, sum)
+			}
+		}
+		return s.Record(ctx, tx, audit.Event{ActorID: actor.StaffID, Action: "record.search", Purpose: "results " + strconv.Itoa(len(out))})
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// summary opens a record's names when the actor may read it; ok is false
+// otherwise (and for a record that has gone).
+func (s *Service) summary(ctx context.Context, tx *store.Tx, actor access.Actor, kind matching.Kind, recordID string) (Summary, bool, error) {
+	sum := Summary{Kind: string(kind), ID: recordID}
+	var rec access.Record
+	var sealed [3]string
+	var table string
+	var err error
+	switch kind {
+	case matching.Client:
+		var c *Client
+		rec, c, sealed, err = s.facts(ctx, tx, actor, recordID)
+		if c != nil {
+			sum.TeamID = c.TeamID
+		}
+		table = "clients"
+	case matching.Child:
+		rec, _, sealed, err = s.childFacts(ctx, tx, actor, recordID)
+		table = "children"
+	case matching.Perpetrator:
+		var p *Perpetrator
+		rec, p, sealed, err = s.perpetratorFacts(ctx, tx, actor, recordID)
+		if p != nil {
+			sum.TeamID = p.TeamID
+		}
+		table = "perpetrators"
+	default:
+		return sum, false, nil
+	}
+	if errs.CodeOf(err) == errs.NotFound {
+		return sum, false, nil
+	}
+	if err != nil {
+		return sum, false, err
+	}
+	if !access.Decide(actor, access.ReadRecord, rec).Allow {
+		return sum, false, nil
+	}
+	if sum.GivenName, sum.FamilyName, err = s.openNames(table, recordID, sealed[0], sealed[1]); err != nil {
+		return sum, false, err
+	}
+	return sum, true, nil
+}
+
+// MyClients is the actor's caseload: the clients they are assigned to and
+// may read, by family name. The listing is one audit event.
+func (s *Service) MyClients(ctx context.Context, actor access.Actor) ([]Summary, error) {
+	var out []Summary
+	err := s.DB.Write(ctx, func(tx *store.Tx) error {
+		list, err := ids(ctx, tx, `SELECT w.client_id FROM client_workers w JOIN clients c ON c.id = w.client_id
+			WHERE w.staff_id = $1 ORDER BY c.created_at, c.id`, actor.StaffID)
+		if err != nil {
+			return err
+		}
+		for _, cid := range list {
+			sum, ok, err := s.summary(ctx, tx, actor, matching.Client, cid)
+			if err != nil {
+				return err
+			}
+			if ok {
+				out = append(out, sum)
+			}
+		}
+		return s.Record(ctx, tx, audit.Event{ActorID: actor.StaffID, Action: "record.caseload", Purpose: "clients " + strconv.Itoa(len(out))})
+	})
+	if err != nil {
+		return nil, err
+	}
+	sortSummaries(out)
+	return out, nil
+}
+
+func sortSummaries(list []Summary) {
+	key := func(s Summary) string {
+		return vault.NormaliseName(s.FamilyName) + "\x00" + vault.NormaliseName(s.GivenName) + "\x00" + s.ID
+	}
+	slices.SortFunc(list, func(a, b Summary) int { return strings.Compare(key(a), key(b)) })
+}
