@@ -13,8 +13,11 @@ import (
 	"time"
 
 	"frontdoor/internal/access"
+	"frontdoor/internal/api"
 	"frontdoor/internal/audit"
 	"frontdoor/internal/i18n"
+	"frontdoor/internal/intake"
+	"frontdoor/internal/matching"
 	"frontdoor/internal/people"
 	"frontdoor/internal/risk"
 	"frontdoor/internal/store"
@@ -156,9 +159,20 @@ func runServe(ctx context.Context, args []string, out, errOut io.Writer) error {
 	rec := recorder(v)
 	grants := &access.Grants{Vault: v, Record: rec, Now: time.Now}
 	clients := &people.Service{DB: db, Vault: v, Grants: grants, Record: rec, Now: time.Now}
+	// Likely existing people and counter-allegation alerts, over blind
+	// indexes; every person record keeps its entry up to date.
+	matches := &matching.Index{Vault: v, DB: db, Record: rec, Now: time.Now, Facts: clients.MatchFacts}
+	clients.Matches = matches
 	risks := &risk.Service{DB: db, Vault: v, Record: rec, Now: time.Now, ClientFacts: clients.Facts}
-	srv, err := web.New(web.Options{DB: db, Auth: accounts, Grants: grants, People: clients, Risk: risks, Record: rec, Catalogue: cat, Logger: logger, Secure: useTLS || *sf.behindProxy,
-		BehindProxy: *sf.behindProxy, BaseURL: strings.TrimRight(*sf.baseURL, "/")})
+	// Referrals from outside (partner agencies' API, the public
+	// self-referral page) arrive through the front door's intake service.
+	inbound := &intake.Service{DB: db, Vault: v, Record: rec, Now: time.Now, ClientFacts: clients.Facts, People: clients, Matches: matches}
+	partnerAPI, err := api.New(api.Options{DB: db, Auth: accounts, Intake: inbound, Catalogue: cat, Logger: logger})
+	if err != nil {
+		return err
+	}
+	srv, err := web.New(web.Options{DB: db, Auth: accounts, Grants: grants, People: clients, Risk: risks, Intake: inbound, Matches: matches, Record: rec, Catalogue: cat, Logger: logger, Secure: useTLS || *sf.behindProxy,
+		BehindProxy: *sf.behindProxy, BaseURL: strings.TrimRight(*sf.baseURL, "/"), API: partnerAPI.Handler()})
 	if err != nil {
 		return err
 	}

@@ -73,11 +73,15 @@ var next = map[CaseStatus][]CaseStatus{
 }
 
 // NewTriage is a triage decision as the form sends it: Service for an
-// allocation; Note is the signposting note (required) or the reason for
-// declining (required); optional with an allocation.
+// allocation, and optionally TeamID, the team of the actor's organisation
+// for that service the case is allocated to (default: the organisation's
+// first team by name whose service is the case's); Note is the
+// signposting note (required) or the reason for declining (required);
+// optional with an allocation.
 type NewTriage struct {
 	Decision Decision
 	Service  CaseService
+	TeamID   string
 	Note     string
 }
 
@@ -87,12 +91,21 @@ type Triage struct {
 	Service   CaseService
 	Note      string
 	CaseID    string // the case an allocation opened
+	TeamID    string // the team the case was allocated to
 	DecidedBy string
 	DecidedAt time.Time
 }
 
+// ValidateTriage trims and checks a triage decision, reporting every
+// problem at once as FieldErrors. Normalised input validates again
+// unchanged.
+func ValidateTriage(n NewTriage) (NewTriage, error) {
+	err := validateTriage(&n)
+	return n, err
+}
+
 func validateTriage(n *NewTriage) error {
-	n.Note = strings.TrimSpace(n.Note)
+	n.Note, n.TeamID = strings.TrimSpace(n.Note), strings.TrimSpace(n.TeamID)
 	var fe FieldErrors
 	if !slices.Contains(Decisions, n.Decision) {
 		fe.Add("decision", "intake.decision_invalid")
@@ -110,6 +123,12 @@ func validateTriage(n *NewTriage) error {
 	}
 	if n.Decision != Allocate && n.Service != "" {
 		fe.Add("service", "intake.service_only_for_allocation")
+	}
+	switch {
+	case n.TeamID != "" && n.Decision != Allocate:
+		fe.Add("team", "intake.team_only_for_allocation")
+	case n.TeamID != "" && (len(n.TeamID) > 64 || !cleanText(n.TeamID)):
+		fe.Add("team", "intake.team_invalid")
 	}
 	return fe.Err()
 }
@@ -139,7 +158,10 @@ func (s *Service) TriageReferral(ctx context.Context, actor access.Actor, referr
 		now := s.now()
 		t := &Triage{Decision: n.Decision, Service: n.Service, Note: n.Note, DecidedBy: actor.StaffID, DecidedAt: now}
 		if t.Decision == Allocate {
-			if t.CaseID, err = s.openCase(ctx, tx, actor, row, t.Service, now); err != nil {
+			if t.TeamID, err = s.caseTeam(ctx, tx, row.org, t.Service, n.TeamID); err != nil {
+				return err
+			}
+			if t.CaseID, err = s.openCase(ctx, tx, actor, row, t.Service, t.TeamID, now); err != nil {
 				return err
 			}
 		}
@@ -156,8 +178,12 @@ func (s *Service) TriageReferral(ctx context.Context, actor access.Actor, referr
 			return err
 		}
 		out = t
+		purpose := string(t.Decision) + " " + d.Reason
+		if t.TeamID != "" {
+			purpose = string(t.Decision) + " to team " + t.TeamID + " " + d.Reason
+		}
 		return s.Record(ctx, tx, audit.Event{ActorID: actor.StaffID, Action: "referral.triage", RecordKind: RecordKind, RecordID: row.r.ClientID,
-			Purpose: string(t.Decision) + " " + d.Reason})
+			Purpose: purpose})
 	})
 	if err != nil {
 		return nil, err
@@ -165,7 +191,69 @@ func (s *Service) TriageReferral(ctx context.Context, actor access.Actor, referr
 	return out, nil
 }
 
-func (s *Service) openCase(ctx context.Context, tx *store.Tx, actor access.Actor, row *referralRow, svc CaseService, now time.Time) (string, error) {
+// caseTeam resolves the team a case in svc is allocated to: the team
+// asked for, which must be the organisation's and run that service, or by
+// default the organisation's first team by name that runs it.
+func (s *Service) caseTeam(ctx context.Context, tx *store.Tx, orgID string, svc CaseService, teamID string) (string, error) {
+	if teamID == "" {
+		err := tx.QueryRow(ctx, `SELECT id FROM teams WHERE organisation_id = $1 AND service = $2 ORDER BY name, id LIMIT 1`,
+			[]any{orgID, string(svc)}, &teamID)
+		if errors.Is(err, store.ErrNotFound) {
+			return "", fieldErr("team", "intake.no_team_for_service")
+		}
+		return teamID, err
+	}
+	var org, service string
+	err := tx.QueryRow(ctx, `SELECT organisation_id, service FROM teams WHERE id = $1`, []any{teamID}, &org, &service)
+	if errors.Is(err, store.ErrNotFound) || err == nil && org != orgID {
+		return "", fieldErr("team", "intake.team_invalid")
+	}
+	if err != nil {
+		return "", err
+	}
+	if service != string(svc) {
+		return "", fieldErr("team", "intake.team_wrong_service")
+	}
+	return teamID, nil
+}
+
+// Team is a team a referral can be allocated to.
+type Team struct {
+	ID      string
+	Name    string
+	Service CaseService
+}
+
+// AllocationTeams lists the actor's organisation's teams that run a case
+// service, by service then name: the choices of the triage form.
+func (s *Service) AllocationTeams(ctx context.Context, actor access.Actor) ([]Team, error) {
+	if _, err := service(actor, access.CreateRecord); err != nil {
+		return nil, err
+	}
+	var out []Team
+	err := s.DB.Read(ctx, func(tx *store.Tx) error {
+		list, err := queryAll[teamRow](ctx, tx, `SELECT id, name, service FROM teams WHERE organisation_id = $1 ORDER BY name, id`, actor.OrganisationID)
+		if err != nil {
+			return err
+		}
+		out = nil
+		for _, svc := range CaseServices {
+			for _, t := range list {
+				if t.t.Service == svc {
+					out = append(out, t.t)
+				}
+			}
+		}
+		return nil
+	})
+	return out, err
+}
+
+type teamRow struct{ t Team }
+
+func (r *teamRow) dest() []any { return []any{&r.t.ID, &r.t.Name, &r.t.Service} }
+
+func (s *Service) openCase(ctx context.Context, tx *store.Tx, actor access.Actor, row *referralRow, svc CaseService, teamID string, now time.Time) (string, error) {
 	var live int
 	if err := tx.QueryRow(ctx, `SELECT count(*) FROM intake_cases WHERE client_id = $1 AND service = $2 AND status <> 'closed'`,
 		[]any{row.r.ClientID, string(svc)}, &live); err != nil {
@@ -175,8 +263,8 @@ func (s *Service) openCase(ctx context.Context, tx *store.Tx, actor access.Actor
 		return "", errs.New(errs.Conflict, "intake.case_already_open")
 	}
 	caseID := id.New()
-	if _, err := tx.Exec(ctx, `INSERT INTO intake_cases (id, client_id, organisation_id, service, referral_id, status, opened_at)
-		VALUES ($1, $2, $3, $4, $5, 'open', $6)`, caseID, row.r.ClientID, row.org, string(svc), row.r.ID, now); err != nil {
+	if _, err := tx.Exec(ctx, `INSERT INTO intake_cases (id, client_id, organisation_id, service, team_id, referral_id, status, opened_at)
+		VALUES ($1, $2, $3, $4, $5, $6, 'open', $7)`, caseID, row.r.ClientID, row.org, string(svc), nullable(teamID), row.r.ID, now); err != nil {
 		if errors.Is(err, store.ErrUnique) {
 			return "", errs.New(errs.Conflict, "intake.case_already_open")
 		}
@@ -186,21 +274,23 @@ func (s *Service) openCase(ctx context.Context, tx *store.Tx, actor access.Actor
 		id.New(), caseID, actor.StaffID, now); err != nil {
 		return "", err
 	}
-	return caseID, s.Record(ctx, tx, audit.Event{ActorID: actor.StaffID, Action: "case.open", RecordKind: RecordKind, RecordID: row.r.ClientID, Purpose: "case " + caseID})
+	return caseID, s.Record(ctx, tx, audit.Event{ActorID: actor.StaffID, Action: "case.open", RecordKind: RecordKind, RecordID: row.r.ClientID,
+		Purpose: "case " + caseID + " team " + teamID})
 }
 
 func (s *Service) triageOf(ctx context.Context, tx *store.Tx, referralID string) (*Triage, error) {
 	var t Triage
-	var svc, note, caseID sql.NullString
-	err := tx.QueryRow(ctx, `SELECT decision, service, note_sealed, case_id, decided_by, decided_at FROM intake_triage WHERE referral_id = $1`,
-		[]any{referralID}, &t.Decision, &svc, &note, &caseID, &t.DecidedBy, &t.DecidedAt)
+	var svc, note, caseID, team sql.NullString
+	err := tx.QueryRow(ctx, `SELECT t.decision, t.service, t.note_sealed, t.case_id, c.team_id, t.decided_by, t.decided_at
+		FROM intake_triage t LEFT JOIN intake_cases c ON c.id = t.case_id WHERE t.referral_id = $1`,
+		[]any{referralID}, &t.Decision, &svc, &note, &caseID, &team, &t.DecidedBy, &t.DecidedAt)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, nil
 	}
 	if err != nil {
 		return nil, err
 	}
-	t.Service, t.CaseID, t.DecidedAt = CaseService(svc.String), caseID.String, t.DecidedAt.UTC()
+	t.Service, t.CaseID, t.TeamID, t.DecidedAt = CaseService(svc.String), caseID.String, team.String, t.DecidedAt.UTC()
 	if note.Valid {
 		if t.Note, err = s.Vault.OpenString(note.String, "intake_triage", referralID, "note"); err != nil {
 			return nil, err
@@ -209,13 +299,44 @@ func (s *Service) triageOf(ctx context.Context, tx *store.Tx, referralID string)
 	return &t, nil
 }
 
+// CaseStatusChange is a case status change as the form sends it: the
+// case's version the worker saw, the status to move to, and for closing
+// a reason (with an optional note, sealed).
+type CaseStatusChange struct {
+	Version int
+	To      CaseStatus
+	Reason  CloseReason
+	Note    string
+}
+
+// ValidateCaseStatusChange trims and checks a change, every problem at
+// once. Normalised input validates again unchanged.
+func ValidateCaseStatusChange(c CaseStatusChange) (CaseStatusChange, error) {
+	c.Note = strings.TrimSpace(c.Note)
+	var fe FieldErrors
+	if c.Version < 1 {
+		fe.Add("version", "intake.case_stale")
+	}
+	validateStatusChange(&fe, c.To, c.Reason, c.Note)
+	return c, fe.Err()
+}
+
 // SetCaseStatus moves a case on (open → allocated → active → closed; any
 // status but closed may close), for an actor who may update the client's
-// record. Closing needs a reason from CloseReasons; a note is optional
-// (sealed). A move the case cannot make is a Conflict.
-func (s *Service) SetCaseStatus(ctx context.Context, actor access.Actor, caseID string, to CaseStatus, reason CloseReason, note string) error {
-	note = strings.TrimSpace(note)
-	var fe FieldErrors
+// record, if nobody changed the case since the version the worker saw (a
+// stale change is a Conflict, "intake.case_stale"). Closing needs a reason
+// from CloseReasons; a note is optional (sealed). A move the case cannot
+// make is a Conflict.
+func (s *Service) SetCaseStatus(ctx context.Context, actor access.Actor, caseID string, ch CaseStatusChange) error {
+	ch, err := ValidateCaseStatusChange(ch)
+	if err != nil {
+		return err
+	}
+	to, reason, note, version := ch.To, ch.Reason, ch.Note, ch.Version
+	return s.setCaseStatus(ctx, actor, caseID, version, to, reason, note)
+}
+
+func validateStatusChange(fe *FieldErrors, to CaseStatus, reason CloseReason, note string) {
 	if !slices.Contains([]CaseStatus{CaseAllocated, CaseActive, CaseClosed}, to) {
 		fe.Add("status", "intake.status_invalid")
 	}
@@ -227,14 +348,15 @@ func (s *Service) SetCaseStatus(ctx context.Context, actor access.Actor, caseID 
 	case to != CaseClosed && reason != "":
 		fe.Add("reason", "intake.close_reason_only_when_closing")
 	}
-	checkText(&fe, "note", note, false, maxNoteLen)
-	if len(fe) > 0 {
-		return fe
-	}
+	checkText(fe, "note", note, false, maxNoteLen)
+}
+
+func (s *Service) setCaseStatus(ctx context.Context, actor access.Actor, caseID string, version int, to CaseStatus, reason CloseReason, note string) error {
 	return s.DB.Serializable(ctx, func(tx *store.Tx) error {
 		var clientID, org string
 		var status CaseStatus
-		err := tx.QueryRow(ctx, `SELECT client_id, organisation_id, status FROM intake_cases WHERE id = $1`, []any{caseID}, &clientID, &org, &status)
+		var current int
+		err := tx.QueryRow(ctx, `SELECT client_id, organisation_id, status, version FROM intake_cases WHERE id = $1`, []any{caseID}, &clientID, &org, &status, &current)
 		if errors.Is(err, store.ErrNotFound) || err == nil && org != actor.OrganisationID {
 			return errNotFound
 		}
@@ -245,6 +367,9 @@ func (s *Service) SetCaseStatus(ctx context.Context, actor access.Actor, caseID 
 		if err != nil {
 			return err
 		}
+		if current != version {
+			return errs.New(errs.Conflict, "intake.case_stale")
+		}
 		if !slices.Contains(next[status], to) {
 			return errs.New(errs.Conflict, "intake.status_change_invalid")
 		}
@@ -253,9 +378,13 @@ func (s *Service) SetCaseStatus(ctx context.Context, actor access.Actor, caseID 
 		if to == CaseClosed {
 			closedAt, why = now, string(reason)
 		}
-		if _, err := tx.Exec(ctx, `UPDATE intake_cases SET status = $2, close_reason = $3, closed_at = $4, version = version + 1 WHERE id = $1`,
-			caseID, string(to), why, closedAt); err != nil {
+		res, err := tx.Exec(ctx, `UPDATE intake_cases SET status = $2, close_reason = $3, closed_at = $4, version = version + 1 WHERE id = $1 AND version = $5`,
+			caseID, string(to), why, closedAt, version)
+		if err != nil {
 			return err
+		}
+		if n, _ := res.RowsAffected(); n != 1 {
+			return errs.New(errs.Conflict, "intake.case_stale")
 		}
 		evID := id.New()
 		var sealed any
@@ -380,4 +509,74 @@ type changeRow struct {
 
 func (r *changeRow) dest() []any {
 	return []any{&r.id, &r.c.CaseID, &r.c.Service, &r.c.Status, &r.reason, &r.note, &r.c.ChangedBy, &r.at}
+}
+
+// Case is a client's case (episode of support) as the case page shows it.
+type Case struct {
+	ID          string
+	ClientID    string
+	Service     CaseService
+	TeamID      string
+	TeamName    string
+	Status      CaseStatus
+	CloseReason CloseReason
+	OpenedAt    time.Time
+	ClosedAt    time.Time // zero while live
+	Version     int
+	// Next lists the statuses the case may move to; empty when the actor
+	// may not change it.
+	Next []CaseStatus
+}
+
+type caseRow struct {
+	c      Case
+	team   sql.NullString
+	name   sql.NullString
+	reason sql.NullString
+	closed sql.NullTime
+}
+
+func (r *caseRow) dest() []any {
+	return []any{&r.c.ID, &r.c.ClientID, &r.c.Service, &r.team, &r.name, &r.c.Status, &r.reason, &r.c.OpenedAt, &r.closed, &r.c.Version}
+}
+
+// Cases lists a client's cases, newest first, for an actor who may read
+// the record, each with the moves the actor may make. The read is audited
+// ("case.list").
+func (s *Service) Cases(ctx context.Context, actor access.Actor, clientID string) ([]Case, error) {
+	var out []Case
+	err := s.DB.Write(ctx, func(tx *store.Tx) error {
+		out = nil
+		d, err := s.decided(ctx, tx, actor, clientID, access.ReadRecord)
+		if err != nil {
+			return err
+		}
+		rec, err := s.ClientFacts(ctx, tx, actor, clientID)
+		if err != nil {
+			return err
+		}
+		canUpdate := access.Decide(actor, access.UpdateRecord, rec).Allow
+		list, err := queryAll[caseRow](ctx, tx, `SELECT c.id, c.client_id, c.service, c.team_id, t.name, c.status, c.close_reason, c.opened_at, c.closed_at, c.version
+			FROM intake_cases c LEFT JOIN teams t ON t.id = c.team_id WHERE c.client_id = $1 ORDER BY c.opened_at DESC, c.id DESC`, clientID)
+		if err != nil {
+			return err
+		}
+		for _, r := range list {
+			c := r.c
+			c.TeamID, c.TeamName, c.CloseReason = r.team.String, r.name.String, CloseReason(r.reason.String)
+			c.OpenedAt = c.OpenedAt.UTC()
+			if r.closed.Valid {
+				c.ClosedAt = r.closed.Time.UTC()
+			}
+			if canUpdate {
+				c.Next = next[c.Status]
+			}
+			out = append(out, c)
+		}
+		return s.Record(ctx, tx, audit.Event{ActorID: actor.StaffID, Action: "case.list", RecordKind: RecordKind, RecordID: clientID, Purpose: d.Reason})
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
 }

@@ -8,12 +8,15 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"frontdoor/internal/access"
 	"frontdoor/internal/audit"
 	"frontdoor/internal/errs"
 	"frontdoor/internal/id"
+	"frontdoor/internal/people"
 	"frontdoor/internal/store"
+	"frontdoor/internal/vault"
 )
 
 // Channel is how a contact came in (or went out).
@@ -24,6 +27,7 @@ const (
 	WebChat Channel = "webchat"
 	Email   Channel = "email"
 	Text    Channel = "text"
+	Letter  Channel = "letter" // a letter by post
 	WalkIn  Channel = "walk_in"
 )
 
@@ -68,7 +72,7 @@ const (
 
 // The allowed values, in display order.
 var (
-	Channels     = []Channel{Phone, WebChat, Email, Text, WalkIn}
+	Channels     = []Channel{Phone, WebChat, Email, Text, Letter, WalkIn}
 	Directions   = []Direction{Inbound, Outbound}
 	CallerTypes  = []CallerType{CallerVictim, CallerProfessional, CallerFriendFamily, CallerPerpetrator, CallerUnknown}
 	ServiceLines = []ServiceLine{LineMain, LineMaleVictim}
@@ -78,6 +82,13 @@ var (
 // NewContact is what the contact log form sends. ClientID "" is an
 // anonymous contact. At zero means now. CallbackDue is required exactly
 // when FollowUp is set.
+//
+// An outgoing contact with a client is checked against the client's
+// safe-contact rules (CheckSafeContact): Voicemail says a voicemail was
+// left, Number is the number dialled or texted (checked, never stored).
+// A contact the rules do not allow is refused unless OverrideReason says
+// why it had to happen; the reason is sealed with the contact and the
+// audit event says it was an override.
 type NewContact struct {
 	Channel     Channel
 	Direction   Direction
@@ -89,6 +100,10 @@ type NewContact struct {
 	ClientID    string
 	Note        string
 	At          time.Time
+
+	Voicemail      bool
+	Number         string
+	OverrideReason string
 }
 
 // Contact is a logged contact.
@@ -103,9 +118,15 @@ type Contact struct {
 	CallbackDue    time.Time // zero without follow-up
 	CallbackDoneAt time.Time // zero while open
 	ClientID       string
+	ClientName     string // filled in by lists that show it
 	Note           string
 	TakenBy        string
 	At             time.Time
+	Voicemail      bool
+	// Override is set when the contact went against the client's
+	// safe-contact rules, with the worker's reason.
+	Override       bool
+	OverrideReason string
 }
 
 // ValidateContact trims and checks n against the clock now, reporting
@@ -116,6 +137,8 @@ func ValidateContact(n NewContact, now time.Time) (NewContact, error) {
 	now = utc(now)
 	n.ClientID = strings.TrimSpace(n.ClientID)
 	n.Note = strings.TrimSpace(n.Note)
+	n.Number = strings.TrimSpace(n.Number)
+	n.OverrideReason = strings.TrimSpace(n.OverrideReason)
 	var fe FieldErrors
 	if !slices.Contains(Channels, n.Channel) {
 		fe.Add("channel", "intake.channel_invalid")
@@ -145,6 +168,14 @@ func ValidateContact(n NewContact, now time.Time) (NewContact, error) {
 		fe.Add("client_id", "intake.client_invalid")
 	}
 	checkText(&fe, "note", n.Note, false, maxNoteLen)
+	if n.Voicemail && (n.Channel != Phone || n.Direction != Outbound) {
+		fe.Add("voicemail", "intake.voicemail_only_outgoing_call")
+	}
+	checkText(&fe, "number", n.Number, false, 40)
+	if n.Number != "" && n.Channel != Phone && n.Channel != Text {
+		fe.Add("number", "intake.number_only_phone_or_text")
+	}
+	checkText(&fe, "override_reason", n.OverrideReason, false, 1000)
 	if n.At.IsZero() {
 		n.At = now
 	} else {
@@ -156,20 +187,75 @@ func ValidateContact(n NewContact, now time.Time) (NewContact, error) {
 	return n, fe.Err()
 }
 
+// CheckSafeContact reports what in an outgoing contact the client's
+// safe-contact rules do not allow, as field errors (none: the contact is
+// safe). Only a rule that says "safe" allows a channel: "not known" is
+// treated as not safe. A call or a text needs a safe number on record,
+// and a number dialled that is not it is refused; a voicemail needs
+// voicemail to be safe; an email, a text and a letter need their
+// channel to be safe. Incoming contacts are not checked: the client
+// reached us.
+func CheckSafeContact(sc people.SafeContact, n NewContact) FieldErrors {
+	var fe FieldErrors
+	if n.Direction != Outbound {
+		return nil
+	}
+	safe := func(channel string) bool { return sc.Rule(channel) == people.Safe }
+	switch n.Channel {
+	case Phone, Text:
+		if n.Channel == Text && !safe("text") {
+			fe.Add("channel", "intake.unsafe_text")
+		}
+		switch {
+		case strings.TrimSpace(sc.Phone) == "":
+			fe.Add("number", "intake.no_safe_number")
+		case n.Number != "" && vault.NormalisePhone(n.Number) != vault.NormalisePhone(sc.Phone):
+			fe.Add("number", "intake.number_not_safe")
+		}
+		if n.Voicemail && !safe("voicemail") {
+			fe.Add("voicemail", "intake.unsafe_voicemail")
+		}
+	case Email:
+		if !safe("email") {
+			fe.Add("channel", "intake.unsafe_email")
+		}
+	case Letter:
+		if !safe("post") {
+			fe.Add("channel", "intake.unsafe_post")
+		}
+	}
+	return fe
+}
+
+// minOverrideReason is the least a reason for going against the client's
+// safe-contact rules may say.
+const minOverrideReason = 10
+
 // LogContact records a helpline contact for an actor who works cases: an
 // anonymous one (no client), or one about a client the actor may update.
-// Invalid input returns FieldErrors with every problem and writes nothing.
+// An outgoing contact with a client that the client's safe-contact rules
+// do not allow is refused with field errors naming each problem, unless
+// the worker gives an override reason (sealed with the contact; the audit
+// event's purpose says "override"). Invalid input returns FieldErrors
+// with every problem and writes nothing.
 func (s *Service) LogContact(ctx context.Context, actor access.Actor, n NewContact) (*Contact, error) {
 	if _, err := service(actor, access.CreateRecord); err != nil {
 		return nil, err
 	}
-	n, err := ValidateContact(n, s.now())
-	if err != nil {
-		return nil, err
+	n, verr := ValidateContact(n, s.now())
+	var invalid FieldErrors
+	if verr != nil {
+		if !errors.As(verr, &invalid) || n.ClientID == "" || n.Direction != Outbound || slices.Contains(invalid.Names(), "client_id") {
+			return nil, verr
+		}
+		// An outgoing contact with a client: report the safe-contact
+		// problems with the rest, all at once.
 	}
 	c := &Contact{ID: id.New(), Channel: n.Channel, Direction: n.Direction, CallerType: n.CallerType, ServiceLine: n.ServiceLine,
-		Outcome: n.Outcome, FollowUp: n.FollowUp, CallbackDue: n.CallbackDue, ClientID: n.ClientID, Note: n.Note, TakenBy: actor.StaffID, At: n.At}
-	err = s.DB.Write(ctx, func(tx *store.Tx) error {
+		Outcome: n.Outcome, FollowUp: n.FollowUp, CallbackDue: n.CallbackDue, ClientID: n.ClientID, Note: n.Note, TakenBy: actor.StaffID, At: n.At,
+		Voicemail: n.Voicemail}
+	err := s.DB.Write(ctx, func(tx *store.Tx) error {
+		c.Override, c.OverrideReason = false, ""
 		ev := audit.Event{ActorID: actor.StaffID, Action: "contact.log", RecordKind: ContactRecordKind, RecordID: c.ID, Purpose: "anonymous"}
 		if c.ClientID != "" {
 			d, err := s.decided(ctx, tx, actor, c.ClientID, access.UpdateRecord)
@@ -177,19 +263,49 @@ func (s *Service) LogContact(ctx context.Context, actor access.Actor, n NewConta
 				return err
 			}
 			ev.RecordKind, ev.RecordID, ev.Purpose = RecordKind, c.ClientID, d.Reason
+			if c.Direction == Outbound {
+				card, err := s.clientCard(ctx, tx, c.ClientID)
+				if err != nil {
+					return err
+				}
+				if unsafe := CheckSafeContact(card.Details.SafeContact, n); len(unsafe) > 0 {
+					problems := append(append(FieldErrors{}, invalid...), unsafe...)
+					switch l := utf8.RuneCountInString(n.OverrideReason); {
+					case l == 0:
+						problems.Add("override_reason", "intake.override_reason_required")
+					case l < minOverrideReason:
+						problems.Add("override_reason", "intake.override_reason_too_short", minOverrideReason)
+					}
+					if len(problems) > len(unsafe) {
+						return problems
+					}
+					c.Override, c.OverrideReason = true, n.OverrideReason
+					var what []string
+					for _, u := range unsafe {
+						what = append(what, strings.TrimPrefix(u.Key, "intake."))
+					}
+					ev.Purpose = "override of safe contact (" + strings.Join(what, ", ") + ") " + d.Reason
+				}
+			}
 		}
-		var note, due any
+		if len(invalid) > 0 {
+			return invalid
+		}
+		var note, due, reason any
 		if c.Note != "" {
 			note = s.Vault.SealString(c.Note, "intake_contacts", c.ID, "note")
 		}
 		if c.FollowUp {
 			due = c.CallbackDue
 		}
+		if c.Override {
+			reason = s.Vault.SealString(c.OverrideReason, "intake_contacts", c.ID, "override_reason")
+		}
 		if _, err := tx.Exec(ctx, `INSERT INTO intake_contacts (id, organisation_id, channel, direction, caller_type, service_line, outcome,
-			follow_up, callback_due, client_id, note_sealed, taken_by, taken_at, created_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
+			follow_up, callback_due, client_id, note_sealed, voicemail_left, override_reason_sealed, taken_by, taken_at, created_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)`,
 			c.ID, actor.OrganisationID, string(c.Channel), string(c.Direction), string(c.CallerType), string(c.ServiceLine), string(c.Outcome),
-			c.FollowUp, due, nullable(c.ClientID), note, actor.StaffID, c.At, s.now()); err != nil {
+			c.FollowUp, due, nullable(c.ClientID), note, c.Voicemail, reason, actor.StaffID, c.At, s.now()); err != nil {
 			return err
 		}
 		return s.Record(ctx, tx, ev)
@@ -213,14 +329,15 @@ type contactRow struct {
 	done   sql.NullTime
 	client sql.NullString
 	note   sql.NullString
+	reason sql.NullString
 }
 
 const contactCols = `id, organisation_id, channel, direction, caller_type, service_line, outcome, follow_up, callback_due, callback_done_at,
-	client_id, note_sealed, taken_by, taken_at`
+	client_id, note_sealed, taken_by, taken_at, voicemail_left, override_reason_sealed`
 
 func (r *contactRow) dest() []any {
 	return []any{&r.c.ID, &r.org, &r.c.Channel, &r.c.Direction, &r.c.CallerType, &r.c.ServiceLine, &r.c.Outcome, &r.c.FollowUp,
-		&r.due, &r.done, &r.client, &r.note, &r.c.TakenBy, &r.c.At}
+		&r.due, &r.done, &r.client, &r.note, &r.c.TakenBy, &r.c.At, &r.c.Voicemail, &r.reason}
 }
 
 func (s *Service) contact(r *contactRow) (Contact, error) {
@@ -235,7 +352,13 @@ func (s *Service) contact(r *contactRow) (Contact, error) {
 	}
 	var err error
 	if r.note.Valid {
-		c.Note, err = s.Vault.OpenString(r.note.String, "intake_contacts", c.ID, "note")
+		if c.Note, err = s.Vault.OpenString(r.note.String, "intake_contacts", c.ID, "note"); err != nil {
+			return c, err
+		}
+	}
+	if r.reason.Valid {
+		c.Override = true
+		c.OverrideReason, err = s.Vault.OpenString(r.reason.String, "intake_contacts", c.ID, "override_reason")
 	}
 	return c, err
 }
@@ -259,6 +382,7 @@ func (s *Service) Callbacks(ctx context.Context, actor access.Actor) ([]Callback
 		}
 		now := s.now()
 		for i := range list {
+			var name string
 			if list[i].client.Valid {
 				if _, err := s.decided(ctx, tx, actor, list[i].client.String, access.ReadRecord); err != nil {
 					if c := errs.CodeOf(err); c == errs.NotFound || c == errs.Forbidden {
@@ -266,11 +390,17 @@ func (s *Service) Callbacks(ctx context.Context, actor access.Actor) ([]Callback
 					}
 					return err
 				}
+				card, err := s.clientCard(ctx, tx, list[i].client.String)
+				if err != nil {
+					return err
+				}
+				name = card.name()
 			}
 			c, err := s.contact(&list[i])
 			if err != nil {
 				return err
 			}
+			c.ClientName = name
 			out = append(out, Callback{Contact: c, Overdue: c.CallbackDue.Before(now)})
 		}
 		return s.Record(ctx, tx, audit.Event{ActorID: actor.StaffID, Action: "callback.list", RecordKind: QueueRecordKind, RecordID: actor.OrganisationID,

@@ -22,6 +22,8 @@ import (
 	"frontdoor/internal/access"
 	"frontdoor/internal/audit"
 	"frontdoor/internal/errs"
+	"frontdoor/internal/matching"
+	"frontdoor/internal/people"
 	"frontdoor/internal/store"
 )
 
@@ -59,6 +61,12 @@ type Service struct {
 	Record      audit.Recorder
 	Now         func() time.Time
 	ClientFacts ClientFacts
+	// People creates a new client in the transaction that records their
+	// referral, and names the organisation's intake (helpline) team.
+	People *people.Service
+	// Matches finds likely existing clients as a worker keys a referral
+	// (nil: no suggestions).
+	Matches *matching.Index
 
 	// FirstContactTarget is the first-contact target by risk level (nil
 	// or missing levels: DefaultFirstContactTarget).
@@ -77,6 +85,13 @@ func (s *Service) now() time.Time { return s.Now().UTC().Truncate(time.Microseco
 
 // FieldErrors is every field error of one input at once (errs.Fields).
 type FieldErrors = errs.Fields
+
+// fieldErr is one field error as FieldErrors.
+func fieldErr(field, key string, args ...any) error {
+	var fe FieldErrors
+	fe.Add(field, key, args...)
+	return fe
+}
 
 var (
 	errNotFound  = errs.New(errs.NotFound, "error.not_found")

@@ -16,6 +16,7 @@ import (
 	"frontdoor/internal/people"
 	"frontdoor/internal/store"
 	"frontdoor/internal/store/storetest"
+	"frontdoor/internal/vault"
 	"frontdoor/internal/vault/vaulttest"
 )
 
@@ -25,6 +26,9 @@ type world struct {
 	db       *store.DB
 	cfg      store.Config
 	svc      *intake.Service
+	accounts *auth.Service
+	vault    *vault.Vault
+	record   audit.Recorder
 	people   *people.Service
 	clock    time.Time
 	outreach access.Actor // assigned caseworker
@@ -42,14 +46,19 @@ func newWorld(t testing.TB, d store.Dialect) *world {
 	accounts := auth.NewService(db, v, rec, time.Now)
 	grants := &access.Grants{Vault: v, Record: rec, Now: time.Now}
 	org := "0190f2a0-0000-7000-8000-0000000000a1"
-	w := &world{db: db, cfg: cfg, clock: time.Now().UTC().Truncate(time.Second)}
+	otherOrg := "0190f2a0-0000-7000-8000-0000000000a2"
+	w := &world{db: db, cfg: cfg, clock: time.Now().UTC().Truncate(time.Second), accounts: accounts, vault: v, record: rec}
 	w.people = &people.Service{DB: db, Vault: v, Grants: grants, Record: rec, Now: time.Now}
-	w.svc = &intake.Service{DB: db, Vault: v, Record: rec, Now: func() time.Time { return w.clock }, ClientFacts: w.people.Facts}
+	w.svc = &intake.Service{DB: db, Vault: v, Record: rec, Now: func() time.Time { return w.clock }, ClientFacts: w.people.Facts, People: w.people}
 	db.Write(ctx, func(tx *store.Tx) error {
 		tx.Exec(ctx, `INSERT INTO organisations (id, name, kind, created_at) VALUES ($1, 'Women''s Aid', 'charity', $2)`, org, time.Now().UTC())
-		for _, team := range []string{"outreach", "helpline"} {
+		tx.Exec(ctx, `INSERT INTO organisations (id, name, kind, created_at) VALUES ($1, 'Elsewhere', 'charity', $2)`, otherOrg, time.Now().UTC())
+		for _, team := range []string{"outreach", "helpline", "idva"} {
 			tx.Exec(ctx, `INSERT INTO teams (id, organisation_id, name, service, created_at) VALUES ($1, $2, $1, $1, $3)`, team, org, time.Now().UTC())
 		}
+		// A second IDVA team, later by name; and another organisation's.
+		tx.Exec(ctx, `INSERT INTO teams (id, organisation_id, name, service, created_at) VALUES ('idva-south', $1, 'idva south', 'idva', $2)`, org, time.Now().UTC())
+		tx.Exec(ctx, `INSERT INTO teams (id, organisation_id, name, service, created_at) VALUES ('elsewhere-idva', $1, 'a idva', 'idva', $2)`, otherOrg, time.Now().UTC())
 		return nil
 	})
 	mk := func(username string, role access.Role, team string) access.Actor {
@@ -72,7 +81,8 @@ func newWorld(t testing.TB, d store.Dialect) *world {
 }
 
 func (w *world) client(t testing.TB, name string) string {
-	c, err := w.people.Create(ctx, w.outreach, people.NewClient{GivenName: name, FamilyName: "Testperson"})
+	c, err := w.people.Create(ctx, w.outreach, people.NewClient{GivenName: name, FamilyName: "Testperson",
+		Details: people.Details{SafeContact: people.SafeContact{Phone: "07700 900123"}}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -283,17 +293,17 @@ func TestReferralsTriageAndCases(t *testing.T) {
 		}
 
 		// The case moves on and closes; a new referral is a repeat.
-		code(t, w.svc.SetCaseStatus(ctx, w.outreach, tr.CaseID, intake.CaseActive, "", ""), errs.Conflict)
-		code(t, w.svc.SetCaseStatus(ctx, w.helpline, tr.CaseID, intake.CaseAllocated, "", ""), errs.Forbidden)
+		code(t, w.svc.SetCaseStatus(ctx, w.outreach, tr.CaseID, intake.CaseStatusChange{Version: 1, To: intake.CaseActive}), errs.Conflict)
+		code(t, w.svc.SetCaseStatus(ctx, w.helpline, tr.CaseID, intake.CaseStatusChange{Version: 1, To: intake.CaseAllocated}), errs.Forbidden)
 		w.clock = w.clock.Add(time.Hour)
-		if err := w.svc.SetCaseStatus(ctx, w.outreach, tr.CaseID, intake.CaseAllocated, "", ""); err != nil {
+		if err := w.svc.SetCaseStatus(ctx, w.outreach, tr.CaseID, intake.CaseStatusChange{Version: 1, To: intake.CaseAllocated}); err != nil {
 			t.Fatal(err)
 		}
 		w.clock = w.clock.Add(time.Hour)
-		if err := w.svc.SetCaseStatus(ctx, w.outreach, tr.CaseID, intake.CaseActive, "", ""); err != nil {
+		if err := w.svc.SetCaseStatus(ctx, w.outreach, tr.CaseID, intake.CaseStatusChange{Version: 2, To: intake.CaseActive}); err != nil {
 			t.Fatal(err)
 		}
-		if got := fields(t, w.svc.SetCaseStatus(ctx, w.outreach, tr.CaseID, intake.CaseClosed, "bored", "")); !slices.Equal(got, []string{"reason"}) {
+		if got := fields(t, w.svc.SetCaseStatus(ctx, w.outreach, tr.CaseID, intake.CaseStatusChange{Version: 3, To: intake.CaseClosed, Reason: "bored"})); !slices.Equal(got, []string{"reason"}) {
 			t.Fatalf("close fields %v", got)
 		}
 		// A second live case in the same service is refused.
@@ -304,7 +314,7 @@ func TestReferralsTriageAndCases(t *testing.T) {
 		_, err = w.svc.TriageReferral(ctx, w.outreach, again.ID, intake.NewTriage{Decision: intake.Allocate, Service: intake.IDVA})
 		code(t, err, errs.Conflict)
 		w.clock = w.clock.Add(time.Hour)
-		if err := w.svc.SetCaseStatus(ctx, w.outreach, tr.CaseID, intake.CaseClosed, intake.SupportCompleted, "safety plan in place; moved to family"); err != nil {
+		if err := w.svc.SetCaseStatus(ctx, w.outreach, tr.CaseID, intake.CaseStatusChange{Version: 3, To: intake.CaseClosed, Reason: intake.SupportCompleted, Note: "safety plan in place; moved to family"}); err != nil {
 			t.Fatal(err)
 		}
 		w.clock = w.clock.Add(time.Hour)

@@ -12,6 +12,7 @@ import (
 	"frontdoor/internal/audit"
 	"frontdoor/internal/errs"
 	"frontdoor/internal/id"
+	"frontdoor/internal/people"
 	"frontdoor/internal/store"
 )
 
@@ -45,8 +46,11 @@ var (
 )
 
 // NewReferral is what the referral form sends. ReceivedAt zero means now.
+// It is for an existing client (ClientID) or a new one (NewClient, created
+// in the same transaction as the referral): exactly one of the two.
 type NewReferral struct {
 	ClientID    string
+	NewClient   *people.NewClient
 	Source      Source
 	ReceivedAt  time.Time
 	ReferrerOrg string // the referring organisation's name, optional
@@ -69,14 +73,26 @@ type Referral struct {
 	// TimeToFirstContact is FirstContactAt - ReceivedAt (0 until then).
 	TimeToFirstContact time.Duration
 	Triage             *Triage // nil until triaged
-	CreatedBy          string
+	// CreatedBy is the worker who keyed it; "" for a referral that came
+	// in from outside (ReceivedVia "self_referral" or "api").
+	CreatedBy   string
+	ReceivedVia string
+	// NewClient is set when the referral created its client.
+	NewClient bool
+	// ClientName is filled in by lists that show it.
+	ClientName string
 }
 
 func validateReferral(n *NewReferral, now time.Time) error {
 	n.ClientID, n.ReferrerOrg, n.Summary = strings.TrimSpace(n.ClientID), strings.TrimSpace(n.ReferrerOrg), strings.TrimSpace(n.Summary)
 	var fe FieldErrors
-	if n.ClientID == "" {
+	switch {
+	case n.ClientID == "" && n.NewClient == nil:
 		fe.Add("client_id", "intake.client_required")
+	case n.ClientID != "" && n.NewClient != nil:
+		fe.Add("client_id", "intake.client_new_or_existing")
+	case n.ClientID != "" && (len(n.ClientID) > 64 || !cleanText(n.ClientID) || strings.ContainsAny(n.ClientID, " \n\r\t")):
+		fe.Add("client_id", "intake.client_invalid")
 	}
 	if !slices.Contains(Sources, n.Source) {
 		fe.Add("source", "intake.source_invalid")
@@ -97,45 +113,71 @@ func validateReferral(n *NewReferral, now time.Time) error {
 	return fe.Err()
 }
 
-// CreateReferral records a referral for an existing client the actor may
-// update; it lands in the triage queue. A client with an earlier closed
-// case makes it a repeat referral linked to the latest such case.
+// CreateReferral records a referral keyed by a worker; it lands in the
+// triage queue. For an existing client the actor must be allowed to
+// update the record; a new client (n.NewClient) is created in the same
+// transaction, in n.NewClient.TeamID (one of the actor's teams; default:
+// the actor's only team, else the organisation's intake team) with the
+// actor as the assigned worker. Every field error of the referral and of
+// the new client is returned at once, and nothing is written. A client
+// with an earlier closed case makes it a repeat referral linked to the
+// latest such case.
 func (s *Service) CreateReferral(ctx context.Context, actor access.Actor, n NewReferral) (*Referral, error) {
-	if err := validateReferral(&n, s.now()); err != nil {
+	if _, err := service(actor, access.CreateRecord); err != nil {
 		return nil, err
 	}
+	verr := validateReferral(&n, s.now())
+	var invalid FieldErrors
+	if verr != nil && (!errors.As(verr, &invalid) || n.NewClient == nil) {
+		return nil, verr
+	}
 	r := &Referral{ID: id.New(), ClientID: n.ClientID, Source: n.Source, ReceivedAt: n.ReceivedAt, ReferrerOrg: n.ReferrerOrg,
-		RiskLevel: n.RiskLevel, Summary: n.Summary, CreatedBy: actor.StaffID}
+		RiskLevel: n.RiskLevel, Summary: n.Summary, CreatedBy: actor.StaffID, ReceivedVia: ViaStaff, NewClient: n.NewClient != nil}
 	err := s.DB.Serializable(ctx, func(tx *store.Tx) error {
 		r.Repeat, r.PreviousCaseID = false, ""
-		d, err := s.decided(ctx, tx, actor, n.ClientID, access.UpdateRecord)
-		if err != nil {
-			return err
-		}
-		var prev string
-		err = tx.QueryRow(ctx, `SELECT id FROM intake_cases WHERE client_id = $1 AND status = 'closed' ORDER BY closed_at DESC, id DESC LIMIT 1`,
-			[]any{n.ClientID}, &prev)
-		switch {
-		case errors.Is(err, store.ErrNotFound):
-		case err != nil:
-			return err
-		default:
-			r.Repeat, r.PreviousCaseID = true, prev
+		reason := ""
+		if n.NewClient != nil {
+			c, err := s.newClient(ctx, tx, actor, *n.NewClient)
+			if fe := errs.AllFields(err); len(fe) > 0 || len(invalid) > 0 {
+				// Every problem of both parts at once; the transaction
+				// rolls back whatever the client part wrote.
+				return append(append(FieldErrors{}, invalid...), fe...)
+			}
+			if err != nil {
+				return err
+			}
+			r.ClientID, reason = c.ID, "new client"
+		} else {
+			d, err := s.decided(ctx, tx, actor, n.ClientID, access.UpdateRecord)
+			if err != nil {
+				return err
+			}
+			reason = d.Reason
+			var prev string
+			err = tx.QueryRow(ctx, `SELECT id FROM intake_cases WHERE client_id = $1 AND status = 'closed' ORDER BY closed_at DESC, id DESC LIMIT 1`,
+				[]any{n.ClientID}, &prev)
+			switch {
+			case errors.Is(err, store.ErrNotFound):
+			case err != nil:
+				return err
+			default:
+				r.Repeat, r.PreviousCaseID = true, prev
+			}
 		}
 		var org any
 		if r.ReferrerOrg != "" {
 			org = s.Vault.SealString(r.ReferrerOrg, "intake_referrals", r.ID, "referrer_org")
 		}
 		if _, err := tx.Exec(ctx, `INSERT INTO intake_referrals (id, organisation_id, client_id, source, received_at, referrer_org_sealed,
-			risk_level, summary_sealed, repeat, previous_case_id, created_by, created_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
+			risk_level, summary_sealed, repeat, previous_case_id, received_via, created_by, created_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'staff', $11, $12)`,
 			r.ID, actor.OrganisationID, r.ClientID, string(r.Source), r.ReceivedAt, org, string(r.RiskLevel),
 			s.Vault.SealString(r.Summary, "intake_referrals", r.ID, "summary"), r.Repeat, nullable(r.PreviousCaseID), actor.StaffID, s.now()); err != nil {
 			return err
 		}
-		purpose := "first " + d.Reason
+		purpose := "first " + reason
 		if r.Repeat {
-			purpose = "repeat " + d.Reason
+			purpose = "repeat " + reason
 		}
 		return s.Record(ctx, tx, audit.Event{ActorID: actor.StaffID, Action: "referral.create", RecordKind: RecordKind, RecordID: r.ClientID, Purpose: purpose})
 	})
@@ -145,6 +187,54 @@ func (s *Service) CreateReferral(ctx context.Context, actor access.Actor, n NewR
 	return r, nil
 }
 
+// How a referral arrived (intake_referrals.received_via).
+const (
+	ViaStaff        = "staff"
+	ViaSelfReferral = "self_referral"
+	ViaAPI          = "api"
+)
+
+// newClient creates a referral's new client for a worker, in one of the
+// worker's teams: the team chosen, else the worker's only team, else the
+// organisation's intake team. Field errors of the client and of the team
+// come together.
+func (s *Service) newClient(ctx context.Context, tx *store.Tx, actor access.Actor, nc people.NewClient) (*people.Client, error) {
+	if s.People == nil {
+		return nil, errs.New(errs.Unavailable, "error.internal")
+	}
+	team := strings.TrimSpace(nc.TeamID)
+	var teamErr error
+	switch {
+	case team == "" && len(actor.TeamIDs) == 1:
+		team = actor.TeamIDs[0]
+	case team == "":
+		t, err := s.People.IntakeTeam(ctx, tx, actor.OrganisationID)
+		if err != nil && errs.CodeOf(err) != errs.Invalid {
+			return nil, err
+		}
+		if err != nil || !slices.Contains(actor.TeamIDs, t) {
+			teamErr = errs.Field("team", "intake.team_choose")
+		}
+		team = t
+	case !slices.Contains(actor.TeamIDs, team):
+		teamErr = errs.Field("team", "intake.team_not_yours")
+	}
+	c, err := s.People.CreateInTx(ctx, tx, people.Origin{OrganisationID: actor.OrganisationID, TeamID: team, StaffID: actor.StaffID}, nc)
+	if teamErr == nil {
+		return c, err
+	}
+	var out FieldErrors
+	for _, e := range errs.AllFields(err) {
+		if e.Field != "team" {
+			out = append(out, e)
+		}
+	}
+	if err != nil && len(errs.AllFields(err)) == 0 {
+		return nil, err
+	}
+	return nil, append(out, errs.As(teamErr))
+}
+
 type referralRow struct {
 	r       Referral
 	org     string
@@ -152,20 +242,22 @@ type referralRow struct {
 	summary string
 	prev    sql.NullString
 	first   sql.NullTime
+	by      sql.NullString
 }
 
 const referralCols = `id, organisation_id, client_id, source, received_at, referrer_org_sealed, risk_level, summary_sealed, repeat,
-	previous_case_id, first_contact_at, created_by`
+	previous_case_id, first_contact_at, created_by, received_via`
 
 func (r *referralRow) dest() []any {
 	return []any{&r.r.ID, &r.org, &r.r.ClientID, &r.r.Source, &r.r.ReceivedAt, &r.refOrg, &r.r.RiskLevel, &r.summary, &r.r.Repeat,
-		&r.prev, &r.first, &r.r.CreatedBy}
+		&r.prev, &r.first, &r.by, &r.r.ReceivedVia}
 }
 
 func (s *Service) referral(row *referralRow) (*Referral, error) {
 	r := row.r
 	r.ReceivedAt = r.ReceivedAt.UTC()
 	r.PreviousCaseID = row.prev.String
+	r.CreatedBy = row.by.String
 	if row.first.Valid {
 		r.FirstContactAt = row.first.Time.UTC()
 		r.TimeToFirstContact = r.FirstContactAt.Sub(r.ReceivedAt)
@@ -218,6 +310,11 @@ func (s *Service) GetReferral(ctx context.Context, actor access.Actor, referralI
 		if out.Triage, err = s.triageOf(ctx, tx, out.ID); err != nil {
 			return err
 		}
+		card, err := s.clientCard(ctx, tx, out.ClientID)
+		if err != nil {
+			return err
+		}
+		out.ClientName = card.name()
 		return s.Record(ctx, tx, audit.Event{ActorID: actor.StaffID, Action: "referral.read", RecordKind: RecordKind, RecordID: out.ClientID, Purpose: d.Reason})
 	})
 	if err != nil {
@@ -264,6 +361,11 @@ func (s *Service) TriageQueue(ctx context.Context, actor access.Actor) ([]QueueI
 			if err != nil {
 				return err
 			}
+			card, err := s.clientCard(ctx, tx, r.ClientID)
+			if err != nil {
+				return err
+			}
+			r.ClientName = card.name()
 			it := QueueItem{Referral: *r, Waited: now.Sub(r.ReceivedAt), Target: s.Target(r.RiskLevel)}
 			it.Overdue = r.FirstContactAt.IsZero() && it.Waited > it.Target
 			out = append(out, it)

@@ -47,6 +47,10 @@ type Options struct {
 	// BaseURL is the public address, for links the pages show; empty uses
 	// the request's Host.
 	BaseURL string
+	// API is the partner agencies' JSON API (package api), mounted at
+	// /api/ outside the browser middleware: bearer tokens and JSON only,
+	// no sessions, cookies or CSRF. Nil: no API.
+	API http.Handler
 	// Registry receives the metrics; nil makes a private one.
 	Registry *prometheus.Registry
 	Now      func() time.Time
@@ -85,13 +89,21 @@ func New(o Options) (*Server, error) {
 // Handler returns the whole application with its middleware. Cross-origin
 // protection rejects state-changing requests that a browser marks as coming
 // from another site (Sec-Fetch-Site / Origin), on top of SameSite=Strict
-// cookies.
+// cookies. The API, when there is one, has its own router and middleware
+// under /api/ (bearer tokens, JSON): no browser middleware touches it.
 func (s *Server) Handler() http.Handler {
 	cop := http.NewCrossOriginProtection()
 	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s.renderError(w, r, http.StatusForbidden, "error.cross_origin")
 	}))
-	return s.observe(s.secureHeaders(cop.Handler(s.mux)))
+	browser := s.observe(s.secureHeaders(cop.Handler(s.mux)))
+	if s.API == nil {
+		return browser
+	}
+	root := http.NewServeMux()
+	root.Handle("/api/", s.API)
+	root.Handle("/", browser)
+	return root
 }
 
 // Ready reports whether the database answers and its schema is current.

@@ -6,7 +6,7 @@
 CREATE TABLE intake_contacts (
     id               TEXT PRIMARY KEY,
     organisation_id  TEXT NOT NULL REFERENCES organisations(id),
-    channel          TEXT NOT NULL CHECK (channel IN ('phone', 'webchat', 'email', 'text', 'walk_in')),
+    channel          TEXT NOT NULL CHECK (channel IN ('phone', 'webchat', 'email', 'text', 'letter', 'walk_in')),
     direction        TEXT NOT NULL CHECK (direction IN ('in', 'out')),
     caller_type      TEXT NOT NULL CHECK (caller_type IN ('victim', 'professional', 'friend_or_family', 'perpetrator', 'unknown')),
     service_line     TEXT NOT NULL CHECK (service_line IN ('main', 'male_victim')),
@@ -17,6 +17,11 @@ CREATE TABLE intake_contacts (
     callback_done_by TEXT REFERENCES staff(id),
     client_id        TEXT REFERENCES clients(id),
     note_sealed      TEXT,
+    -- An outgoing contact on a channel the client's safe-contact rules do
+    -- not allow (or a voicemail left where they do not) happens only with
+    -- a worker's written reason, sealed here; the audit event says so.
+    voicemail_left   BOOLEAN NOT NULL DEFAULT FALSE,
+    override_reason_sealed TEXT,
     taken_by         TEXT NOT NULL REFERENCES staff(id),
     taken_at         TIMESTAMP NOT NULL,
     created_at       TIMESTAMP NOT NULL,

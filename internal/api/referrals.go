@@ -1,0 +1,231 @@
+package api
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"io"
+	"mime"
+	"net/http"
+	"regexp"
+	"strings"
+	"time"
+
+	"frontdoor/internal/auth"
+	"frontdoor/internal/errs"
+	"frontdoor/internal/id"
+	"frontdoor/internal/intake"
+	"frontdoor/internal/people"
+)
+
+// ReferralRequest is the body of POST /api/v1/referrals. A field without
+// omitempty is required (the OpenAPI document's required lists are checked
+// against these tags).
+type ReferralRequest struct {
+	Client   ClientIn   `json:"client"`
+	Referral ReferralIn `json:"referral"`
+}
+
+// ClientIn is the person the referral is about.
+type ClientIn struct {
+	GivenName    string        `json:"given_name"`
+	FamilyName   string        `json:"family_name"`
+	DateOfBirth  string        `json:"date_of_birth,omitempty"` // YYYY-MM-DD
+	EstimatedAge int           `json:"estimated_age,omitempty"` // when the date of birth is not known
+	Phone        string        `json:"phone,omitempty"`
+	Email        string        `json:"email,omitempty"`
+	SafeContact  SafeContactIn `json:"safe_contact"`
+}
+
+// SafeContactIn is how and when it is safe to get in touch. A channel not
+// given is "not_known", which is treated as unsafe.
+type SafeContactIn struct {
+	Phone            string `json:"phone,omitempty"`
+	Times            string `json:"times,omitempty"`
+	Voicemail        string `json:"voicemail,omitempty"`
+	Text             string `json:"text,omitempty"`
+	Email            string `json:"email,omitempty"`
+	Post             string `json:"post,omitempty"`
+	Codeword         string `json:"codeword,omitempty"`
+	WhoElseMayAnswer string `json:"who_else_may_answer,omitempty"`
+}
+
+// ReferralIn is the referral itself.
+type ReferralIn struct {
+	Source      string `json:"source"`
+	ReferrerOrg string `json:"referrer_org,omitempty"`
+	RiskLevel   string `json:"risk_level,omitempty"`
+	Summary     string `json:"summary"`
+}
+
+// ReferralCreated is the answer to a POST, the same for a replay.
+type ReferralCreated struct {
+	ID         string    `json:"id"`
+	ReceivedAt time.Time `json:"received_at"`
+}
+
+// ReferralStatus is the answer to GET /api/v1/referrals/{id}.
+type ReferralStatus struct {
+	ID         string    `json:"id"`
+	ReceivedAt time.Time `json:"received_at"`
+	Status     string    `json:"status"`
+}
+
+// errBody is a problem with the request as a whole (not JSON, not an
+// object, too large): a 400 or 413 naming the part at fault.
+type errBody struct {
+	status int
+	p      problem
+}
+
+func (e *errBody) Error() string { return e.p.Code + ": " + e.p.Field }
+
+// jsonName is a field path of ours; snakeName a key the sender used that
+// is shaped like one (a misspelt field), which is safe to name back. Any
+// other unknown key is not echoed: it could be anything, even personal.
+var (
+	jsonName  = regexp.MustCompile(`^[a-z0-9_.]{1,100}$`)
+	snakeName = regexp.MustCompile(`^[a-z][a-z0-9_]{0,63}$`)
+)
+
+// decodeReferral reads a referral body strictly: JSON content type, at
+// most max bytes, one object, no unknown fields, no trailing data. A value
+// of the wrong type is a field error (422) naming the field; anything else
+// wrong with the body is an *errBody. Messages are catalogue keys.
+func decodeReferral(body io.Reader, contentType string, max int64) (ReferralRequest, error) {
+	var req ReferralRequest
+	mt, _, err := mime.ParseMediaType(contentType)
+	if err != nil || mt != "application/json" {
+		return req, &errBody{http.StatusUnsupportedMediaType, problem{Field: "Content-Type", Code: string(errs.Invalid), Reason: "api.content_type"}}
+	}
+	b, err := io.ReadAll(io.LimitReader(body, max+1))
+	if err != nil {
+		var tooLarge *http.MaxBytesError
+		if errors.As(err, &tooLarge) {
+			return req, &errBody{http.StatusRequestEntityTooLarge, problem{Code: string(errs.Invalid), Reason: "api.body_too_large"}}
+		}
+		return req, &errBody{http.StatusBadRequest, problem{Code: string(errs.Invalid), Reason: "api.body_unreadable"}}
+	}
+	if int64(len(b)) > max {
+		return req, &errBody{http.StatusRequestEntityTooLarge, problem{Code: string(errs.Invalid), Reason: "api.body_too_large"}}
+	}
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&req); err != nil {
+		var typeErr *json.UnmarshalTypeError
+		switch {
+		case errors.As(err, &typeErr) && typeErr.Field != "" && jsonName.MatchString(typeErr.Field):
+			return req, errs.Fields{errs.Field(typeErr.Field, "api.wrong_type")}
+		case errors.As(err, &typeErr):
+			return req, &errBody{http.StatusBadRequest, problem{Code: string(errs.Invalid), Reason: "api.body_not_object"}}
+		case strings.HasPrefix(err.Error(), "json: unknown field "):
+			name := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
+			if !snakeName.MatchString(name) {
+				name = ""
+			}
+			return req, &errBody{http.StatusBadRequest, problem{Field: name, Code: string(errs.Invalid), Reason: "api.unknown_field"}}
+		default:
+			return req, &errBody{http.StatusBadRequest, problem{Code: string(errs.Invalid), Reason: "api.body_not_json"}}
+		}
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return req, &errBody{http.StatusBadRequest, problem{Code: string(errs.Invalid), Reason: "api.body_not_json"}}
+	}
+	return req, nil
+}
+
+// incoming turns a request into the intake service's input.
+func (req ReferralRequest) incoming() (people.NewClient, intake.IncomingReferral) {
+	c, sc := req.Client, req.Client.SafeContact
+	return people.NewClient{GivenName: c.GivenName, FamilyName: c.FamilyName, Details: people.Details{
+			DateOfBirth: c.DateOfBirth, EstimatedAge: c.EstimatedAge, Phone: c.Phone, Email: c.Email,
+			SafeContact: people.SafeContact{Phone: sc.Phone, Times: sc.Times, Voicemail: sc.Voicemail, Text: sc.Text, Email: sc.Email,
+				Post: sc.Post, Codeword: sc.Codeword, WhoElseMayAnswer: sc.WhoElseMayAnswer},
+		}}, intake.IncomingReferral{Source: intake.Source(req.Referral.Source), ReferrerOrg: req.Referral.ReferrerOrg,
+			RiskLevel: intake.RiskLevel(req.Referral.RiskLevel), Summary: req.Referral.Summary}
+}
+
+// fieldPaths maps the intake and people services' field names to the JSON
+// paths of ReferralRequest.
+var fieldPaths = map[string]string{
+	"client.safe_phone":          "client.safe_contact.phone",
+	"client.safe_times":          "client.safe_contact.times",
+	"client.safe_voicemail":      "client.safe_contact.voicemail",
+	"client.safe_text":           "client.safe_contact.text",
+	"client.safe_email":          "client.safe_contact.email",
+	"client.safe_post":           "client.safe_contact.post",
+	"client.codeword":            "client.safe_contact.codeword",
+	"client.who_else_may_answer": "client.safe_contact.who_else_may_answer",
+}
+
+// exposed lists the JSON paths a field error may name; any other field
+// (one the API does not take) is reported against "client".
+var exposed = map[string]bool{
+	"client.given_name": true, "client.family_name": true, "client.date_of_birth": true, "client.estimated_age": true,
+	"client.phone": true, "client.email": true,
+	"referral.source": true, "referral.referrer_org": true, "referral.risk_level": true, "referral.summary": true,
+}
+
+func fieldPath(f string) string {
+	if p, ok := fieldPaths[f]; ok {
+		return p
+	}
+	if exposed[f] {
+		return f
+	}
+	if strings.HasPrefix(f, "referral.") {
+		return "referral"
+	}
+	return "client"
+}
+
+// MaxIdempotencyKeyLen is the longest Idempotency-Key accepted.
+const MaxIdempotencyKeyLen = intake.MaxIdempotencyKeyLen
+
+func (a *API) createReferral(w http.ResponseWriter, r *http.Request, t *auth.APIToken) {
+	key := r.Header.Get("Idempotency-Key")
+	if len(r.Header.Values("Idempotency-Key")) != 1 || !intake.ValidIdempotencyKey(key) {
+		a.fail(w, r, http.StatusBadRequest, problem{Field: "Idempotency-Key", Code: string(errs.Invalid), Reason: a.msg("api.idempotency_key", MaxIdempotencyKeyLen)})
+		return
+	}
+	req, err := decodeReferral(http.MaxBytesReader(w, r.Body, a.MaxBody), r.Header.Get("Content-Type"), a.MaxBody)
+	var bad *errBody
+	if errors.As(err, &bad) {
+		p := bad.p
+		p.Reason = a.msg(p.Reason)
+		a.fail(w, r, bad.status, p)
+		return
+	}
+	if err != nil {
+		a.fault(w, r, err)
+		return
+	}
+	org, err := a.Intake.FrontDoorOrganisation(r.Context())
+	if err != nil {
+		a.fault(w, r, err)
+		return
+	}
+	client, ref := req.incoming()
+	out, err := a.Intake.Receive(r.Context(), intake.Incoming{Via: intake.ViaAPI, OrganisationID: org, APITokenID: t.ID, IdempotencyKey: key,
+		Client: client, Referral: ref})
+	if err != nil {
+		a.fault(w, r, err, fieldPath)
+		return
+	}
+	w.Header().Set("Location", "/api/v1/referrals/"+out.ID)
+	a.writeJSON(w, http.StatusCreated, ReferralCreated{ID: out.ID, ReceivedAt: out.ReceivedAt.UTC()})
+}
+
+func (a *API) getReferral(w http.ResponseWriter, r *http.Request, t *auth.APIToken) {
+	rid := r.PathValue("id")
+	if !id.Valid(rid) {
+		a.fail(w, r, http.StatusNotFound, problem{Code: string(errs.NotFound), Reason: a.msg("error.not_found")})
+		return
+	}
+	st, err := a.Intake.InboundStatus(r.Context(), t.OrganisationID, t.ID, rid)
+	if err != nil {
+		a.fault(w, r, err)
+		return
+	}
+	a.writeJSON(w, http.StatusOK, ReferralStatus{ID: st.ID, ReceivedAt: st.ReceivedAt, Status: st.Status})
+}
