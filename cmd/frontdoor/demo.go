@@ -11,14 +11,36 @@ import (
 	"frontdoor/internal/demo"
 	"frontdoor/internal/i18n"
 	"frontdoor/internal/store"
+	"frontdoor/internal/vault"
 )
+
+// demoHouseholds is how many of the fictional households the demo loads
+// people for: enough to fill caseloads, queues and MARAC agendas while
+// keeping a demo start to seconds.
+const demoHouseholds = 120
 
 // startDemo loads the demo (once) and prints a one-time sign-in link for
 // its administrator while that account has no password.
-func startDemo(ctx context.Context, db *store.DB, accounts *auth.Service, seed int64, base string, out io.Writer, msg i18n.Printer) error {
-	res, err := demo.Load(ctx, db, accounts, demo.Config{Seed: seed})
+func startDemo(ctx context.Context, db *store.DB, v *vault.Vault, accounts *auth.Service, seed int64, scale int, base string, out io.Writer, msg i18n.Printer) error {
+	start := time.Now()
+	res, err := demo.Load(ctx, db, accounts, demo.Config{Seed: seed, Scale: scale})
 	if err != nil {
 		return err
+	}
+	if res.Loaded {
+		fmt.Fprintf(out, "Demo loaded in %s: %d organisations, %d teams, %d staff accounts.\n", time.Since(start).Round(time.Millisecond), res.Organisations, res.Teams, res.Staff)
+	}
+	// The people go through the capability services, with a clock set to
+	// each event's time in the fictional history.
+	clock := &demo.Clock{}
+	caps := newCapabilities(db, v, recorder(v), clock.Now)
+	pr, err := demo.LoadPeople(ctx, demo.Services{DB: db, People: caps.people, Intake: caps.intake, Risk: caps.risk}, clock, demo.Config{Seed: seed, Scale: scale}, demoHouseholds)
+	if err != nil {
+		return err
+	}
+	if pr.Loaded {
+		fmt.Fprintf(out, "Demo people: %d clients, %d children, %d perpetrators, %d contacts, %d referrals (%d awaiting triage), %d risk assessments, %d closed cases.\n",
+			pr.Clients, pr.Children, pr.Perpetrators, pr.Contacts, pr.Referrals, pr.AwaitingTriage, pr.Assessments, pr.ClosedCases)
 	}
 	if !res.Loaded {
 		fmt.Fprintln(out, msg.T("cli.demo_already_loaded", fmt.Sprint(res.Seed)))
@@ -50,18 +72,15 @@ func runDemo(ctx context.Context, args []string, out, errOut io.Writer) error {
 	if *scale < 1 {
 		return usageError{"demo: --scale must be 1 or more"}
 	}
-	db, accounts, err := openAccounts(ctx, d, k, true, func(m string) { fmt.Fprintln(errOut, m) })
+	db, _, err := openMigrated(ctx, d, true)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	start := time.Now()
-	res, err := demo.Load(ctx, db, accounts, demo.Config{Seed: *seed, Scale: *scale})
+	v, err := openVault(ctx, db, k, d, *d.databaseURL == "", func(m string) { fmt.Fprintln(errOut, m) })
 	if err != nil {
 		return err
 	}
-	if res.Loaded {
-		fmt.Fprintf(out, "Demo loaded in %s: %d organisations, %d teams, %d staff accounts.\n", time.Since(start).Round(time.Millisecond), res.Organisations, res.Teams, res.Staff)
-	}
-	return startDemo(ctx, db, accounts, *seed, strings.TrimRight(*baseURL, "/"), out, i18n.MustLoad().Printer(i18n.Default))
+	accounts := newAccounts(db, v)
+	return startDemo(ctx, db, v, accounts, *seed, *scale, strings.TrimRight(*baseURL, "/"), out, i18n.MustLoad().Printer(i18n.Default))
 }

@@ -12,14 +12,9 @@ import (
 	"strings"
 	"time"
 
-	"frontdoor/internal/access"
 	"frontdoor/internal/api"
 	"frontdoor/internal/audit"
 	"frontdoor/internal/i18n"
-	"frontdoor/internal/intake"
-	"frontdoor/internal/matching"
-	"frontdoor/internal/people"
-	"frontdoor/internal/risk"
 	"frontdoor/internal/store"
 	"frontdoor/internal/vault"
 	"frontdoor/internal/web"
@@ -157,16 +152,8 @@ func runServe(ctx context.Context, args []string, out, errOut io.Writer) error {
 	accounts := newAccounts(db, v)
 	accounts.IdleTimeout, accounts.AbsoluteTimeout = *sf.sessionIdle, *sf.sessionMax
 	rec := recorder(v)
-	grants := &access.Grants{Vault: v, Record: rec, Now: time.Now}
-	clients := &people.Service{DB: db, Vault: v, Grants: grants, Record: rec, Now: time.Now}
-	// Likely existing people and counter-allegation alerts, over blind
-	// indexes; every person record keeps its entry up to date.
-	matches := &matching.Index{Vault: v, DB: db, Record: rec, Now: time.Now, Facts: clients.MatchFacts}
-	clients.Matches = matches
-	risks := &risk.Service{DB: db, Vault: v, Record: rec, Now: time.Now, ClientFacts: clients.Facts}
-	// Referrals from outside (partner agencies' API, the public
-	// self-referral page) arrive through the front door's intake service.
-	inbound := &intake.Service{DB: db, Vault: v, Record: rec, Now: time.Now, ClientFacts: clients.Facts, People: clients, Matches: matches}
+	caps := newCapabilities(db, v, rec, time.Now)
+	grants, clients, matches, risks, inbound := caps.grants, caps.people, caps.matches, caps.risk, caps.intake
 	partnerAPI, err := api.New(api.Options{DB: db, Auth: accounts, Intake: inbound, Catalogue: cat, Logger: logger})
 	if err != nil {
 		return err
@@ -190,7 +177,7 @@ func runServe(ctx context.Context, args []string, out, errOut io.Writer) error {
 	// administrator's one-time link, while no administrator can sign in.
 	var notices strings.Builder
 	if *sf.demo {
-		if err := startDemo(ctx, db, accounts, *sf.demoSeed, base, &notices, msg); err != nil {
+		if err := startDemo(ctx, db, v, accounts, *sf.demoSeed, 1, base, &notices, msg); err != nil {
 			return err
 		}
 	}

@@ -4,7 +4,13 @@ import (
 	"context"
 	"time"
 
+	"frontdoor/internal/access"
+	"frontdoor/internal/audit"
 	"frontdoor/internal/auth"
+	"frontdoor/internal/intake"
+	"frontdoor/internal/matching"
+	"frontdoor/internal/people"
+	"frontdoor/internal/risk"
 	"frontdoor/internal/store"
 	"frontdoor/internal/vault"
 )
@@ -29,4 +35,32 @@ func openAccounts(ctx context.Context, d dbFlags, k keyFlags, create bool, notif
 		return nil, nil, err
 	}
 	return db, newAccounts(db, v), nil
+}
+
+// capabilities are the services that hold personal data, wired to one
+// vault, audit trail and clock.
+type capabilities struct {
+	grants  *access.Grants
+	people  *people.Service
+	matches *matching.Index
+	risk    *risk.Service
+	intake  *intake.Service
+}
+
+func newCapabilities(db *store.DB, v *vault.Vault, rec audit.Recorder, now func() time.Time) capabilities {
+	grants := &access.Grants{Vault: v, Record: rec, Now: now}
+	clients := &people.Service{DB: db, Vault: v, Grants: grants, Record: rec, Now: now}
+	// Likely existing people and counter-allegation alerts, over blind
+	// indexes; every person record keeps its entry up to date.
+	matches := &matching.Index{Vault: v, DB: db, Record: rec, Now: now, Facts: clients.MatchFacts}
+	clients.Matches = matches
+	return capabilities{
+		grants:  grants,
+		people:  clients,
+		matches: matches,
+		risk:    &risk.Service{DB: db, Vault: v, Record: rec, Now: now, ClientFacts: clients.Facts},
+		// Referrals from staff and from outside (partner agencies' API,
+		// the public self-referral page) go through the front door.
+		intake: &intake.Service{DB: db, Vault: v, Record: rec, Now: now, ClientFacts: clients.Facts, People: clients, Matches: matches},
+	}
 }
