@@ -83,6 +83,15 @@ func loadPages(cat *i18n.Catalogue) (*pages, error) {
 			}
 			return "/static/" + a.hash + "/" + name
 		},
+		// uncachedAsset is an asset served with no-store, for the public
+		// self-referral pages.
+		"uncachedAsset": func(name string) string {
+			a, ok := p.assets[name]
+			if !ok {
+				return "/self-referral/static/missing/" + name
+			}
+			return "/self-referral/static/" + a.hash + "/" + name
+		},
 	}
 	// The layout and the shared partials (files named _*.html) go into
 	// every page's template set.
@@ -111,8 +120,11 @@ func loadPages(cat *i18n.Catalogue) (*pages, error) {
 // view is what every template receives.
 type view struct {
 	Lang      string
-	Nav       bool   // a full session: show the navigation
-	CanCreate bool   // the policy lets this person create client records
+	Nav       bool // a full session: show the navigation
+	CanCreate bool // the policy lets this person create client records
+	// Uncached pages (the public self-referral page) load their assets
+	// from a no-store path, so the browser's cache keeps no trace of them.
+	Uncached  bool
 	Title     string // catalogue key
 	Nonce     string
 	RequestID string

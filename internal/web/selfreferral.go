@@ -103,7 +103,7 @@ type selfReferralData struct {
 // under /self-referral/static/ with no-store like the page, not from the
 // long-cached /static/: a cached file named for quick exit would tell
 // whoever looks in the browser's cache that the page was visited.
-var selfReferralAssets = map[string]bool{"quickexit.js": true, "selfreferral.css": true}
+var selfReferralAssets = map[string]bool{"quickexit.js": true, "selfreferral.css": true, "app.css": true}
 
 func (s *Server) selfReferralAsset(w http.ResponseWriter, r *http.Request) {
 	name := r.PathValue("file")
@@ -117,16 +117,16 @@ func (s *Server) selfReferralAsset(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) selfReferralForm(w http.ResponseWriter, r *http.Request) {
-	s.render(w, r, http.StatusOK, "selfreferral", view{Title: "selfreferral.title", Form: map[string]string{}, Data: selfReferralData{QuickExitURL: QuickExitURL}})
+	s.render(w, r, http.StatusOK, "selfreferral", view{Title: "selfreferral.title", Uncached: true, Form: map[string]string{}, Data: selfReferralData{QuickExitURL: QuickExitURL}})
 }
 
 func (s *Server) selfReferralThanks(w http.ResponseWriter, r *http.Request) {
-	s.render(w, r, http.StatusOK, "selfreferral_thanks", view{Title: "selfreferral.thanks_title", Data: selfReferralData{QuickExitURL: QuickExitURL}})
+	s.render(w, r, http.StatusOK, "selfreferral_thanks", view{Title: "selfreferral.thanks_title", Uncached: true, Data: selfReferralData{QuickExitURL: QuickExitURL}})
 }
 
 func (s *Server) selfReferral(w http.ResponseWriter, r *http.Request) {
 	in := parseSelfReferral(r.PostForm)
-	v := view{Title: "selfreferral.title", Form: in.Form, Data: selfReferralData{QuickExitURL: QuickExitURL}}
+	v := view{Title: "selfreferral.title", Uncached: true, Form: in.Form, Data: selfReferralData{QuickExitURL: QuickExitURL}}
 	// Counted per source address, by a keyed hash: the table never holds
 	// an address. Every post counts, the honeypot's too.
 	limiter := &ratelimit.Limiter{DB: s.DB, Now: s.Now}

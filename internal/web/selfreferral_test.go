@@ -146,9 +146,13 @@ func TestSelfReferralPageIsSafeToVisit(t *testing.T) {
 			t.Errorf("the CSP allows %s", src)
 		}
 	}
-	// Every resource the page loads is our own.
+	// Every resource the page loads is our own, and none comes from the
+	// year-cached /static/ path, where it would stay in the browser's cache.
 	for _, m := range regexp.MustCompile(`(?:src|href)="([^"]*)"`).FindAllStringSubmatch(body, -1) {
 		u := m[1]
+		if strings.HasPrefix(u, "/static/") {
+			t.Errorf("the page loads %s from the cached static path", u)
+		}
 		if strings.HasPrefix(u, "/") || strings.HasPrefix(u, "#") || u == web.QuickExitURL {
 			continue
 		}
