@@ -43,9 +43,10 @@ type Subject struct {
 type Probe struct {
 	Given, Family string
 	Aliases       []string
-	DOB           string // YYYY-MM-DD or ""
+	DOB           string // YYYY-MM-DD or ""; a partial "YYYY-MM" or "YYYY" is taken too
 	Phones        []string
 	Kinds         []Kind // which kinds to look among; nil means all
+	BirthYear     int    // an estimated year when DOB is unknown, else 0
 }
 
 // Candidate is a likely match, best first. Reasons are i18n keys
