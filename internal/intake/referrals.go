@@ -219,7 +219,7 @@ func (s *Service) newClient(ctx context.Context, tx *store.Tx, actor access.Acto
 	case !slices.Contains(actor.TeamIDs, team):
 		teamErr = errs.Field("team", "intake.team_not_yours")
 	}
-	c, err := s.People.CreateInTx(ctx, tx, people.Origin{OrganisationID: actor.OrganisationID, TeamID: team, StaffID: actor.StaffID}, nc)
+	c, err := s.People.CreateInTx(ctx, tx, people.Origin{OrganisationID: actor.OrganisationID, TeamID: team, StaffID: actor.StaffID, Role: actor.Role, TeamIDs: actor.TeamIDs}, nc)
 	if teamErr == nil {
 		return c, err
 	}

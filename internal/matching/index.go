@@ -336,6 +336,13 @@ type alertRow struct {
 // a team manager who may read either record, or a caseworker assigned (or
 // named on a restricted record) to either. A record restricted to others
 // hides the whole alert: its existence must not leak.
+// Visible reports whether the actor may see an alert (see Alerts), in the
+// caller's transaction: the page that saved a record says an alert was
+// raised only when the person saving may see it.
+func (x *Index) Visible(ctx context.Context, tx *store.Tx, actor access.Actor, a Alert) (bool, error) {
+	return x.visible(ctx, tx, actor, a)
+}
+
 func (x *Index) visible(ctx context.Context, tx *store.Tx, actor access.Actor, a Alert) (bool, error) {
 	if x.Facts == nil {
 		return false, errors.New("matching: no Facts func")

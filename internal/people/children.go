@@ -132,7 +132,7 @@ func (s *Service) CreateChild(ctx context.Context, actor access.Actor, clientID 
 			c.ID, clientID, actor.StaffID, c.CreatedAt); err != nil {
 			return err
 		}
-		if _, err := s.putMatch(ctx, tx, actor.StaffID, childSubject(c.ID, c.OrganisationID, n, c.CreatedAt)); err != nil {
+		if _, err := s.putMatch(ctx, tx, actor, childSubject(c.ID, c.OrganisationID, n, c.CreatedAt)); err != nil {
 			return err
 		}
 		if err := s.Record(ctx, tx, audit.Event{ActorID: actor.StaffID, Action: "record.link", RecordKind: RecordKind, RecordID: clientID, Purpose: "child " + c.ID}); err != nil {
@@ -306,7 +306,7 @@ func (s *Service) UpdateChild(ctx context.Context, actor access.Actor, childID s
 		if k, _ := res.RowsAffected(); k != 1 {
 			return errs.New(errs.Conflict, "record.stale")
 		}
-		if _, err := s.putMatch(ctx, tx, actor.StaffID, childSubject(childID, c.OrganisationID, n, s.Now().UTC())); err != nil {
+		if _, err := s.putMatch(ctx, tx, actor, childSubject(childID, c.OrganisationID, n, s.Now().UTC())); err != nil {
 			return err
 		}
 		return s.Record(ctx, tx, audit.Event{ActorID: actor.StaffID, Action: "record.update", RecordKind: ChildRecordKind, RecordID: childID})

@@ -255,16 +255,44 @@ func TestPerpetrators(t *testing.T) {
 		if err != nil || len(hv.Clients) != 1 || hv.Clients[0].GivenName != "Mia" || hv.OtherClients != 1 {
 			t.Fatalf("helpline view: %+v %v", hv, err)
 		}
-		// Restricting Grace hides her from the perpetrator view of anyone
-		// not named, without even a count.
+		// Restricting Grace restricts the perpetrator linked to her too:
+		// anyone not named on her record (her team-mate, the helpline
+		// worker who came to it through Mia) no longer finds it, so it
+		// cannot point at her; the named worker still can. Linking needs
+		// update rights on the perpetrator, which nobody unnamed has.
 		if err := w.svc.Restrict(ctx, w.manager, grace.ID, []string{w.outreach.StaffID}); err != nil {
 			t.Fatal(err)
 		}
-		if hv, err := w.svc.OpenPerpetrator(ctx, w.helpline, p.ID); err != nil || hv.OtherClients != 0 || len(hv.Clients) != 1 {
-			t.Fatalf("helpline view after restriction: %+v %v", hv, err)
+		for who, a := range map[string]access.Actor{"helpline worker": w.helpline, "unnamed team-mate": w.partner} {
+			if _, err := w.svc.OpenPerpetrator(ctx, a, p.ID); errs.CodeOf(err) != errs.NotFound {
+				t.Fatalf("%s after restriction: %v, want not found", who, err)
+			}
+			if _, err := w.svc.UpdatePerpetrator(ctx, a, p.ID, got.Version, perpetrator()); errs.CodeOf(err) != errs.NotFound {
+				t.Fatalf("%s edits after restriction: %v, want not found", who, err)
+			}
 		}
-		if pv, err := w.svc.OpenPerpetrator(ctx, w.partner, p.ID); err != nil || pv.OtherClients != 1 || len(pv.Clients) != 0 {
-			t.Fatalf("colleague's view after restriction: %+v %v", pv, err)
+		if pv, err := w.svc.OpenPerpetrator(ctx, w.outreach, p.ID); err != nil || len(pv.Clients) != 1 || pv.Clients[0].GivenName != "Grace" {
+			t.Fatalf("named worker's view after restriction: %+v %v", pv, err)
+		}
+		if err := w.svc.Unrestrict(ctx, w.manager, grace.ID); err != nil {
+			t.Fatal(err)
+		}
+		// Break-glass is read-only: it cannot be turned into lasting access
+		// for the helpline team by linking Grace's perpetrator to Mia.
+		other := perpetrator()
+		other.GivenName = "Lyle"
+		p2, err := w.svc.CreatePerpetrator(ctx, w.outreach, grace.ID, other)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := w.svc.BreakGlass(ctx, w.helpline, grace.ID, "police on the line about an incident tonight"); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := w.svc.OpenPerpetrator(ctx, w.helpline, p2.ID); err != nil {
+			t.Fatalf("break-glass read of the perpetrator: %v", err)
+		}
+		if err := w.svc.LinkPerpetrator(ctx, w.helpline, p2.ID, mia.ID, "partner"); errs.CodeOf(err) != errs.Forbidden {
+			t.Fatalf("linking under break-glass: %v, want forbidden", err)
 		}
 		var denied *people.Denied
 		if _, err := w.svc.OpenPerpetrator(ctx, w.admin, p.ID); !errors.As(err, &denied) {
@@ -285,7 +313,7 @@ func TestPerpetrators(t *testing.T) {
 		}
 		counts := history(t, w, p.ID)
 		if counts["record.create/perpetrator"] != 1 || counts["record.update/perpetrator"] != 1 || counts["record.link/perpetrator"] != 1 ||
-			counts["record.read/perpetrator"] < 4 || counts["record.read_denied/perpetrator"] != 1 {
+			counts["record.read/perpetrator"] < 3 || counts["record.read_denied/perpetrator"] != 1 {
 			t.Fatalf("perpetrator's history: %v", counts)
 		}
 		if _, err := audit.Verify(ctx, w.db, w.key); err != nil {
@@ -362,6 +390,15 @@ func TestSearchAndCaseload(t *testing.T) {
 		})
 		if len(purposes) != 5 || slices.ContainsFunc(purposes, func(p string) bool { return strings.Contains(strings.ToLower(p), "grace") }) {
 			t.Fatalf("search events: %q", purposes)
+		}
+		// Each name shown is in that record's own access history: the
+		// restricted client shows the manager's search, the outreach
+		// client the outreach worker's and the manager's.
+		if n := count(t, w, `SELECT count(*) FROM audit_events WHERE action = 'record.search_result' AND record_id = '`+ours.ID+`'`); n != 2 {
+			t.Fatalf("%d search_result events on the outreach client, want 2", n)
+		}
+		if n := count(t, w, `SELECT count(*) FROM audit_events WHERE action = 'record.search_result' AND record_id = '`+hidden.ID+`'`); n != 1 {
+			t.Fatalf("%d search_result events on the restricted client, want 1 (the manager's)", n)
 		}
 		// The caseload: the worker's own clients, restricted ones they are
 		// not named on left out.
@@ -528,6 +565,28 @@ func TestMatchingHooks(t *testing.T) {
 			if s.ID == c.ID {
 				t.Fatalf("search showed the helpline team's client to an outreach worker: %+v", res)
 			}
+		}
+		// A worker probing with a perpetrator's details is not told about an
+		// alert against a client restricted to other staff: that would say
+		// the hidden client exists. The alert is still raised for them.
+		if err := w.svc.Restrict(ctx, w.manager, grace.ID, []string{w.outreach.StaffID}); err != nil {
+			t.Fatal(err)
+		}
+		before := count(t, w, `SELECT count(*) FROM match_alerts`)
+		mia, err := w.svc.Create(ctx, w.helpline, people.NewClient{GivenName: "Mia", FamilyName: "Hollis"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		probe := people.NewPerpetrator{GivenName: "Grace", FamilyName: "Okafor-Nwosu", Relationship: "other", Details: people.PerpetratorDetails{DateOfBirth: fullClient().Details.DateOfBirth}}
+		pp, err := w.svc.CreatePerpetrator(ctx, w.helpline, mia.ID, probe)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if pp.Alerts != 0 {
+			t.Fatalf("the helpline worker was told of %d alerts against a client hidden from them", pp.Alerts)
+		}
+		if after := count(t, w, `SELECT count(*) FROM match_alerts`); after != before+1 {
+			t.Fatalf("alerts %d -> %d: the match against the restricted client was not raised for its named staff", before, after)
 		}
 		vaulttest.AssertNoPlaintext(t, w.db, w.cfg, "Darren", "Daren", "900999", "1984-06-30")
 	})

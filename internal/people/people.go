@@ -109,6 +109,16 @@ func (s *Service) nameIndex(given, family string) string {
 // a partner agency's API): nobody is assigned and created_by stays NULL.
 type Origin struct {
 	OrganisationID, TeamID, StaffID string
+	// Role and TeamIDs are the creating worker's (empty from outside):
+	// they decide which counter-allegation alerts the worker may be told
+	// about.
+	Role    access.Role
+	TeamIDs []string
+}
+
+// actor is the worker behind an origin ("" StaffID from outside).
+func (o Origin) actor() access.Actor {
+	return access.Actor{StaffID: o.StaffID, Role: o.Role, OrganisationID: o.OrganisationID, TeamIDs: o.TeamIDs}
 }
 
 // Create adds a client to one of the actor's teams, with the actor as the
@@ -127,7 +137,7 @@ func (s *Service) Create(ctx context.Context, actor access.Actor, n NewClient) (
 	var c *Client
 	err := s.DB.Write(ctx, func(tx *store.Tx) error {
 		var err error
-		c, err = s.CreateInTx(ctx, tx, Origin{OrganisationID: actor.OrganisationID, TeamID: n.TeamID, StaffID: actor.StaffID}, n)
+		c, err = s.CreateInTx(ctx, tx, Origin{OrganisationID: actor.OrganisationID, TeamID: n.TeamID, StaffID: actor.StaffID, Role: actor.Role, TeamIDs: actor.TeamIDs}, n)
 		return err
 	})
 	if err != nil {
@@ -182,7 +192,7 @@ func (s *Service) CreateInTx(ctx context.Context, tx *store.Tx, o Origin, n NewC
 			return nil, err
 		}
 	}
-	if c.Alerts, err = s.putMatch(ctx, tx, o.StaffID, clientSubject(c.ID, c.OrganisationID, n, c.CreatedAt)); err != nil {
+	if c.Alerts, err = s.putMatch(ctx, tx, o.actor(), clientSubject(c.ID, c.OrganisationID, n, c.CreatedAt)); err != nil {
 		return nil, err
 	}
 	if err := s.Record(ctx, tx, audit.Event{ActorID: o.StaffID, Action: "record.create", RecordKind: RecordKind, RecordID: c.ID}); err != nil {
@@ -458,7 +468,7 @@ func (s *Service) Update(ctx context.Context, actor access.Actor, clientID strin
 		if k, _ := res.RowsAffected(); k != 1 {
 			return errs.New(errs.Conflict, "record.stale")
 		}
-		if alerts, err = s.putMatch(ctx, tx, actor.StaffID, clientSubject(clientID, c.OrganisationID, n, s.Now().UTC())); err != nil {
+		if alerts, err = s.putMatch(ctx, tx, actor, clientSubject(clientID, c.OrganisationID, n, s.Now().UTC())); err != nil {
 			return err
 		}
 		return s.Record(ctx, tx, audit.Event{ActorID: actor.StaffID, Action: "record.update", RecordKind: RecordKind, RecordID: clientID})
@@ -496,12 +506,30 @@ func (s *Service) MatchFacts(ctx context.Context, tx *store.Tx, actor access.Act
 
 // putMatch hands a subject to the matching index, when there is one, and
 // answers how many counter-allegation alerts it raised.
-func (s *Service) putMatch(ctx context.Context, tx *store.Tx, by string, sub matching.Subject) (int, error) {
+// putMatch keeps the record's matching entry and returns how many of the
+// counter-allegation alerts it raised the actor may be told about. The
+// others are still raised, for the staff who may see them: telling the
+// actor about an alert they cannot see would answer "is this person a
+// client here?" for records hidden from them.
+func (s *Service) putMatch(ctx context.Context, tx *store.Tx, actor access.Actor, sub matching.Subject) (int, error) {
 	if s.Matches == nil {
 		return 0, nil
 	}
-	alerts, err := s.Matches.Put(ctx, tx, by, sub)
-	return len(alerts), err
+	alerts, err := s.Matches.Put(ctx, tx, actor.StaffID, sub)
+	if err != nil || actor.StaffID == "" {
+		return 0, err
+	}
+	n := 0
+	for _, a := range alerts {
+		ok, err := s.Matches.Visible(ctx, tx, actor, a)
+		if err != nil {
+			return 0, err
+		}
+		if ok {
+			n++
+		}
+	}
+	return n, nil
 }
 
 // birthYear turns an estimated age into an estimated year of birth.

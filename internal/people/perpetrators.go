@@ -167,7 +167,7 @@ func (s *Service) CreatePerpetrator(ctx context.Context, actor access.Actor, cli
 			p.ID, clientID, n.Relationship, actor.StaffID, p.CreatedAt); err != nil {
 			return err
 		}
-		if p.Alerts, err = s.putMatch(ctx, tx, actor.StaffID, perpetratorSubject(p.ID, p.OrganisationID, n, p.CreatedAt)); err != nil {
+		if p.Alerts, err = s.putMatch(ctx, tx, actor, perpetratorSubject(p.ID, p.OrganisationID, n, p.CreatedAt)); err != nil {
 			return err
 		}
 		if err := s.Record(ctx, tx, audit.Event{ActorID: actor.StaffID, Action: "record.link", RecordKind: RecordKind, RecordID: clientID, Purpose: "perpetrator " + p.ID}); err != nil {
@@ -226,21 +226,37 @@ func (s *Service) perpetratorFacts(ctx context.Context, tx *store.Tx, actor acce
 		return access.Record{}, nil, sealed, err
 	}
 	breakGlass := false
+	var restricted []string
 	for _, l := range links {
 		cr, err := s.Facts(ctx, tx, actor, l.clientID)
 		if err != nil {
 			return access.Record{}, nil, sealed, err
 		}
+		rec.TeamIDs = union(rec.TeamIDs, cr.TeamIDs...)
+		rec.AssignedStaff = union(rec.AssignedStaff, cr.AssignedStaff...)
 		if cr.RestrictedTo != nil {
-			rec.AssignedStaff = union(rec.AssignedStaff, cr.RestrictedTo...)
-		} else {
-			rec.TeamIDs = union(rec.TeamIDs, cr.TeamIDs...)
-			rec.AssignedStaff = union(rec.AssignedStaff, cr.AssignedStaff...)
+			if restricted == nil {
+				restricted = slices.Clone(cr.RestrictedTo)
+			} else {
+				restricted = intersect(restricted, cr.RestrictedTo)
+			}
 		}
 		breakGlass = breakGlass || cr.BreakGlassGrant
 	}
 	if err := s.Grants.Facts(ctx, tx, actor, &rec); err != nil {
 		return access.Record{}, nil, sealed, err
+	}
+	// A perpetrator linked to a restricted client is restricted the same
+	// way, as a child is: otherwise the recording worker's team, or the
+	// team of another linked client, could read it (names, addresses,
+	// bail conditions) and infer the hidden client behind it. The staff
+	// named on every restricted client keep it; the price is that an
+	// unrestricted linked client's team loses sight of it too.
+	if restricted != nil {
+		if rec.RestrictedTo != nil {
+			restricted = intersect(restricted, rec.RestrictedTo)
+		}
+		rec.RestrictedTo = restricted
 	}
 	rec.BreakGlassGrant = rec.BreakGlassGrant || breakGlass
 	return rec, &p, sealed, nil
@@ -355,7 +371,7 @@ func (s *Service) UpdatePerpetrator(ctx context.Context, actor access.Actor, pid
 		if k, _ := res.RowsAffected(); k != 1 {
 			return errs.New(errs.Conflict, "record.stale")
 		}
-		if alerts, err = s.putMatch(ctx, tx, actor.StaffID, perpetratorSubject(pid, p.OrganisationID, n, s.Now().UTC())); err != nil {
+		if alerts, err = s.putMatch(ctx, tx, actor, perpetratorSubject(pid, p.OrganisationID, n, s.Now().UTC())); err != nil {
 			return err
 		}
 		return s.Record(ctx, tx, audit.Event{ActorID: actor.StaffID, Action: "record.update", RecordKind: PerpetratorRecordKind, RecordID: pid})
@@ -367,8 +383,7 @@ func (s *Service) UpdatePerpetrator(ctx context.Context, actor access.Actor, pid
 }
 
 // LinkPerpetrator links an existing perpetrator to another client they
-// harmed. The actor must be allowed to update the client and to read the
-// perpetrator.
+// harmed. The actor must be allowed to update both.
 func (s *Service) LinkPerpetrator(ctx context.Context, actor access.Actor, pid, clientID, relationship string) error {
 	relationship = strings.TrimSpace(relationship)
 	if err := oneOf("relationship", relationship, Relationships...); err != nil {
@@ -379,7 +394,9 @@ func (s *Service) LinkPerpetrator(ctx context.Context, actor access.Actor, pid, 
 		if err != nil {
 			return err
 		}
-		prec, _, _, err := s.decidedPerpetrator(ctx, tx, actor, pid, access.ReadRecord)
+		// Update, not read: a link widens who can see the perpetrator (the
+		// new client's team), which read-only break-glass must not do.
+		prec, _, _, err := s.decidedPerpetrator(ctx, tx, actor, pid, access.UpdateRecord)
 		if err != nil {
 			return err
 		}

@@ -134,7 +134,17 @@ func (s *Service) search(ctx context.Context, actor access.Actor, query string, 
 				out = append(out, sum)
 			}
 		}
-		return s.Record(ctx, tx, audit.Event{ActorID: actor.StaffID, Action: "record.search", Purpose: "results " + strconv.Itoa(len(out))})
+		if err := s.Record(ctx, tx, audit.Event{ActorID: actor.StaffID, Action: "record.search", Purpose: "results " + strconv.Itoa(len(out))}); err != nil {
+			return err
+		}
+		// Each record whose name was shown is in its own access history:
+		// seeing a name in a list is seeing that the person is known here.
+		for _, r := range out {
+			if err := s.Record(ctx, tx, audit.Event{ActorID: actor.StaffID, Action: "record.search_result", RecordKind: r.Kind, RecordID: r.ID}); err != nil {
+				return err
+			}
+		}
+		return nil
 	})
 	if err != nil {
 		return nil, err
