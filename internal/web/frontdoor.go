@@ -442,6 +442,18 @@ func (s *Server) referralData(w http.ResponseWriter, r *http.Request) (*referral
 		return nil, false
 	}
 	teams, err := s.Intake.AllocationTeams(r.Context(), actor)
+	if errs.CodeOf(err) == errs.Forbidden {
+		// The triage form's choices are for those who hold cases; a
+		// reader who does not (the data protection lead) still sees the
+		// team the referral went to.
+		teams, err = nil, nil
+		if ref.Triage != nil && ref.Triage.TeamID != "" {
+			var name string
+			if name, err = s.teamName(r, ref.Triage.TeamID); err == nil {
+				teams = []intake.Team{{ID: ref.Triage.TeamID, Name: name}}
+			}
+		}
+	}
 	if err != nil {
 		s.formError(w, r, "error", view{}, err)
 		return nil, false

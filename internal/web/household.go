@@ -253,6 +253,11 @@ func (s *Server) linkPerpetrator(w http.ResponseWriter, r *http.Request) {
 		return err
 	}
 	if r.PostFormValue("action") == "search" {
+		// The search is part of changing the client, as the page it comes
+		// from is: refused (or not found) for whoever may not.
+		if _, ok := s.clientForHousehold(w, r); !ok {
+			return
+		}
 		if err := search(); err != nil {
 			s.formError(w, r, "perpetrator_link", v, err)
 			return
