@@ -203,6 +203,12 @@ func decideRecord(a Actor, act Action, rel Relation) Decision {
 		}
 		return deny("volunteers see only the limited view of their matched clients")
 	case RoleDataProtectionLead:
+		// A data protection lead answers for their own organisation's
+		// records: another organisation in the partnership is another
+		// controller with its own lead.
+		if rel == NoRelation || rel == SharedWithAgency {
+			return deny("another organisation's record: its own data protection lead reviews it")
+		}
 		switch act {
 		case ReadRecord, ReadLimited, ExportRecord, ViewHistory:
 			return allow("data protection lead: subject access, corrections, review")
