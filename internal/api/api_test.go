@@ -354,7 +354,7 @@ func TestRequestShapeIsStrict(t *testing.T) {
 		{"no key", "", validBody, nil, 400, "Idempotency-Key"},
 		{"key too long", strings.Repeat("k", 256), validBody, nil, 400, "Idempotency-Key"},
 		{"key with control", "a\tb", validBody, nil, 400, "Idempotency-Key"},
-		{"unknown field", "k", `{"client": {"given_name": "A", "family_name": "B", "nickname": "x", "safe_contact": {}}, "referral": {"source": "health", "summary": "s"}}`, nil, 400, "nickname"},
+		{"unknown field", "k", `{"client": {"given_name": "A", "family_name": "B", "nickname": "x", "safe_contact": {}}, "referral": {"source": "health", "summary": "s"}}`, nil, 400, "client.nickname"},
 		{"not json", "k", `{"client": `, nil, 400, ""},
 		{"trailing data", "k", validBody + `{}`, nil, 400, ""},
 		{"array", "k", `[1, 2]`, nil, 400, ""},
@@ -374,6 +374,61 @@ func TestRequestShapeIsStrict(t *testing.T) {
 	}
 	if n := h.count(t, `SELECT count(*) FROM intake_referrals`); n != 0 {
 		t.Fatalf("%d referrals from malformed requests", n)
+	}
+}
+
+// Keys are matched exactly: one of ours in other letter case is an
+// unknown field and a key given twice is refused, each a 400 naming the
+// key's path (never a value), where encoding/json alone would take the
+// first case-insensitively and let the last duplicate win. Nothing is
+// written, and the valid body still makes a referral.
+func TestKeysMustMatchExactlyOnce(t *testing.T) {
+	h := newHarness(t, store.SQLite)
+	const rest = `"family_name": "Quillfeather", "safe_contact": {"phone": "07700 900456", "text": "safe"}}, "referral": {"source": "police", "summary": "Callout."}}`
+	cases := []struct {
+		name, body, field, reason string
+	}{
+		{"wrong case", `{"client": {"given_name": "", "GIVEN_NAME": "Kira", ` + rest, "client.GIVEN_NAME", "api.unknown_field"},
+		{"wrong case alone", `{"client": {"Given_Name": "Kira", ` + rest, "client.Given_Name", "api.unknown_field"},
+		{"wrong case at the top", `{"Client": {"given_name": "Kira", ` + rest, "Client", "api.unknown_field"},
+		{"wrong case nested", `{"client": {"given_name": "Kira", "family_name": "Q", "safe_contact": {"Text": "safe"}}, "referral": {"source": "police", "summary": "s"}}`,
+			"client.safe_contact.Text", "api.unknown_field"},
+		{"duplicate", `{"client": {"given_name": "", "given_name": "Kira", ` + rest, "client.given_name", "api.duplicate_key"},
+		{"duplicate object", `{"client": {"given_name": "Kira", ` + rest[:len(rest)-1] + `, "referral": {"source": "police", "summary": "again"}}`, "referral", "api.duplicate_key"},
+		{"duplicate nested", `{"client": {"given_name": "Kira", "family_name": "Q", "safe_contact": {"text": "unsafe", "text": "safe"}}, "referral": {"source": "police", "summary": "s"}}`,
+			"client.safe_contact.text", "api.duplicate_key"},
+		// A key not shaped like a field name is not echoed: it could be anything.
+		{"not echoed", `{"client": {"given_name": "Kira", "Kira Quill 07700 900999": 1, ` + rest, "", "api.unknown_field"},
+		{"folded non-ASCII", `{"client": {"given_name": "Kira", "family_name": "Q", "ſafe_contact": {}}, "referral": {"source": "police", "summary": "s"}}`, "", "api.unknown_field"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			if !json.Valid([]byte(c.body)) {
+				t.Fatalf("test body is not JSON: %s", c.body)
+			}
+			r := h.do(t, "POST", "/api/v1/referrals", h.create, "case-"+c.name, c.body)
+			if r.status != http.StatusBadRequest {
+				t.Fatalf("%d %s, want 400", r.status, r.body)
+			}
+			var eb errorBody
+			r.decode(t, &eb)
+			want := i18n.MustLoad().Printer(i18n.Default).T(c.reason)
+			if len(eb.Errors) != 1 || eb.Errors[0].Field != c.field || eb.Errors[0].Reason != want || strings.HasPrefix(want, "[") {
+				t.Fatalf("errors %+v, want %q: %q", eb.Errors, c.field, want)
+			}
+			if strings.Contains(r.body, "Kira") || strings.Contains(r.body, "07700") {
+				t.Fatalf("a value is echoed: %s", r.body)
+			}
+		})
+	}
+	if n := h.count(t, `SELECT count(*) FROM clients`) + h.count(t, `SELECT count(*) FROM intake_referrals`) + h.count(t, `SELECT count(*) FROM api_idempotency`); n != 0 {
+		t.Fatalf("%d rows written by refused requests", n)
+	}
+	if r := h.do(t, "POST", "/api/v1/referrals", h.create, "case-valid", `{"client": {"given_name": "Kira", `+rest); r.status != http.StatusCreated {
+		t.Fatalf("valid body: %d %s", r.status, r.body)
+	}
+	if r := h.do(t, "POST", "/api/v1/referrals", h.create, "case-valid-2", validBody); r.status != http.StatusCreated {
+		t.Fatalf("valid body: %d %s", r.status, r.body)
 	}
 }
 

@@ -7,6 +7,7 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"reflect"
 	"regexp"
 	"strings"
 	"time"
@@ -109,6 +110,12 @@ func decodeReferral(body io.Reader, contentType string, max int64) (ReferralRequ
 	if int64(len(b)) > max {
 		return req, &errBody{http.StatusRequestEntityTooLarge, problem{Code: string(errs.Invalid), Reason: "api.body_too_large"}}
 	}
+	// encoding/json matches keys without regard to letter case and lets
+	// the last of two equal keys win, so {"given_name": "", "GIVEN_NAME":
+	// "Kira"} would decode; check the keys exactly first.
+	if bad := checkKeys(b); bad != nil {
+		return req, bad
+	}
 	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&req); err != nil {
@@ -132,6 +139,139 @@ func decodeReferral(body io.Reader, contentType string, max int64) (ReferralRequ
 		return req, &errBody{http.StatusBadRequest, problem{Code: string(errs.Invalid), Reason: "api.body_not_json"}}
 	}
 	return req, nil
+}
+
+// keySchema is the object keys allowed at one level of a request body,
+// exactly as spelt in the json tags; a key maps to the keys of the object
+// it holds, or to nil when it holds a plain value.
+type keySchema map[string]keySchema
+
+// schemaOf is the keySchema of a struct type, read from its json tags.
+func schemaOf(t reflect.Type) keySchema {
+	s := keySchema{}
+	for i := range t.NumField() {
+		f := t.Field(i)
+		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		if !f.IsExported() || name == "-" {
+			continue
+		}
+		if name == "" {
+			name = f.Name
+		}
+		var sub keySchema
+		if f.Type.Kind() == reflect.Struct && f.Type != reflect.TypeFor[time.Time]() {
+			sub = schemaOf(f.Type)
+		}
+		s[name] = sub
+	}
+	return s
+}
+
+// referralKeys is the keys a ReferralRequest body may have, level by level.
+var referralKeys = schemaOf(reflect.TypeFor[ReferralRequest]())
+
+// asciiKey is a key that may be named back when it is one of ours in other
+// letter case (GIVEN_NAME): ASCII only, so nothing but our own field name
+// is echoed.
+var asciiKey = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_]{0,63}$`)
+
+// checkKeys walks the body's tokens and refuses, as a 400 naming the key's
+// path ("client.GIVEN_NAME"), the first object key that is not exactly
+// (letter case included) one of the request's fields at its level, or that
+// comes twice in one object. Values are never echoed, and a key is named
+// only when it is shaped like a field name (see keyName). A body that is
+// not JSON is api.body_not_json; one whose top level is not an object, or
+// a field holding the wrong kind of value, is left for the decoder to
+// report as it always has. Trailing data is not looked at here.
+func checkKeys(b []byte) *errBody {
+	dec := json.NewDecoder(bytes.NewReader(b))
+	tok, err := dec.Token()
+	if err != nil {
+		return &errBody{http.StatusBadRequest, problem{Code: string(errs.Invalid), Reason: "api.body_not_json"}}
+	}
+	if tok != json.Delim('{') {
+		return nil
+	}
+	return checkObject(dec, referralKeys, "")
+}
+
+// checkObject checks the keys of an object whose '{' has been read, with
+// path the keys above it ("client.").
+func checkObject(dec *json.Decoder, allowed keySchema, path string) *errBody {
+	notJSON := &errBody{http.StatusBadRequest, problem{Code: string(errs.Invalid), Reason: "api.body_not_json"}}
+	seen := map[string]bool{}
+	for {
+		tok, err := dec.Token()
+		if err != nil {
+			return notJSON
+		}
+		if tok == json.Delim('}') {
+			return nil
+		}
+		key, ok := tok.(string)
+		if !ok {
+			return notJSON
+		}
+		sub, known := allowed[key]
+		switch {
+		case !known:
+			return &errBody{http.StatusBadRequest, problem{Field: keyName(allowed, path, key), Code: string(errs.Invalid), Reason: "api.unknown_field"}}
+		case seen[key]:
+			return &errBody{http.StatusBadRequest, problem{Field: path + key, Code: string(errs.Invalid), Reason: "api.duplicate_key"}}
+		}
+		seen[key] = true
+		tok, err = dec.Token()
+		if err != nil {
+			return notJSON
+		}
+		switch {
+		case tok == json.Delim('{') && sub != nil:
+			if bad := checkObject(dec, sub, path+key+"."); bad != nil {
+				return bad
+			}
+		case tok == json.Delim('{') || tok == json.Delim('['):
+			// The wrong kind of value: the decoder names the field.
+			if !skipValue(dec) {
+				return notJSON
+			}
+		}
+	}
+}
+
+// skipValue reads to the end of an object or array whose opening delimiter
+// has been read, without recursion (the body may nest deeply).
+func skipValue(dec *json.Decoder) bool {
+	for depth := 1; depth > 0; {
+		tok, err := dec.Token()
+		if err != nil {
+			return false
+		}
+		switch tok {
+		case json.Delim('{'), json.Delim('['):
+			depth++
+		case json.Delim('}'), json.Delim(']'):
+			depth--
+		}
+	}
+	return true
+}
+
+// keyName is the path to name for an unknown key: the key is given only
+// when it is shaped like a field name of ours (snake case) or is one of
+// the fields at its level in other letter case; any other key could be
+// anything, even personal, and is not echoed.
+func keyName(allowed keySchema, path, key string) string {
+	if snakeName.MatchString(key) {
+		return path + key
+	}
+	if asciiKey.MatchString(key) {
+		for name := range allowed {
+			if strings.EqualFold(name, key) {
+				return path + key
+			}
+		}
+	}
+	return ""
 }
 
 // incoming turns a request into the intake service's input.

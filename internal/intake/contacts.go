@@ -85,7 +85,9 @@ var (
 //
 // An outgoing contact with a client is checked against the client's
 // safe-contact rules (CheckSafeContact): Voicemail says a voicemail was
-// left, Number is the number dialled or texted (checked, never stored).
+// left, Number is the number dialled or texted (required for an outgoing
+// call or text to a client; checked against the safe number, never
+// stored).
 // A contact the rules do not allow is refused unless OverrideReason says
 // why it had to happen; the reason is sealed with the contact and the
 // audit event says it was an override.
@@ -190,11 +192,30 @@ func ValidateContact(n NewContact, now time.Time) (NewContact, error) {
 // CheckSafeContact reports what in an outgoing contact the client's
 // safe-contact rules do not allow, as field errors (none: the contact is
 // safe). Only a rule that says "safe" allows a channel: "not known" is
-// treated as not safe. A call or a text needs a safe number on record,
-// and a number dialled that is not it is refused; a voicemail needs
-// voicemail to be safe; an email, a text and a letter need their
-// channel to be safe. Incoming contacts are not checked: the client
-// reached us.
+// treated as not safe. Incoming contacts are not checked: the client
+// reached us. For an outgoing contact:
+//
+//   - A call or a text needs a safe number on record, and the number
+//     dialled or texted must be given ("number" required: a blank number
+//     is never taken to mean "the safe number") and be that number, both
+//     compared after vault.NormalisePhone. A text also needs texts to be
+//     safe; a voicemail needs voicemail to be safe.
+//   - An email, a letter need their channel (email, post) to be safe.
+//   - A web chat we start shows up on the client's device much as a text
+//     does, so it follows the text rule.
+//   - A walk_in we make is a home visit. Turning up at the home
+//     unannounced is the riskiest contact there is (the abuser may be
+//     there, or may learn of it), and no safe-contact rule says a visit is
+//     safe, so it always needs an override reason.
+//
+// Safe times (SafeContact.Times) are free text ("weekdays 10-12 while he
+// is at work") that the service cannot reliably parse, so they are not
+// enforced here: they are display-only, shown in the safe-contact box at
+// the top of the contact form and again beside the outgoing fields, for
+// the worker to check before making contact.
+//
+// Every refusal names its field; LogContact lets an override reason
+// stand for all of them and audits that it did.
 func CheckSafeContact(sc people.SafeContact, n NewContact) FieldErrors {
 	var fe FieldErrors
 	if n.Direction != Outbound {
@@ -206,14 +227,23 @@ func CheckSafeContact(sc people.SafeContact, n NewContact) FieldErrors {
 		if n.Channel == Text && !safe("text") {
 			fe.Add("channel", "intake.unsafe_text")
 		}
+		// A safe "number" without a digit in it is no safe number: it
+		// would otherwise match any number without one.
+		safeNumber := vault.NormalisePhone(sc.Phone)
 		switch {
-		case strings.TrimSpace(sc.Phone) == "":
+		case safeNumber == "":
 			fe.Add("number", "intake.no_safe_number")
-		case n.Number != "" && vault.NormalisePhone(n.Number) != vault.NormalisePhone(sc.Phone):
+		case strings.TrimSpace(n.Number) == "":
+			fe.Add("number", "intake.number_required")
+		case vault.NormalisePhone(n.Number) != safeNumber:
 			fe.Add("number", "intake.number_not_safe")
 		}
 		if n.Voicemail && !safe("voicemail") {
 			fe.Add("voicemail", "intake.unsafe_voicemail")
+		}
+	case WebChat:
+		if !safe("text") {
+			fe.Add("channel", "intake.unsafe_webchat")
 		}
 	case Email:
 		if !safe("email") {
@@ -223,6 +253,8 @@ func CheckSafeContact(sc people.SafeContact, n NewContact) FieldErrors {
 		if !safe("post") {
 			fe.Add("channel", "intake.unsafe_post")
 		}
+	case WalkIn:
+		fe.Add("channel", "intake.home_visit_needs_reason")
 	}
 	return fe
 }

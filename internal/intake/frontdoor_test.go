@@ -262,7 +262,7 @@ func TestSafeContactEnforced(t *testing.T) {
 		before, events := w.count(t, "intake_contacts"), w.count(t, "audit_events")
 
 		_, err = w.svc.LogContact(ctx, w.outreach, out(intake.Text))
-		if got := fields(t, err); !slices.Equal(got, []string{"channel", "override_reason"}) {
+		if got := fields(t, err); !slices.Equal(got, []string{"channel", "number", "override_reason"}) {
 			t.Fatalf("text: %v", got)
 		}
 		call := out(intake.Phone)
@@ -343,13 +343,20 @@ func TestCheckSafeContact(t *testing.T) {
 		n    intake.NewContact
 		want []string
 	}{
-		{intake.NewContact{Direction: intake.Outbound, Channel: intake.Phone, Voicemail: true}, nil},
+		{intake.NewContact{Direction: intake.Outbound, Channel: intake.Phone, Number: "07700900456", Voicemail: true}, nil},
 		{intake.NewContact{Direction: intake.Outbound, Channel: intake.Text, Number: "07700-900-456"}, nil},
 		{intake.NewContact{Direction: intake.Outbound, Channel: intake.Text, Number: "07700 900457"}, []string{"number"}},
+		// A blank number is not "the safe number": it must be given.
+		{intake.NewContact{Direction: intake.Outbound, Channel: intake.Phone, Voicemail: true}, []string{"number"}},
+		{intake.NewContact{Direction: intake.Outbound, Channel: intake.Text}, []string{"number"}},
 		{intake.NewContact{Direction: intake.Outbound, Channel: intake.Email}, []string{"channel"}},
 		{intake.NewContact{Direction: intake.Outbound, Channel: intake.Letter}, []string{"channel"}},
+		// A web chat follows the text rule; a home visit always needs a reason.
 		{intake.NewContact{Direction: intake.Outbound, Channel: intake.WebChat}, nil},
+		{intake.NewContact{Direction: intake.Outbound, Channel: intake.WalkIn}, []string{"channel"}},
 		{intake.NewContact{Direction: intake.Inbound, Channel: intake.Letter}, nil},
+		{intake.NewContact{Direction: intake.Inbound, Channel: intake.WalkIn}, nil},
+		{intake.NewContact{Direction: intake.Inbound, Channel: intake.Phone}, nil},
 	} {
 		if got := intake.CheckSafeContact(sc, tc.n).Names(); !slices.Equal(got, tc.want) {
 			t.Errorf("%+v: %v, want %v", tc.n, got, tc.want)
@@ -358,6 +365,15 @@ func TestCheckSafeContact(t *testing.T) {
 	// No safe number on record: no call and no text.
 	if got := intake.CheckSafeContact(people.SafeContact{Text: people.Safe}, intake.NewContact{Direction: intake.Outbound, Channel: intake.Text}).Names(); !slices.Equal(got, []string{"number"}) {
 		t.Errorf("no safe number: %v", got)
+	}
+	// Texts not safe: no web chat either. A "safe number" with no digits
+	// is no safe number (it would match any number without digits).
+	if got := intake.CheckSafeContact(people.SafeContact{Text: people.Unsafe}, intake.NewContact{Direction: intake.Outbound, Channel: intake.WebChat}).Names(); !slices.Equal(got, []string{"channel"}) {
+		t.Errorf("web chat, texts unsafe: %v", got)
+	}
+	noDigits := intake.CheckSafeContact(people.SafeContact{Phone: "ask her", Text: people.Safe}, intake.NewContact{Direction: intake.Outbound, Channel: intake.Text, Number: "later"})
+	if len(noDigits) != 1 || noDigits[0].Key != "intake.no_safe_number" {
+		t.Errorf("safe number without digits: %v", noDigits)
 	}
 }
 

@@ -9,6 +9,7 @@ import (
 	"frontdoor/internal/errs"
 	"frontdoor/internal/intake"
 	"frontdoor/internal/people"
+	"frontdoor/internal/vault"
 )
 
 // Whatever strings arrive in the contact form, validation answers with
@@ -98,12 +99,18 @@ func FuzzValidateCaseStatusChange(f *testing.F) {
 }
 
 // The safe-contact check never allows what a rule forbids: a text, email
-// or letter goes out only where its rule says safe, a call or text only
-// with a safe number on record.
+// or letter goes out only where its rule says safe, a web chat only where
+// texts are safe, a call or text only to the safe number on record (given,
+// not left blank), and a home visit never without a reason.
 func FuzzCheckSafeContact(f *testing.F) {
 	f.Add("07700 900456", "safe", "unsafe", "not_known", "", "phone", "07700900456", true)
 	f.Add("", "", "", "", "", "text", "", false)
 	f.Add("x", "safe", "safe", "safe", "safe", "letter", "\x00", true)
+	f.Add("x", "safe", "safe", "safe", "safe", "phone", "y", false)
+	f.Add("+44 7700 900456", "safe", "safe", "safe", "safe", "text", "07700-900-456", false)
+	f.Add("07700 900456", "safe", "safe", "safe", "safe", "phone", "", false)
+	f.Add("07700 900456", "safe", "unsafe", "safe", "safe", "webchat", "", false)
+	f.Add("07700 900456", "safe", "safe", "safe", "safe", "walk_in", "", false)
 	f.Fuzz(func(t *testing.T, phone, voicemail, text, email, post, channel, number string, left bool) {
 		sc := people.SafeContact{Phone: phone, Voicemail: voicemail, Text: text, Email: email, Post: post}
 		n := intake.NewContact{Direction: intake.Outbound, Channel: intake.Channel(channel), Number: number, Voicemail: left}
@@ -122,6 +129,18 @@ func FuzzCheckSafeContact(f *testing.F) {
 		}
 		if (n.Channel == intake.Phone || n.Channel == intake.Text) && strings.TrimSpace(phone) == "" {
 			t.Fatalf("%s allowed without a safe number", channel)
+		}
+		// A call or text goes only to the safe number, given, with digits.
+		if n.Channel == intake.Phone || n.Channel == intake.Text {
+			if got := vault.NormalisePhone(number); got == "" || got != vault.NormalisePhone(phone) {
+				t.Fatalf("%s to %q allowed, safe number %q", channel, number, phone)
+			}
+		}
+		if n.Channel == intake.WebChat && text != people.Safe {
+			t.Fatalf("web chat allowed under text rule %q", text)
+		}
+		if n.Channel == intake.WalkIn {
+			t.Fatal("a home visit allowed without a reason")
 		}
 		if left && n.Channel == intake.Phone && voicemail != people.Safe {
 			t.Fatal("voicemail allowed where it is not safe")

@@ -154,7 +154,7 @@ func TestContactsAndCallbacks(t *testing.T) {
 		}
 		soon, err := w.svc.LogContact(ctx, w.outreach, intake.NewContact{Channel: intake.Phone, Direction: intake.Outbound,
 			CallerType: intake.CallerVictim, ServiceLine: intake.LineMain, Outcome: intake.NoAnswer, FollowUp: true,
-			CallbackDue: w.clock.Add(time.Hour), ClientID: c, Note: "no voicemail: unsafe"})
+			CallbackDue: w.clock.Add(time.Hour), ClientID: c, Number: "07700 900123", Note: "no voicemail: unsafe"})
 		if err != nil {
 			t.Fatal(err)
 		}

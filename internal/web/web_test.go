@@ -139,6 +139,8 @@ func TestEveryMessageKeyIsInTheCatalogue(t *testing.T) {
 	cat := i18n.MustLoad()
 	keys := map[string]bool{}
 	tmplKey := regexp.MustCompile(`\bt "([a-z_.]+)"`)
+	// (field . "name" "label.key" "hint.key"): the label and hint are keys.
+	fieldKeys := regexp.MustCompile(`\(field \S+ "[a-z_]+" "([a-z_.]*)" "([a-z_.]*)"\)`)
 	goKey := regexp.MustCompile(`errs\.(New|Field|Wrap)\([^"]*"([a-z_.]+)"(?:,\s*"([a-z_.]+)")?`)
 	root := "../.."
 	filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
@@ -150,6 +152,13 @@ func TestEveryMessageKeyIsInTheCatalogue(t *testing.T) {
 		case strings.HasSuffix(p, ".html"):
 			for _, m := range tmplKey.FindAllStringSubmatch(string(b), -1) {
 				keys[m[1]] = true
+			}
+			for _, m := range fieldKeys.FindAllStringSubmatch(string(b), -1) {
+				for _, k := range m[1:] {
+					if k != "" {
+						keys[k] = true
+					}
+				}
 			}
 		case strings.HasSuffix(p, ".go") && !strings.HasSuffix(p, "_test.go"):
 			for _, m := range goKey.FindAllStringSubmatch(string(b), -1) {
