@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"net/http"
+	"slices"
 	"time"
 
 	"frontdoor/internal/access"
@@ -29,6 +30,7 @@ type dashboard struct {
 	Callbacks     []intake.Callback // overdue or due within a day
 	MoreCallbacks int               // open callbacks due later
 	Alerts        []matching.Alert  // unread
+	Tasks         []risk.Task       // open tasks: IDVA allocations and the like, soonest due first
 }
 
 type caseloadRow struct {
@@ -110,6 +112,19 @@ func (s *Server) dashboard(r *http.Request, actor access.Actor) (*dashboard, err
 		}
 	}
 	localTimes(d.Callbacks)
+	if s.Risk != nil {
+		tasks, err := s.Risk.Tasks(ctx, actor)
+		if err != nil {
+			return nil, err
+		}
+		for _, t := range tasks {
+			if !t.Restricted {
+				t.Due = t.Due.In(frontDoorZone)
+				d.Tasks = append(d.Tasks, t)
+			}
+		}
+		slices.SortStableFunc(d.Tasks, func(a, b risk.Task) int { return a.Due.Compare(b.Due) })
+	}
 	if s.Matches != nil {
 		alerts, err := s.Matches.Alerts(ctx, actor)
 		if err != nil {

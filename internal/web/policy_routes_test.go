@@ -222,5 +222,10 @@ func TestRiskAssessmentPages(t *testing.T) {
 		if _, body := worker.get(t, client); !strings.Contains(body, "HIGH RISK") {
 			t.Error("the client page does not show the current risk level")
 		}
+		// The IDVA allocation task is among the actions due on the
+		// worker's home page.
+		if _, body := worker.get(t, "/"); !strings.Contains(body, `id="due-actions"`) || !strings.Contains(body, "Allocate an IDVA</a>: <a href=\"/people/") {
+			t.Error("the home page does not show the IDVA task among the actions due")
+		}
 	})
 }

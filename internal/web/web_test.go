@@ -24,6 +24,8 @@ import (
 	"frontdoor/internal/audit"
 	"frontdoor/internal/auth"
 	"frontdoor/internal/i18n"
+	"frontdoor/internal/intake"
+	"frontdoor/internal/matching"
 	"frontdoor/internal/people"
 	"frontdoor/internal/risk"
 	"frontdoor/internal/store"
@@ -64,7 +66,12 @@ func newHarness(t *testing.T, d store.Dialect) *harness {
 	grants := &access.Grants{Vault: v, Record: rec, Now: c.Now}
 	clients := &people.Service{DB: db, Vault: v, Grants: grants, Record: rec, Now: c.Now}
 	risks := &risk.Service{DB: db, Vault: v, Record: rec, Now: c.Now, ClientFacts: clients.Facts}
-	srv, err := web.New(web.Options{DB: db, Auth: a, Grants: grants, People: clients, Risk: risks, Record: rec, Now: c.Now, Catalogue: i18n.MustLoad(), Logger: slog.New(slog.NewJSONHandler(logs, nil))})
+	// Wired as serve wires them, so pages see what production shows.
+	matches := &matching.Index{Vault: v, DB: db, Record: rec, Now: c.Now, Facts: clients.MatchFacts}
+	clients.Matches = matches
+	in := &intake.Service{DB: db, Vault: v, Record: rec, Now: c.Now, ClientFacts: clients.Facts, People: clients, Matches: matches}
+	srv, err := web.New(web.Options{DB: db, Auth: a, Grants: grants, People: clients, Risk: risks, Intake: in, Matches: matches, Record: rec, Now: c.Now,
+		Catalogue: i18n.MustLoad(), Logger: slog.New(slog.NewJSONHandler(logs, nil))})
 	if err != nil {
 		t.Fatal(err)
 	}
