@@ -39,8 +39,8 @@ func startDemo(ctx context.Context, db *store.DB, v *vault.Vault, accounts *auth
 		return err
 	}
 	if pr.Loaded {
-		fmt.Fprintf(out, "Demo people: %d clients, %d children, %d perpetrators, %d contacts, %d referrals (%d awaiting triage), %d risk assessments, %d closed cases.\n",
-			pr.Clients, pr.Children, pr.Perpetrators, pr.Contacts, pr.Referrals, pr.AwaitingTriage, pr.Assessments, pr.ClosedCases)
+		fmt.Fprintf(out, "Demo people: %d clients, %d children, %d perpetrators, %d contacts, %d referrals (%d awaiting triage), %d risk assessments, %d closed cases, %d MARAC meetings with %d referrals on their agendas.\n",
+			pr.Clients, pr.Children, pr.Perpetrators, pr.Contacts, pr.Referrals, pr.AwaitingTriage, pr.Assessments, pr.ClosedCases, pr.Meetings, pr.OnAgenda)
 	}
 	if !res.Loaded {
 		fmt.Fprintln(out, msg.T("cli.demo_already_loaded", fmt.Sprint(res.Seed)))

@@ -57,6 +57,7 @@ func (c *Clock) set(t time.Time) {
 // PeopleResult says what LoadPeople did.
 type PeopleResult struct {
 	Loaded                      bool
+	Meetings, OnAgenda          int
 	Clients, Children           int
 	Perpetrators, Contacts      int
 	Referrals, Assessments      int
@@ -127,6 +128,9 @@ func LoadPeople(ctx context.Context, svc Services, clock *Clock, cfg Config, lim
 			return res, fmt.Errorf("demo household %d: %w", h.Index, err)
 		}
 		n++
+	}
+	if err := l.marac(ctx); err != nil {
+		return res, fmt.Errorf("demo MARAC: %w", err)
 	}
 	res.Loaded = true
 	return res, svc.DB.Write(ctx, func(tx *store.Tx) error {
@@ -420,6 +424,65 @@ func (l *peopleLoader) close(ctx context.Context, actor access.Actor, client str
 			return fmt.Errorf("case closed: %w", err)
 		}
 		l.res.ClosedCases++
+	}
+	return nil
+}
+
+// marac holds two MARAC meetings: one a fortnight ago, with outcomes and
+// actions recorded for the referrals discussed, and one next week with
+// referrals on its agenda; the newest referrals still await an agenda.
+func (l *peopleLoader) marac(ctx context.Context) error {
+	l.clock.set(time.Time{})
+	var chair, idva access.Actor
+	for _, st := range l.staffList {
+		if chair.StaffID == "" && st.Role == access.RoleTeamManager && slices.Contains(st.TeamIDs, l.helpline) {
+			chair = l.actor(st.ID)
+		}
+		if idva.StaffID == "" && st.Role == access.RoleIDVA {
+			idva = l.actor(st.ID)
+		}
+	}
+	if chair.StaffID == "" || idva.StaffID == "" {
+		return nil
+	}
+	waiting, err := l.svc.Risk.AwaitingAgenda(ctx, chair)
+	if err != nil {
+		return err
+	}
+	now := time.Now().UTC().Truncate(time.Hour)
+	past, err := l.svc.Risk.CreateMeeting(ctx, chair, risk.NewMeeting{Date: now.AddDate(0, 0, -14), Area: "Hollinshire North"})
+	if err != nil {
+		return err
+	}
+	next, err := l.svc.Risk.CreateMeeting(ctx, chair, risk.NewMeeting{Date: now.AddDate(0, 0, 7), Area: "Hollinshire North"})
+	if err != nil {
+		return err
+	}
+	l.res.Meetings = 2
+	i := 0
+	for _, item := range waiting {
+		if item.Restricted || !item.CanUpdate {
+			continue
+		}
+		if i >= 8 {
+			break
+		}
+		if i < 4 {
+			if err := l.svc.Risk.AddToAgenda(ctx, chair, past.ID, item.ReferralID); err != nil {
+				return err
+			}
+			if _, err := l.svc.Risk.RecordAction(ctx, chair, item.ReferralID, risk.NewAction{OwnerStaffID: idva.StaffID,
+				Due: now.AddDate(0, 0, 7*(i%2)-3), Text: "Safety plan reviewed with the client; sanctuary scheme referral for the back door and window locks."}); err != nil {
+				return err
+			}
+			if err := l.svc.Risk.RecordOutcome(ctx, chair, item.ReferralID, "Information shared; police marker on the address; IDVA to stay in contact weekly."); err != nil {
+				return err
+			}
+		} else if err := l.svc.Risk.AddToAgenda(ctx, chair, next.ID, item.ReferralID); err != nil {
+			return err
+		}
+		l.res.OnAgenda++
+		i++
 	}
 	return nil
 }

@@ -84,6 +84,9 @@ func TestLoadPeopleThroughTheServices(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		if res.Meetings != 2 || res.OnAgenda == 0 {
+			t.Errorf("MARAC: %d meetings, %d referrals on agendas", res.Meetings, res.OnAgenda)
+		}
 		if counts.clients != 40 || counts.cases != 34 || counts.tasks == 0 || counts.marac == 0 {
 			t.Errorf("in the database: %+v", counts)
 		}
