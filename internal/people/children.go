@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"slices"
 	"strings"
 	"time"
 
@@ -167,34 +166,9 @@ func (s *Service) childFacts(ctx context.Context, tx *store.Tx, actor access.Act
 		return access.Record{}, nil, sealed, err
 	}
 	rec := access.Record{ID: c.ID, OrganisationID: c.OrganisationID}
-	var restricted []string
-	breakGlass := false
-	for _, cid := range clients {
-		cr, err := s.Facts(ctx, tx, actor, cid)
-		if err != nil {
-			return access.Record{}, nil, sealed, err
-		}
-		rec.TeamIDs = union(rec.TeamIDs, cr.TeamIDs...)
-		rec.AssignedStaff = union(rec.AssignedStaff, cr.AssignedStaff...)
-		if cr.RestrictedTo != nil {
-			if restricted == nil {
-				restricted = slices.Clone(cr.RestrictedTo)
-			} else {
-				restricted = intersect(restricted, cr.RestrictedTo)
-			}
-		}
-		breakGlass = breakGlass || cr.BreakGlassGrant
-	}
-	if err := s.Grants.Facts(ctx, tx, actor, &rec); err != nil {
+	if err := s.throughLinkedClients(ctx, tx, actor, &rec, clients); err != nil {
 		return access.Record{}, nil, sealed, err
 	}
-	if restricted != nil {
-		if rec.RestrictedTo != nil {
-			restricted = intersect(restricted, rec.RestrictedTo)
-		}
-		rec.RestrictedTo = restricted
-	}
-	rec.BreakGlassGrant = rec.BreakGlassGrant || breakGlass
 	return rec, &c, sealed, nil
 }
 

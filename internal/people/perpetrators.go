@@ -202,8 +202,7 @@ func perpetratorLinks(ctx context.Context, tx *store.Tx, pid string) ([]perpetra
 
 // perpetratorFacts loads what the policy needs about a perpetrator: its
 // own organisation and team (the recording worker's), plus the teams and
-// workers of the clients it is linked to. A restricted client lends only
-// its named staff, so that nobody else gains a way in through it.
+// workers of the clients it is linked to (see throughLinkedClients).
 func (s *Service) perpetratorFacts(ctx context.Context, tx *store.Tx, actor access.Actor, pid string) (access.Record, *Perpetrator, [3]string, error) {
 	var p Perpetrator
 	var sealed [3]string
@@ -225,40 +224,15 @@ func (s *Service) perpetratorFacts(ctx context.Context, tx *store.Tx, actor acce
 	if err != nil {
 		return access.Record{}, nil, sealed, err
 	}
-	breakGlass := false
-	var restricted []string
-	for _, l := range links {
-		cr, err := s.Facts(ctx, tx, actor, l.clientID)
-		if err != nil {
-			return access.Record{}, nil, sealed, err
-		}
-		rec.TeamIDs = union(rec.TeamIDs, cr.TeamIDs...)
-		rec.AssignedStaff = union(rec.AssignedStaff, cr.AssignedStaff...)
-		if cr.RestrictedTo != nil {
-			if restricted == nil {
-				restricted = slices.Clone(cr.RestrictedTo)
-			} else {
-				restricted = intersect(restricted, cr.RestrictedTo)
-			}
-		}
-		breakGlass = breakGlass || cr.BreakGlassGrant
+	clients := make([]string, len(links))
+	for i, l := range links {
+		clients[i] = l.clientID
 	}
-	if err := s.Grants.Facts(ctx, tx, actor, &rec); err != nil {
+	// Restricted like a child of a restricted client: the recording
+	// worker's team must not keep a way to the hidden client.
+	if err := s.throughLinkedClients(ctx, tx, actor, &rec, clients); err != nil {
 		return access.Record{}, nil, sealed, err
 	}
-	// A perpetrator linked to a restricted client is restricted the same
-	// way, as a child is: otherwise the recording worker's team, or the
-	// team of another linked client, could read it (names, addresses,
-	// bail conditions) and infer the hidden client behind it. The staff
-	// named on every restricted client keep it; the price is that an
-	// unrestricted linked client's team loses sight of it too.
-	if restricted != nil {
-		if rec.RestrictedTo != nil {
-			restricted = intersect(restricted, rec.RestrictedTo)
-		}
-		rec.RestrictedTo = restricted
-	}
-	rec.BreakGlassGrant = rec.BreakGlassGrant || breakGlass
 	return rec, &p, sealed, nil
 }
 
