@@ -5,6 +5,8 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
+	"frontdoor/internal/intake"
+	"frontdoor/internal/risk"
 	"io"
 	"log/slog"
 	"net"
@@ -35,6 +37,7 @@ type serveFlags struct {
 	shutdownTimeout *time.Duration
 	sessionIdle     *time.Duration
 	sessionMax      *time.Duration
+	settings        serviceSettings
 }
 
 func addServeFlags(f *flagSet) serveFlags {
@@ -53,6 +56,7 @@ func addServeFlags(f *flagSet) serveFlags {
 		shutdownTimeout: f.Duration("shutdown-timeout", 30*time.Second, "how long to let requests in flight finish on SIGTERM or SIGINT"),
 		sessionIdle:     f.Duration("session-idle", 30*time.Minute, "sign a person out after this long without using frontdoor"),
 		sessionMax:      f.Duration("session-max", 12*time.Hour, "sign a person out this long after they signed in, however active"),
+		settings:        addServiceSettings(f),
 	}
 }
 
@@ -93,6 +97,10 @@ func runServe(ctx context.Context, args []string, out, errOut io.Writer) error {
 	}
 	logger, err := newLogger(errOut, *sf.logFormat, *sf.logLevel)
 	if err != nil {
+		return err
+	}
+	// The service's targets are checked before anything is opened.
+	if err := sf.settings.apply(capabilities{intake: &intake.Service{}, risk: &risk.Service{}}); err != nil {
 		return err
 	}
 	cat := i18n.MustLoad()
@@ -153,6 +161,9 @@ func runServe(ctx context.Context, args []string, out, errOut io.Writer) error {
 	accounts.IdleTimeout, accounts.AbsoluteTimeout = *sf.sessionIdle, *sf.sessionMax
 	rec := recorder(v)
 	caps := newCapabilities(db, v, rec, time.Now)
+	if err := sf.settings.apply(caps); err != nil {
+		return err
+	}
 	grants, clients, matches, risks, inbound := caps.grants, caps.people, caps.matches, caps.risk, caps.intake
 	partnerAPI, err := api.New(api.Options{DB: db, Auth: accounts, Intake: inbound, Catalogue: cat, Logger: logger})
 	if err != nil {

@@ -1,0 +1,49 @@
+package main
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"frontdoor/internal/intake"
+	"frontdoor/internal/risk"
+)
+
+func TestServiceSettings(t *testing.T) {
+	levels := []string{"high", "medium", "standard", "not_known"}
+	got, err := levelDurations("first-contact-target", " high=12h , medium=48h,not_known=6h", levels)
+	if err != nil || got["high"] != 12*time.Hour || got["medium"] != 48*time.Hour || got["not_known"] != 6*time.Hour || len(got) != 3 {
+		t.Fatalf("parsed %v, %v", got, err)
+	}
+	for v, want := range map[string]string{
+		"urgent=3h":          `"urgent" is not a risk level`,
+		"high=24h,high=12h":  "high is given twice",
+		"high":               "is not level=duration",
+		"high=0s":            "is not a duration",
+		"high=-1h":           "is not a duration",
+		"high=9000h":         "is not a duration",
+		"high=a day":         "is not a duration",
+		"medium=24h,x=1h,,,": `"x" is not a risk level`,
+	} {
+		if _, err := levelDurations("first-contact-target", v, levels); err == nil || !strings.Contains(err.Error(), want) || !strings.Contains(err.Error(), "--first-contact-target") {
+			t.Errorf("%q: %v, want an error naming the flag and saying %q", v, err, want)
+		}
+	}
+
+	// Applied, the services use them; levels not given keep their defaults.
+	fc, ra, calls, months := "high=6h", "medium=240h", 5, 6
+	c := capabilities{intake: &intake.Service{}, risk: &risk.Service{}}
+	if err := (serviceSettings{&fc, &ra, &calls, &months}).apply(c); err != nil {
+		t.Fatal(err)
+	}
+	if c.intake.Target(intake.RiskHigh) != 6*time.Hour || c.intake.Target(intake.RiskMedium) != intake.DefaultFirstContactTarget[intake.RiskMedium] {
+		t.Errorf("first-contact targets: high %v, medium %v", c.intake.Target(intake.RiskHigh), c.intake.Target(intake.RiskMedium))
+	}
+	if c.risk.ReviewAfter[risk.Medium] != 240*time.Hour || c.risk.EscalationCallouts != 5 || c.risk.EscalationMonths != 6 {
+		t.Errorf("risk settings: %+v", c.risk)
+	}
+	bad := 0
+	if err := (serviceSettings{&fc, &ra, &bad, &months}).apply(c); err == nil || !strings.Contains(err.Error(), "--escalation-callouts") {
+		t.Errorf("zero call-outs: %v", err)
+	}
+}
