@@ -1,0 +1,264 @@
+// Package refuge is accommodation: communal refuges and satellite
+// (dispersed) properties, each run by a team; their units (rooms, flats)
+// and bedspaces with what each can accept; the live vacancy board and the
+// vacancy search referrers use (never offering a property inside one of
+// the client's unsafe areas); referrals to a vacancy (hold → offer →
+// accept or decline → admission) with their turnaway reasons; stays with
+// departures, move-on destinations, occupancy and void days.
+//
+// A property's address is sealed by the vault. Only the staff of the team
+// that runs it (and their managers, who are members of the team) see it,
+// and every such read is audited; everyone else sees the town and area.
+//
+// The same bedspace can never be held or occupied by two households at
+// once: every hold and stay is a row of refuge_claims, and a partial
+// unique index on the bedspace among claims not yet released enforces it
+// in the database, on both engines and across any number of nodes. Holds
+// expire (Service.HoldFor): every query treats an expired hold as free,
+// the transaction that claims a bedspace releases expired holds on it
+// first, and ReleaseExpired is the background sweep.
+//
+// Every operation decides access with access.Decide: on the client's
+// record facts (ClientFacts) where a person is involved, on the property's
+// facts (its organisation and team) otherwise; changes are audited in the
+// same transaction.
+package refuge
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"frontdoor/internal/access"
+	"frontdoor/internal/audit"
+	"frontdoor/internal/errs"
+	"frontdoor/internal/store"
+)
+
+// Record kinds in the audit trail.
+const (
+	ClientRecordKind   = "client"
+	PropertyRecordKind = "property"
+)
+
+// DefaultHoldFor is how long a vacancy is held for a referral when the
+// Service does not say.
+const DefaultHoldFor = 48 * time.Hour
+
+// Sealer is what the vault does for this package.
+type Sealer interface {
+	SealString(plaintext string, aad ...string) string
+	OpenString(sealed string, aad ...string) (string, error)
+	BlindIndex(purpose, normalised string) string
+}
+
+// ClientFacts loads what the access policy needs about a client, inside
+// the caller's transaction (people.Service.Facts).
+type ClientFacts func(ctx context.Context, tx *store.Tx, actor access.Actor, clientID string) (access.Record, error)
+
+// Service runs accommodation.
+type Service struct {
+	DB          *store.DB
+	Vault       Sealer
+	Record      audit.Recorder
+	Now         func() time.Time
+	ClientFacts ClientFacts
+	// HoldFor is how long a hold (and an offer, and an accepted offer
+	// before admission) keeps a unit; zero means DefaultHoldFor.
+	HoldFor time.Duration
+}
+
+func (s *Service) holdFor() time.Duration {
+	if s.HoldFor > 0 {
+		return s.HoldFor
+	}
+	return DefaultHoldFor
+}
+
+func (s *Service) now() time.Time { return utc(s.Now()) }
+
+func utc(t time.Time) time.Time { return t.UTC().Truncate(time.Microsecond) }
+
+// day is a date as stored: midnight UTC.
+func day(t time.Time) time.Time {
+	t = t.UTC()
+	return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC)
+}
+
+// FieldErrors is every field error of one input at once.
+type FieldErrors = errs.Fields
+
+var (
+	errNotFound  = errs.New(errs.NotFound, "error.not_found")
+	errForbidden = errs.New(errs.Forbidden, "error.forbidden")
+	// ErrNoLongerAvailable is the answer to a hold on a unit another
+	// household holds or occupies (or took a moment ago).
+	ErrNoLongerAvailable = errs.New(errs.Conflict, "refuge.no_longer_available")
+	errStale             = errs.New(errs.Conflict, "refuge.state_changed")
+	errHoldExpired       = errs.New(errs.Conflict, "refuge.hold_expired")
+)
+
+// lostRace maps a lost claim (the unique index, or a serialization
+// failure that outlived the retries) to ErrNoLongerAvailable.
+func lostRace(err error) error {
+	if errors.Is(err, store.ErrUnique) || errors.Is(err, store.ErrSerialization) || errors.Is(err, store.ErrBusy) {
+		return errs.Wrap(err, errs.Conflict, ErrNoLongerAvailable.Key)
+	}
+	return err
+}
+
+// decidedClient loads a client's facts and asks the policy about one
+// action: hidden or missing is NotFound, a refusal Forbidden.
+func (s *Service) decidedClient(ctx context.Context, tx *store.Tx, actor access.Actor, clientID string, act access.Action) error {
+	rec, err := s.ClientFacts(ctx, tx, actor, clientID)
+	if errors.Is(err, store.ErrNotFound) || errs.CodeOf(err) == errs.NotFound {
+		return errNotFound
+	}
+	if err != nil {
+		return err
+	}
+	d := access.Decide(actor, act, rec)
+	if d.Hidden {
+		return errNotFound
+	}
+	if !d.Allow {
+		return errForbidden
+	}
+	return nil
+}
+
+// clientAllows reports whether the policy allows act on the client,
+// without failing on a refusal.
+func (s *Service) clientAllows(ctx context.Context, tx *store.Tx, actor access.Actor, clientID string, act access.Action) (bool, error) {
+	err := s.decidedClient(ctx, tx, actor, clientID, act)
+	switch errs.CodeOf(err) {
+	case "":
+		return true, nil
+	case errs.NotFound, errs.Forbidden:
+		return false, nil
+	}
+	return false, err
+}
+
+// propertyRecord is a property's facts for the policy: it belongs to its
+// organisation and the team that runs it.
+func propertyRecord(id, org, team string) access.Record {
+	return access.Record{ID: id, OrganisationID: org, TeamIDs: []string{team}}
+}
+
+// runsProperty reports whether the actor is on the team that runs the
+// property (its staff, and its managers who are members of the team) and
+// the policy lets them work it: the only people who see its address and
+// manage its vacancies.
+func runsProperty(actor access.Actor, act access.Action, rec access.Record) bool {
+	if access.RelationOf(actor, rec) != access.SameTeam {
+		return false
+	}
+	if actor.Role != access.RoleRefugeWorker && actor.Role != access.RoleTeamManager {
+		return false
+	}
+	return access.Decide(actor, act, rec).Allow
+}
+
+// service asks the policy about a service-wide action.
+func service(actor access.Actor, act access.Action) error {
+	if !access.Decide(actor, act, access.Record{}).Allow {
+		return errForbidden
+	}
+	return nil
+}
+
+func (s *Service) audit(ctx context.Context, tx *store.Tx, actor access.Actor, action, kind, recordID, purpose string) error {
+	return s.Record(ctx, tx, audit.Event{ActorID: actor.StaffID, Action: action, RecordKind: kind, RecordID: recordID, Purpose: purpose})
+}
+
+const (
+	maxNameLen = 200
+	maxNoteLen = 2000
+	maxAreas   = 50
+)
+
+func cleanText(v string, multiline bool) bool {
+	return utf8.ValidString(v) && !strings.ContainsFunc(v, func(r rune) bool {
+		return unicode.IsControl(r) && !(multiline && (r == '\n' || r == '\r' || r == '\t'))
+	})
+}
+
+func checkText(fe *FieldErrors, field, v string, required bool, max int, multiline bool) {
+	switch {
+	case !cleanText(v, multiline):
+		fe.Add(field, "refuge.text_invalid")
+	case required && strings.TrimSpace(v) == "":
+		fe.Add(field, "refuge.required")
+	case utf8.RuneCountInString(v) > max:
+		fe.Add(field, "refuge.too_long", max)
+	}
+}
+
+// normArea folds a town or area name for comparison: lower case, single
+// spaces, no surrounding space.
+func normArea(v string) string {
+	return strings.Join(strings.Fields(strings.ToLower(v)), " ")
+}
+
+func nullable(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}
+
+func nullTime(t time.Time) any {
+	if t.IsZero() {
+		return nil
+	}
+	return utc(t)
+}
+
+func oneOf[T ~string](v T, allowed []T) bool { return slices.Contains(allowed, v) }
+
+// scanner is a row type that says where its columns go.
+type scanner[T any] interface {
+	*T
+	dest() []any
+}
+
+// queryAll runs a query and scans every row into a T.
+func queryAll[T any, P scanner[T]](ctx context.Context, tx *store.Tx, query string, args ...any) ([]T, error) {
+	rows, err := tx.Query(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []T
+	for rows.Next() {
+		var r T
+		if err := rows.Scan(P(&r).dest()...); err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+// strings scans a one-column query.
+func queryStrings(ctx context.Context, tx *store.Tx, query string, args ...any) ([]string, error) {
+	rows, err := tx.Query(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var v string
+		if err := rows.Scan(&v); err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, rows.Err()
+}
