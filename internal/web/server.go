@@ -19,6 +19,7 @@ import (
 	"frontdoor/internal/intake"
 	"frontdoor/internal/matching"
 	"frontdoor/internal/people"
+	"frontdoor/internal/refuge"
 	"frontdoor/internal/risk"
 	"frontdoor/internal/store"
 )
@@ -31,6 +32,7 @@ type Options struct {
 	People *people.Service
 	Risk   *risk.Service
 	Intake *intake.Service
+	Refuge *refuge.Service
 	// Matches finds likely existing people at intake and keeps the
 	// counter-allegation alerts.
 	Matches *matching.Index

@@ -1,0 +1,5 @@
+package web
+
+func (s *Server) refugeRoutes() []route {
+	return nil
+}
