@@ -74,6 +74,13 @@ var recordRoutes = map[string]func(fx *recordFixture) (string, url.Values){
 		return "/people/" + fx.client + "/cases/" + fx.caseID, url.Values{"version": {"999"}, "status": {"active"}}
 	},
 
+	// Accommodation: the client's unsafe areas.
+	"GET /people/{id}/unsafe-areas": func(fx *recordFixture) (string, url.Values) { return "/people/" + fx.client + "/unsafe-areas", nil },
+	"POST /people/{id}/unsafe-areas": func(fx *recordFixture) (string, url.Values) {
+		// None: replaces none with none, and changes no relation.
+		return "/people/" + fx.client + "/unsafe-areas", url.Values{"unsafe_areas": {""}}
+	},
+
 	// The household.
 	"GET /people/{id}/children/new": func(fx *recordFixture) (string, url.Values) {
 		return "/people/" + fx.client + "/children/new", nil
@@ -182,6 +189,7 @@ var recordRouteExceptions = []struct {
 // neither (it may still fail later: a conflict, a form error).
 func TestEveryRoleAgainstEveryRecordRoute(t *testing.T) {
 	f := newFrontDoor(t, store.SQLite)
+	attachRefuge(f)
 	ctx := context.Background()
 
 	// Every ForRecord route has a request, and every request a route.

@@ -27,6 +27,7 @@ import (
 	"frontdoor/internal/intake"
 	"frontdoor/internal/matching"
 	"frontdoor/internal/people"
+	"frontdoor/internal/refuge"
 	"frontdoor/internal/risk"
 	"frontdoor/internal/store"
 	"frontdoor/internal/store/storetest"
@@ -70,7 +71,8 @@ func newHarness(t *testing.T, d store.Dialect) *harness {
 	matches := &matching.Index{Vault: v, DB: db, Record: rec, Now: c.Now, Facts: clients.MatchFacts}
 	clients.Matches = matches
 	in := &intake.Service{DB: db, Vault: v, Record: rec, Now: c.Now, ClientFacts: clients.Facts, People: clients, Matches: matches}
-	srv, err := web.New(web.Options{DB: db, Auth: a, Grants: grants, People: clients, Risk: risks, Intake: in, Matches: matches, Record: rec, Now: c.Now,
+	refuges := &refuge.Service{DB: db, Vault: v, Record: rec, Now: c.Now, ClientFacts: clients.Facts}
+	srv, err := web.New(web.Options{DB: db, Auth: a, Grants: grants, People: clients, Risk: risks, Intake: in, Matches: matches, Refuge: refuges, Record: rec, Now: c.Now,
 		Catalogue: i18n.MustLoad(), Logger: slog.New(slog.NewJSONHandler(logs, nil))})
 	if err != nil {
 		t.Fatal(err)

@@ -1,0 +1,192 @@
+package web
+
+import (
+	"errors"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"frontdoor/internal/errs"
+	"frontdoor/internal/id"
+	"frontdoor/internal/people"
+	"frontdoor/internal/refuge"
+)
+
+// childRows is how many children the vacancy form has room for.
+const childRows = 6
+
+// refugeDate is the browser's date input, read as a UTC date.
+const refugeDate = "2006-01-02"
+
+// householdFields are the vacancy form's fields (refuge.ParseSearch),
+// carried from a search into each result's hold form.
+var householdFields = []string{"client", "adults", "child_age", "child_boy", "service", "wheelchair", "ground_floor",
+	"mental_health", "substance_use", "complex_needs", "nrpf", "pets", "language", "area", "home_town"}
+
+// childRow is one child line of the vacancy form, as typed.
+type childRow struct{ Age, Boy string }
+
+// hiddenField is one value a hold form carries from the search.
+type hiddenField struct{ Name, Value string }
+
+// vacanciesPage is the vacancy board (for those who run properties) and
+// the vacancy search with its results.
+type vacanciesPage struct {
+	Board    []refuge.BoardProperty
+	Clients  []people.Summary
+	Children []childRow
+	Searched bool
+	Results  []refuge.Vacancy
+	Hidden   []hiddenField
+	Today    string
+}
+
+// vacancyFormValues keeps what was typed in the vacancy form: the single
+// fields in the view's Form, the child lines in rows.
+func vacancyFormValues(v url.Values) (map[string]string, []childRow) {
+	form := map[string]string{}
+	for _, k := range householdFields {
+		if k != "child_age" && k != "child_boy" {
+			form[k] = v.Get(k)
+		}
+	}
+	rows := make([]childRow, childRows)
+	ages, boys := v["child_age"], v["child_boy"]
+	for i := range rows {
+		if i < len(ages) {
+			rows[i].Age = ages[i]
+		}
+		if i < len(boys) {
+			rows[i].Boy = boys[i]
+		}
+	}
+	return form, rows
+}
+
+// hiddenHousehold is the search's household fields, in order, for the
+// hold forms (the client is chosen again on each).
+func hiddenHousehold(v url.Values) []hiddenField {
+	var out []hiddenField
+	for _, k := range householdFields {
+		if k == "client" {
+			continue
+		}
+		for _, val := range v[k] {
+			out = append(out, hiddenField{k, val})
+		}
+	}
+	return out
+}
+
+// vacanciesRender draws the vacancy page: the board of the properties
+// the person's teams run, their caseload for the client choice, and the
+// search form with whatever page already holds.
+func (s *Server) vacanciesRender(w http.ResponseWriter, r *http.Request, status int, v view, page vacanciesPage, err error) {
+	actor := actorOf(sessionOf(r))
+	board, berr := s.Refuge.Board(r.Context(), actor)
+	if berr == nil {
+		page.Clients, berr = s.People.MyClients(r.Context(), actor)
+	}
+	if berr != nil {
+		s.formError(w, r, "error", view{}, berr)
+		return
+	}
+	page.Board = board
+	page.Today = s.Now().UTC().Format(refugeDate)
+	if page.Children == nil {
+		page.Children = make([]childRow, childRows)
+	}
+	if v.Form == nil {
+		v.Form = map[string]string{"adults": "1"}
+	}
+	v.Title, v.Data = "accommodation.title", page
+	if err != nil {
+		s.formError(w, r, "vacancies", v, err)
+		return
+	}
+	s.render(w, r, status, "vacancies", v)
+}
+
+func (s *Server) vacancies(w http.ResponseWriter, r *http.Request) {
+	s.vacanciesRender(w, r, http.StatusOK, view{}, vacanciesPage{}, nil)
+}
+
+// searchVacancies runs the vacancy search. The household is POSTed,
+// never put in a URL.
+func (s *Server) searchVacancies(w http.ResponseWriter, r *http.Request) {
+	form, rows := vacancyFormValues(r.PostForm)
+	v, page := view{Form: form}, vacanciesPage{Children: rows, Searched: true}
+	h, err := refuge.ParseSearch(r.PostForm)
+	if err == nil {
+		page.Results, err = s.Refuge.Search(r.Context(), actorOf(sessionOf(r)), h)
+	}
+	if err != nil {
+		page.Searched = false
+		if len(errs.AllFields(err)) == 0 {
+			s.formError(w, r, "error", view{}, err)
+			return
+		}
+		s.vacanciesRender(w, r, http.StatusUnprocessableEntity, v, page, err)
+		return
+	}
+	page.Hidden = hiddenHousehold(r.PostForm)
+	s.vacanciesRender(w, r, http.StatusOK, v, page, nil)
+}
+
+// holdVacancy holds a unit for the chosen client's household. A unit
+// someone else has just taken is 409 with a page that says so.
+func (s *Server) holdVacancy(w http.ResponseWriter, r *http.Request) {
+	uid, ok := s.pathID(w, r)
+	if !ok {
+		return
+	}
+	h, err := refuge.ParseSearch(r.PostForm)
+	var ref *refuge.Referral
+	if err == nil {
+		ref, err = s.Refuge.Hold(r.Context(), actorOf(sessionOf(r)), refuge.HoldRequest{UnitID: uid, Household: h})
+	}
+	switch {
+	case err == nil:
+		http.Redirect(w, r, "/refuge/referrals/"+ref.ID, http.StatusSeeOther)
+	case errors.Is(err, refuge.ErrNoLongerAvailable) || errs.As(err).Key == refuge.ErrNoLongerAvailable.Key:
+		s.render(w, r, http.StatusConflict, "refuge_unavailable", view{Title: "accommodation.unavailable_title"})
+	case len(errs.AllFields(err)) > 0:
+		form, rows := vacancyFormValues(r.PostForm)
+		s.vacanciesRender(w, r, http.StatusUnprocessableEntity, view{Form: form}, vacanciesPage{Children: rows}, err)
+	default:
+		s.formError(w, r, "error", view{}, err)
+	}
+}
+
+// parseDate reads a date input: empty is the zero time, a date that does
+// not parse a field error.
+func parseDate(fe *errs.Fields, field, v string) time.Time {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return time.Time{}
+	}
+	d, err := time.Parse(refugeDate, v)
+	if err != nil {
+		fe.Add(field, "accommodation.date_invalid")
+		return time.Time{}
+	}
+	return d
+}
+
+// validIDs keeps the well-formed IDs of a repeated field; a malformed one
+// is a field error.
+func validIDs(fe *errs.Fields, field string, list []string) []string {
+	var out []string
+	for _, v := range list {
+		if v = strings.TrimSpace(v); v == "" {
+			continue
+		}
+		if !id.Valid(v) {
+			fe.Add(field, "refuge.member_unknown")
+			return nil
+		}
+		out = append(out, v)
+	}
+	return out
+}
