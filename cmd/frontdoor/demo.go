@@ -34,13 +34,24 @@ func startDemo(ctx context.Context, db *store.DB, v *vault.Vault, accounts *auth
 	// each event's time in the fictional history.
 	clock := &demo.Clock{}
 	caps := newCapabilities(db, v, recorder(v), clock.Now)
-	pr, err := demo.LoadPeople(ctx, demo.Services{DB: db, People: caps.people, Intake: caps.intake, Risk: caps.risk}, clock, demo.Config{Seed: seed, Scale: scale}, demoHouseholds)
+	cfg := demo.Config{Seed: seed, Scale: scale}
+	// The refuges and satellite units (once), before the people whose
+	// stays fill them.
+	props, err := demo.LoadProperties(ctx, caps.refuge, nil, cfg)
+	if err != nil {
+		return err
+	}
+	if props.Loaded {
+		fmt.Fprintf(out, "Demo properties: %d properties, %d units, %d bedspaces.\n", props.Properties, props.Units, props.Bedspaces)
+	}
+	pr, err := demo.LoadPeople(ctx, demo.Services{DB: db, People: caps.people, Intake: caps.intake, Risk: caps.risk, Refuge: caps.refuge}, clock, cfg, demoHouseholds)
 	if err != nil {
 		return err
 	}
 	if pr.Loaded {
 		fmt.Fprintf(out, "Demo people: %d clients, %d children, %d perpetrators, %d contacts, %d referrals (%d awaiting triage), %d risk assessments, %d closed cases, %d MARAC meetings with %d referrals on their agendas.\n",
 			pr.Clients, pr.Children, pr.Perpetrators, pr.Contacts, pr.Referrals, pr.AwaitingTriage, pr.Assessments, pr.ClosedCases, pr.Meetings, pr.OnAgenda)
+		fmt.Fprintf(out, "Demo stays: %d refuge stays (%d departed), %d turnaways.\n", pr.Stays, pr.Departures, pr.Turnaways)
 	}
 	if !res.Loaded {
 		fmt.Fprintln(out, msg.T("cli.demo_already_loaded", fmt.Sprint(res.Seed)))

@@ -169,7 +169,7 @@ func runServe(ctx context.Context, args []string, out, errOut io.Writer) error {
 	if err != nil {
 		return err
 	}
-	srv, err := web.New(web.Options{DB: db, Auth: accounts, Grants: grants, People: clients, Risk: risks, Intake: inbound, Matches: matches, Record: rec, Catalogue: cat, Logger: logger, Secure: useTLS || *sf.behindProxy,
+	srv, err := web.New(web.Options{DB: db, Auth: accounts, Grants: grants, People: clients, Risk: risks, Intake: inbound, Refuge: caps.refuge, Matches: matches, Record: rec, Catalogue: cat, Logger: logger, Secure: useTLS || *sf.behindProxy,
 		BehindProxy: *sf.behindProxy, BaseURL: strings.TrimRight(*sf.baseURL, "/"), API: partnerAPI.Handler()})
 	if err != nil {
 		return err
@@ -214,6 +214,19 @@ func runServe(ctx context.Context, args []string, out, errOut io.Writer) error {
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 	}
+	// Holds past their time are released by every query that looks at a
+	// unit; the sweep also marks their referrals expired for the turnaway
+	// figures.
+	sweepCtx, stopSweep := context.WithCancel(ctx)
+	sweepDone := make(chan struct{})
+	go func() {
+		defer close(sweepDone)
+		sweepRefugeHolds(sweepCtx, caps.refuge, time.Minute, logger)
+	}()
+	defer func() {
+		stopSweep()
+		<-sweepDone
+	}()
 	errc := make(chan error, 1)
 	go func() {
 		if useTLS {
@@ -234,6 +247,7 @@ func runServe(ctx context.Context, args []string, out, errOut io.Writer) error {
 	// Stop accepting, let requests in flight finish (each commits or
 	// rolls back its own transaction), then close the database.
 	fmt.Fprintln(out, msg.T("cli.stopping"))
+	stopSweep()
 	sctx, cancel := context.WithTimeout(context.Background(), *sf.shutdownTimeout)
 	defer cancel()
 	if err := hs.Shutdown(sctx); err != nil {
@@ -241,4 +255,34 @@ func runServe(ctx context.Context, args []string, out, errOut io.Writer) error {
 	}
 	logger.Info("stopped")
 	return nil
+}
+
+// holdSweeper is the refuge service's background sweep.
+type holdSweeper interface {
+	ReleaseExpired(ctx context.Context) (int, error)
+}
+
+// sweepRefugeHolds releases expired refuge holds every interval until ctx
+// ends. Several nodes may sweep at once: each sweep is one transaction of
+// idempotent updates, and a referral already marked expired is not
+// counted again. It logs counts only, never who or where.
+func sweepRefugeHolds(ctx context.Context, s holdSweeper, every time.Duration, logger *slog.Logger) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		n, err := s.ReleaseExpired(ctx)
+		switch {
+		case err != nil && ctx.Err() != nil:
+			return
+		case err != nil:
+			logger.Warn("refuge hold sweep failed; retrying next interval", "err", err)
+		case n > 0:
+			logger.Info("refuge holds released", "expired", n)
+		}
+	}
 }

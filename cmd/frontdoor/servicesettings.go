@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"frontdoor/internal/intake"
+	"frontdoor/internal/refuge"
 	"frontdoor/internal/risk"
 )
 
@@ -17,6 +18,7 @@ type serviceSettings struct {
 	reviewAfter        *string
 	escalationCallouts *int
 	escalationMonths   *int
+	refugeHold         *time.Duration
 }
 
 func addServiceSettings(f *flagSet) serviceSettings {
@@ -27,6 +29,8 @@ func addServiceSettings(f *flagSet) serviceSettings {
 			"re-assessment interval by risk `level=duration`; overdue reviews appear on workers' home pages"),
 		escalationCallouts: f.Int("escalation-callouts", 3, "police call-outs within the escalation window from which a MARAC referral is suggested below high risk"),
 		escalationMonths:   f.Int("escalation-months", 12, "the escalation window in `months`"),
+		refugeHold: f.Duration("refuge-hold", refuge.DefaultHoldFor,
+			"how long a vacancy is held for a referral (and kept after an offer or acceptance) before it is released automatically"),
 	}
 }
 
@@ -87,6 +91,12 @@ func (ss serviceSettings) apply(c capabilities) error {
 	for l, d := range ra {
 		c.risk.ReviewAfter[risk.Level(l)] = d
 	}
+	if *ss.refugeHold < time.Hour || *ss.refugeHold > 14*24*time.Hour {
+		return usageError{"--refuge-hold must be between 1h and 336h (14 days)"}
+	}
 	c.risk.EscalationCallouts, c.risk.EscalationMonths = *ss.escalationCallouts, *ss.escalationMonths
+	if c.refuge != nil {
+		c.refuge.HoldFor = *ss.refugeHold
+	}
 	return nil
 }

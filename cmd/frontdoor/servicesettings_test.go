@@ -1,11 +1,16 @@
 package main
 
 import (
+	"bytes"
+	"context"
+	"errors"
+	"log/slog"
 	"strings"
 	"testing"
 	"time"
 
 	"frontdoor/internal/intake"
+	"frontdoor/internal/refuge"
 	"frontdoor/internal/risk"
 )
 
@@ -31,9 +36,9 @@ func TestServiceSettings(t *testing.T) {
 	}
 
 	// Applied, the services use them; levels not given keep their defaults.
-	fc, ra, calls, months := "high=6h", "medium=240h", 5, 6
-	c := capabilities{intake: &intake.Service{}, risk: &risk.Service{}}
-	if err := (serviceSettings{&fc, &ra, &calls, &months}).apply(c); err != nil {
+	fc, ra, calls, months, hold := "high=6h", "medium=240h", 5, 6, 72*time.Hour
+	c := capabilities{intake: &intake.Service{}, risk: &risk.Service{}, refuge: &refuge.Service{}}
+	if err := (serviceSettings{&fc, &ra, &calls, &months, &hold}).apply(c); err != nil {
 		t.Fatal(err)
 	}
 	if c.intake.Target(intake.RiskHigh) != 6*time.Hour || c.intake.Target(intake.RiskMedium) != intake.DefaultFirstContactTarget[intake.RiskMedium] {
@@ -42,8 +47,61 @@ func TestServiceSettings(t *testing.T) {
 	if c.risk.ReviewAfter[risk.Medium] != 240*time.Hour || c.risk.EscalationCallouts != 5 || c.risk.EscalationMonths != 6 {
 		t.Errorf("risk settings: %+v", c.risk)
 	}
+	if c.refuge.HoldFor != 72*time.Hour {
+		t.Errorf("refuge hold: %v", c.refuge.HoldFor)
+	}
 	bad := 0
-	if err := (serviceSettings{&fc, &ra, &bad, &months}).apply(c); err == nil || !strings.Contains(err.Error(), "--escalation-callouts") {
+	if err := (serviceSettings{&fc, &ra, &bad, &months, &hold}).apply(c); err == nil || !strings.Contains(err.Error(), "--escalation-callouts") {
 		t.Errorf("zero call-outs: %v", err)
+	}
+	for _, h := range []time.Duration{0, -time.Hour, 59 * time.Minute, 15 * 24 * time.Hour} {
+		if err := (serviceSettings{&fc, &ra, &calls, &months, &h}).apply(c); err == nil || !strings.Contains(err.Error(), "--refuge-hold") {
+			t.Errorf("refuge hold %v: %v", h, err)
+		}
+	}
+	// Checked before anything is opened, without a refuge service.
+	if err := (serviceSettings{&fc, &ra, &calls, &months, &hold}).apply(capabilities{intake: &intake.Service{}, risk: &risk.Service{}}); err != nil {
+		t.Errorf("settings checked without services: %v", err)
+	}
+}
+
+type fakeSweeper struct {
+	calls chan struct{}
+	fail  bool
+}
+
+func (f *fakeSweeper) ReleaseExpired(ctx context.Context) (int, error) {
+	select {
+	case f.calls <- struct{}{}:
+	default:
+	}
+	if f.fail {
+		return 0, errors.New("database is locked")
+	}
+	return 2, nil
+}
+
+// The sweep runs every interval, keeps going after an error, logs counts
+// only, and stops when its context ends.
+func TestSweepRefugeHolds(t *testing.T) {
+	var logs bytes.Buffer
+	logger := slog.New(slog.NewTextHandler(&logs, nil))
+	f := &fakeSweeper{calls: make(chan struct{}, 10), fail: true}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		sweepRefugeHolds(ctx, f, time.Millisecond, logger)
+	}()
+	<-f.calls
+	<-f.calls
+	cancel()
+	select {
+	case <-done:
+	case <-time.After(5 * time.Second):
+		t.Fatal("the sweep did not stop with its context")
+	}
+	if !strings.Contains(logs.String(), "refuge hold sweep failed") {
+		t.Errorf("logs: %s", logs.String())
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"frontdoor/internal/intake"
 	"frontdoor/internal/matching"
 	"frontdoor/internal/people"
+	"frontdoor/internal/refuge"
 	"frontdoor/internal/risk"
 	"frontdoor/internal/store"
 	"frontdoor/internal/vault"
@@ -45,6 +46,7 @@ type capabilities struct {
 	matches *matching.Index
 	risk    *risk.Service
 	intake  *intake.Service
+	refuge  *refuge.Service
 }
 
 func newCapabilities(db *store.DB, v *vault.Vault, rec audit.Recorder, now func() time.Time) capabilities {
@@ -62,5 +64,8 @@ func newCapabilities(db *store.DB, v *vault.Vault, rec audit.Recorder, now func(
 		// Referrals from staff and from outside (partner agencies' API,
 		// the public self-referral page) go through the front door.
 		intake: &intake.Service{DB: db, Vault: v, Record: rec, Now: now, ClientFacts: clients.Facts, People: clients, Matches: matches},
+		// Accommodation: properties, vacancies, holds, stays; a live
+		// stay lets the property's team work the client (people facts).
+		refuge: &refuge.Service{DB: db, Vault: v, Record: rec, Now: now, ClientFacts: clients.Facts},
 	}
 }

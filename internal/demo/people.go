@@ -12,6 +12,7 @@ import (
 	"frontdoor/internal/access"
 	"frontdoor/internal/intake"
 	"frontdoor/internal/people"
+	"frontdoor/internal/refuge"
 	"frontdoor/internal/risk"
 	"frontdoor/internal/store"
 )
@@ -29,6 +30,10 @@ type Services struct {
 	People *people.Service
 	Intake *intake.Service
 	Risk   *risk.Service
+	// Refuge, when set, also replays the loaded households' refuge stays
+	// and turnaways (stays.go); the properties must be loaded first
+	// (LoadProperties).
+	Refuge *refuge.Service
 }
 
 // Clock is the loader's clock: the time of the event being recorded, or
@@ -62,6 +67,9 @@ type PeopleResult struct {
 	Perpetrators, Contacts      int
 	Referrals, Assessments      int
 	AwaitingTriage, ClosedCases int
+	// With Services.Refuge: stays admitted, of them departed, and
+	// referrals that ended without admission.
+	Stays, Departures, Turnaways int
 }
 
 // LoadPeople writes the newest households' people and their front door history
@@ -85,7 +93,8 @@ func LoadPeople(ctx context.Context, svc Services, clock *Clock, cfg Config, lim
 	defer clock.set(time.Time{})
 	cfg = cfg.normalized()
 	p := NewPartnership(cfg)
-	l := &peopleLoader{svc: svc, clock: clock, shift: time.Now().UTC().Sub(cfg.Now), staff: map[string]Staff{}, teams: map[string]Team{}, queued: map[*Household]time.Time{}, res: &res}
+	l := &peopleLoader{svc: svc, clock: clock, shift: time.Now().UTC().Sub(cfg.Now), staff: map[string]Staff{}, teams: map[string]Team{},
+		queued: map[*Household]time.Time{}, loaded: map[*Household]*loadedHousehold{}, res: &res, partnership: p}
 	for _, s := range p.Staff {
 		l.staff[s.ID] = s
 	}
@@ -113,7 +122,18 @@ func LoadPeople(ctx context.Context, svc Services, clock *Clock, cfg Config, lim
 	}
 	slices.SortStableFunc(all, func(a, b *Household) int { return b.Referrals[0].Received.Compare(a.Referrals[0].Received) })
 	if limit > 0 && len(all) > limit {
-		all = all[:limit]
+		// With the refuge: every household with a stay or a turnaway in
+		// the last year too, so that the vacancy board, occupancy and
+		// turnaway figures show a year.
+		keep := all[:limit:limit]
+		if svc.Refuge != nil {
+			for _, h := range all[limit:] {
+				if stayedSince(h, cfg.Now.AddDate(-1, 0, 0)) || turnedAwaySince(h, cfg.Now.AddDate(-1, 0, 0)) {
+					keep = append(keep, h)
+				}
+			}
+		}
+		all = keep
 	}
 	// The newest few arrived in the last two days and wait in today's
 	// triage queue, some already past their first-contact target.
@@ -128,6 +148,11 @@ func LoadPeople(ctx context.Context, svc Services, clock *Clock, cfg Config, lim
 			return res, fmt.Errorf("demo household %d: %w", h.Index, err)
 		}
 		n++
+	}
+	if svc.Refuge != nil {
+		if err := l.stays(ctx, all); err != nil {
+			return res, fmt.Errorf("demo stays: %w", err)
+		}
 	}
 	if err := l.marac(ctx); err != nil {
 		return res, fmt.Errorf("demo MARAC: %w", err)
@@ -152,6 +177,9 @@ type peopleLoader struct {
 	helpline  string
 	riskKeys  []string
 	res       *PeopleResult
+	// loaded is what the stays replay needs of each loaded household.
+	loaded      map[*Household]*loadedHousehold
+	partnership *Partnership
 }
 
 func (l *peopleLoader) actor(staffID string) access.Actor {
@@ -274,6 +302,7 @@ func (l *peopleLoader) household(ctx context.Context, h *Household) error {
 	l.res.Clients++
 	l.res.Referrals++
 	client := ref.ClientID
+	l.loaded[h] = &loadedHousehold{client: client, worker: fdw, children: make([]string, len(h.Children))}
 
 	for _, c := range h.Contacts {
 		s, ok := l.staff[c.StaffID]
@@ -376,13 +405,17 @@ func (l *peopleLoader) people(ctx context.Context, h *Household, actor access.Ac
 	// Recorded as they are known today: a child may have been born since
 	// the referral.
 	l.clock.set(time.Time{})
-	for _, c := range h.Children {
+	for i, c := range h.Children {
 		if !c.DateOfBirth.IsZero() && c.DateOfBirth.AddDate(people.MaxChildAge, 0, 0).Before(l.clock.Now()) {
 			continue // grown up by now: an adult in their own right
 		}
-		if _, err := l.svc.People.CreateChild(ctx, actor, client, people.NewChild{GivenName: c.GivenName, FamilyName: c.FamilyName,
-			Details: people.ChildDetails{DateOfBirth: date(c.DateOfBirth), EstimatedAge: c.EstimatedAge, Gender: c.Gender, School: c.School, GP: c.GP}}); err != nil {
+		child, err := l.svc.People.CreateChild(ctx, actor, client, people.NewChild{GivenName: c.GivenName, FamilyName: c.FamilyName,
+			Details: people.ChildDetails{DateOfBirth: date(c.DateOfBirth), EstimatedAge: c.EstimatedAge, Gender: c.Gender, School: c.School, GP: c.GP}})
+		if err != nil {
 			return fmt.Errorf("child: %w", err)
+		}
+		if lh := l.loaded[h]; lh != nil {
+			lh.children[i] = child.ID
 		}
 		l.res.Children++
 	}

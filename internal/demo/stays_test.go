@@ -1,0 +1,128 @@
+package demo_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"frontdoor/internal/access"
+	"frontdoor/internal/audit"
+	"frontdoor/internal/auth"
+	"frontdoor/internal/demo"
+	"frontdoor/internal/intake"
+	"frontdoor/internal/matching"
+	"frontdoor/internal/people"
+	"frontdoor/internal/refuge"
+	"frontdoor/internal/risk"
+	"frontdoor/internal/store"
+	"frontdoor/internal/store/storetest"
+	"frontdoor/internal/vault/vaulttest"
+)
+
+// The demo's refuge history goes through the refuge service: a year of
+// stays with departures and move-on destinations, some properties full
+// today and some with free bedspaces, occupancy figures, turnaways, and
+// no address in clear.
+func TestLoadStaysThroughTheRefugeService(t *testing.T) {
+	ctx := context.Background()
+	storetest.Each(t, func(t *testing.T, d store.Dialect) {
+		cfg := storetest.Config(t, d)
+		db := storetest.OpenConfig(t, cfg)
+		v := vaulttest.New(t, db)
+		accounts := auth.NewService(db, v, nil, time.Now)
+		dc := demo.Config{Seed: 1}
+		if _, err := demo.Load(ctx, db, accounts, dc); err != nil {
+			t.Fatal(err)
+		}
+		clock := &demo.Clock{}
+		rec := audit.NewRecorder(v.AuditKey(), time.Now, nil)
+		grants := &access.Grants{Vault: v, Record: rec, Now: clock.Now}
+		ppl := &people.Service{DB: db, Vault: v, Grants: grants, Record: rec, Now: clock.Now}
+		ppl.Matches = &matching.Index{DB: db, Vault: v, Record: rec, Now: clock.Now, Facts: ppl.MatchFacts}
+		in := &intake.Service{DB: db, Vault: v, Record: rec, Now: clock.Now, ClientFacts: ppl.Facts, People: ppl, Matches: ppl.Matches}
+		rk := &risk.Service{DB: db, Vault: v, Record: rec, Now: clock.Now, ClientFacts: ppl.Facts}
+		rs := &refuge.Service{DB: db, Vault: v, Record: rec, Now: clock.Now, ClientFacts: ppl.Facts}
+		p := demo.NewPartnership(dc)
+		if _, err := demo.LoadProperties(ctx, rs, p, dc); err != nil {
+			t.Fatal(err)
+		}
+		res, err := demo.LoadPeople(ctx, demo.Services{DB: db, People: ppl, Intake: in, Risk: rk, Refuge: rs}, clock, dc, 40)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Clients <= 40 || res.Stays < 20 || res.Departures == 0 || res.Departures >= res.Stays || res.Turnaways == 0 {
+			t.Fatalf("loaded %+v", res)
+		}
+		if clock.Now().Before(time.Now().Add(-time.Minute)) {
+			t.Errorf("the loader left its clock at %s", clock.Now())
+		}
+
+		// Full and empty properties today.
+		now := time.Now().UTC()
+		var full, free int
+		for _, prop := range p.Properties {
+			var bedspaces, claimed int
+			if err := db.Read(ctx, func(tx *store.Tx) error {
+				return tx.QueryRow(ctx, `SELECT (SELECT count(*) FROM refuge_bedspaces WHERE property_id = $1),
+					(SELECT count(*) FROM refuge_claims c JOIN refuge_bedspaces b ON b.id = c.bedspace_id
+					 WHERE b.property_id = $1 AND c.released_at IS NULL AND (c.expires_at IS NULL OR c.expires_at > $2))`,
+					[]any{prop.ID, now}, &bedspaces, &claimed)
+			}); err != nil {
+				t.Fatal(err)
+			}
+			if claimed == bedspaces {
+				full++
+			} else {
+				free++
+			}
+		}
+		if full == 0 || free == 0 {
+			t.Errorf("%d properties full, %d with free bedspaces; want some of each", full, free)
+		}
+
+		// A year of stays, with departures and move-on destinations.
+		var inYear, departed, moveOns, resident int
+		if err := db.Read(ctx, func(tx *store.Tx) error {
+			return tx.QueryRow(ctx, `SELECT (SELECT count(*) FROM refuge_stays WHERE move_in < $1),
+				(SELECT count(*) FROM refuge_stays WHERE move_out >= $1),
+				(SELECT count(DISTINCT move_on) FROM refuge_stays WHERE move_out IS NOT NULL),
+				(SELECT count(*) FROM refuge_stays WHERE move_out IS NULL)`,
+				[]any{now.AddDate(0, -10, 0)}, &inYear, &departed, &moveOns, &resident)
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if inYear == 0 || departed < 10 || moveOns < 3 || resident == 0 {
+			t.Errorf("stays: %d begun over ten months ago, %d departures in the last ten months, %d move-on destinations, %d resident", inYear, departed, moveOns, resident)
+		}
+
+		var commissioner access.Actor
+		for _, s := range p.Staff {
+			if s.Role == access.RoleCommissioner {
+				commissioner = access.Actor{StaffID: s.ID, Role: s.Role, OrganisationID: s.OrganisationID, TeamIDs: s.TeamIDs}
+				break
+			}
+		}
+		occ, err := rs.Occupancy(ctx, commissioner, now.AddDate(-1, 0, 0), now)
+		if err != nil || len(occ) != len(p.Properties) {
+			t.Fatalf("occupancy %+v %v", occ, err)
+		}
+		var occupied, departures int
+		for _, o := range occ {
+			occupied += o.OccupiedDays
+			departures += o.Departures
+		}
+		if occupied == 0 || departures == 0 {
+			t.Errorf("occupancy over the year: %d bedspace-days occupied, %d departures", occupied, departures)
+		}
+		turned, err := rs.Turnaways(ctx, commissioner, now.AddDate(-1, 0, 0), now.Add(time.Minute))
+		if err != nil || turned[refuge.NoSpace]+turned[refuge.NeedsNotMet] == 0 {
+			t.Errorf("turnaways %v %v", turned, err)
+		}
+
+		var addresses []string
+		for _, prop := range p.Properties {
+			addresses = append(addresses, prop.Address)
+		}
+		vaulttest.AssertNoPlaintext(t, db, cfg, addresses...)
+	})
+}
