@@ -66,9 +66,14 @@ type Actor struct {
 // Record holds the facts about a record the policy needs. Capability
 // packages fill it from their own tables; the policy never queries.
 type Record struct {
-	ID              string
-	OrganisationID  string
-	TeamIDs         []string
+	ID             string
+	OrganisationID string
+	TeamIDs        []string
+	// PartnerTeamIDs are teams of other organisations in the partnership
+	// that work the client under its information sharing: the refuge
+	// team of another organisation running the property of the client's
+	// live stay. Their staff stand to the record as its own teams' do.
+	PartnerTeamIDs  []string
 	AssignedStaff   []string
 	SharedAgencies  []string // organisation IDs of partner agencies it was sent to
 	RestrictedTo    []string // staff IDs; nil means not restricted
@@ -87,6 +92,8 @@ func RelationOf(a Actor, r Record) Relation {
 	case slices.Contains(r.AssignedStaff, a.StaffID):
 		return Assigned
 	case a.OrganisationID == r.OrganisationID && overlaps(a.TeamIDs, r.TeamIDs):
+		return SameTeam
+	case a.Role != RolePartnerAgencyUser && overlaps(a.TeamIDs, r.PartnerTeamIDs):
 		return SameTeam
 	case a.Role == RolePartnerAgencyUser && slices.Contains(r.SharedAgencies, a.OrganisationID):
 		return SharedWithAgency

@@ -128,6 +128,8 @@ func TestRelationOf(t *testing.T) {
 		{"same organisation", worker, Record{OrganisationID: "wa", TeamIDs: []string{"idva"}}, SameOrganisation},
 		{"other organisation", worker, Record{OrganisationID: "ha", TeamIDs: []string{"outreach"}}, NoRelation},
 		{"team ID alone does not cross organisations", worker, Record{OrganisationID: "ha", TeamIDs: []string{"outreach"}, BreakGlassGrant: false}, NoRelation},
+		{"another organisation's team working the client", worker, Record{OrganisationID: "ha", TeamIDs: []string{"refuge"}, PartnerTeamIDs: []string{"outreach"}}, SameTeam},
+		{"partner teams are not agencies", Actor{StaffID: "p2", Role: RolePartnerAgencyUser, OrganisationID: "police", TeamIDs: []string{"outreach"}}, Record{OrganisationID: "ha", PartnerTeamIDs: []string{"outreach"}}, NoRelation},
 		{"break-glass", worker, Record{OrganisationID: "ha", BreakGlassGrant: true}, BreakGlassActive},
 		{"restricted, named", worker, Record{OrganisationID: "wa", RestrictedTo: []string{"w1"}}, RestrictedNamed},
 		{"restricted beats assignment", worker, Record{OrganisationID: "wa", AssignedStaff: []string{"w1"}, RestrictedTo: []string{"m1"}}, RestrictedOther},

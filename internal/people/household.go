@@ -216,6 +216,7 @@ func (s *Service) throughLinkedClients(ctx context.Context, tx *store.Tx, actor 
 			return err
 		}
 		rec.TeamIDs = union(rec.TeamIDs, cr.TeamIDs...)
+		rec.PartnerTeamIDs = union(rec.PartnerTeamIDs, cr.PartnerTeamIDs...)
 		rec.AssignedStaff = union(rec.AssignedStaff, cr.AssignedStaff...)
 		if cr.RestrictedTo != nil {
 			if restricted == nil {

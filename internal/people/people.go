@@ -247,26 +247,31 @@ func (s *Service) facts(ctx context.Context, tx *store.Tx, actor access.Actor, c
 	// The teams the client's live cases are allocated to work the client
 	// too, for as long as the case is open; so does the team that runs the
 	// property of the client's live stay (admitted, not yet departed), for
-	// as long as the household lives there. A referral to a vacancy (held,
-	// offered, accepted) gives the refuge no access to the record: the
-	// refuge assesses it on the referral's household profile, which the
-	// refuge service shows without names or contact details, and its
-	// access starts at admission. Like every team relation, it holds
-	// within the record's organisation only (access.RelationOf): a refuge
-	// run by another organisation does not read the record this way.
-	caseTeams, err := tx.Query(ctx, `SELECT DISTINCT team_id FROM intake_cases WHERE client_id = $1 AND status <> 'closed' AND team_id IS NOT NULL
-		UNION SELECT DISTINCT p.team_id FROM refuge_stays st JOIN refuge_properties p ON p.id = st.property_id
+	// as long as the household lives there, even when another organisation
+	// of the partnership runs the refuge (a partner team). A referral to a
+	// vacancy (held, offered, accepted) gives the refuge no access to the
+	// record: the refuge assesses it on the referral's household profile,
+	// which the refuge service shows without names or contact details, and
+	// its access starts at admission.
+	caseTeams, err := tx.Query(ctx, `SELECT DISTINCT c.team_id, t.organisation_id FROM intake_cases c JOIN teams t ON t.id = c.team_id
+		WHERE c.client_id = $1 AND c.status <> 'closed'
+		UNION SELECT DISTINCT p.team_id, t.organisation_id FROM refuge_stays st JOIN refuge_properties p ON p.id = st.property_id JOIN teams t ON t.id = p.team_id
 		WHERE st.client_id = $1 AND st.move_out IS NULL`, clientID)
 	if err != nil {
 		return access.Record{}, nil, sealed, err
 	}
 	defer caseTeams.Close()
 	for caseTeams.Next() {
-		var t string
-		if err := caseTeams.Scan(&t); err != nil {
+		var t, org string
+		if err := caseTeams.Scan(&t, &org); err != nil {
 			return access.Record{}, nil, sealed, err
 		}
-		if !slices.Contains(rec.TeamIDs, t) {
+		switch {
+		case org != c.OrganisationID:
+			if !slices.Contains(rec.PartnerTeamIDs, t) {
+				rec.PartnerTeamIDs = append(rec.PartnerTeamIDs, t)
+			}
+		case !slices.Contains(rec.TeamIDs, t):
 			rec.TeamIDs = append(rec.TeamIDs, t)
 		}
 	}

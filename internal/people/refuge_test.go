@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"frontdoor/internal/access"
+	"frontdoor/internal/errs"
 	"frontdoor/internal/auth"
 	"frontdoor/internal/people"
 	"frontdoor/internal/refuge"
@@ -106,11 +107,18 @@ func TestFactsIncludeLiveStayTeam(t *testing.T) {
 			t.Fatalf("the refuge team after departure: %v", err)
 		}
 
-		// A refuge of another organisation: no team relation across
-		// organisations.
-		c2, _ := stay("0190f2a0-0000-7000-8000-0000000000f2-u", outside)
-		if _, err := w.svc.Open(ctx, outside, c2.ID); !errors.As(err, &denied) {
-			t.Fatalf("another organisation's refuge team: %v", err)
+		// A refuge run by another organisation of the partnership works its
+		// residents as well, while they live there (a partner team); its
+		// staff had no way in before admission and have none after.
+		c2, st2 := stay("0190f2a0-0000-7000-8000-0000000000f2-u", outside)
+		if _, err := w.svc.Open(ctx, outside, c2.ID); err != nil {
+			t.Fatalf("another organisation's refuge team during the stay: %v", err)
+		}
+		if err := rs.Depart(ctx, outside, st2, refuge.Departure{Date: time.Now(), Reason: "planned_move_on", MoveOn: refuge.SocialHousing}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := w.svc.Open(ctx, outside, c2.ID); !errors.As(err, &denied) && errs.CodeOf(err) != errs.NotFound {
+			t.Fatalf("another organisation's refuge team after departure: %v", err)
 		}
 	})
 }
