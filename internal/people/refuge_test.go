@@ -6,8 +6,8 @@ import (
 	"time"
 
 	"frontdoor/internal/access"
-	"frontdoor/internal/errs"
 	"frontdoor/internal/auth"
+	"frontdoor/internal/errs"
 	"frontdoor/internal/people"
 	"frontdoor/internal/refuge"
 	"frontdoor/internal/store"
