@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
@@ -40,6 +41,10 @@ type vacanciesPage struct {
 	Results  []refuge.Vacancy
 	Hidden   []hiddenField
 	Today    string
+	// Reasons are the turnaway reasons, for recording that no vacancy fits.
+	Reasons []refuge.TurnawayReason
+	// TurnawayRecorded says a turnaway was just recorded.
+	TurnawayRecorded bool
 }
 
 // vacancyFormValues keeps what was typed in the vacancy form: the single
@@ -94,6 +99,7 @@ func (s *Server) vacanciesRender(w http.ResponseWriter, r *http.Request, status 
 	}
 	page.Board = board
 	page.Today = s.Now().UTC().Format(refugeDate)
+	page.Reasons = refuge.TurnawayReasons
 	if page.Children == nil {
 		page.Children = make([]childRow, childRows)
 	}
@@ -109,7 +115,31 @@ func (s *Server) vacanciesRender(w http.ResponseWriter, r *http.Request, status 
 }
 
 func (s *Server) vacancies(w http.ResponseWriter, r *http.Request) {
-	s.vacanciesRender(w, r, http.StatusOK, view{}, vacanciesPage{}, nil)
+	s.vacanciesRender(w, r, http.StatusOK, view{}, vacanciesPage{TurnawayRecorded: r.URL.Query().Get("recorded") == "turnaway"}, nil)
+}
+
+// recordTurnaway records that no vacancy could take the searched
+// household: the turnaway figures commissioners ask for. The household
+// comes from the search (hidden fields), the client and reason from the
+// worker.
+func (s *Server) recordTurnaway(w http.ResponseWriter, r *http.Request) {
+	h, err := refuge.ParseSearch(r.PostForm)
+	reason := refuge.TurnawayReason(r.PostFormValue("reason"))
+	if err == nil {
+		err = s.Refuge.RecordTurnaway(r.Context(), actorOf(sessionOf(r)), h, reason)
+	} else if !slices.Contains(refuge.TurnawayReasons, reason) {
+		err = errs.Collect(err, errs.Field("reason", "refuge.choose_one"))
+	}
+	switch {
+	case err == nil:
+		http.Redirect(w, r, "/vacancies?recorded=turnaway", http.StatusSeeOther)
+	case len(errs.AllFields(err)) > 0:
+		form, rows := vacancyFormValues(r.PostForm)
+		form["reason"] = string(reason)
+		s.vacanciesRender(w, r, http.StatusUnprocessableEntity, view{Form: form}, vacanciesPage{Children: rows}, err)
+	default:
+		s.formError(w, r, "error", view{}, err)
+	}
 }
 
 // searchVacancies runs the vacancy search. The household is POSTed,

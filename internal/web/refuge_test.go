@@ -345,3 +345,36 @@ func TestDeclineWithReason(t *testing.T) {
 		t.Error("a declined referral's unit is not free again")
 	}
 }
+
+// When no vacancy fits, the worker records a turnaway for the searched
+// household: it counts in the turnaway figures, and a missing client or
+// reason is reported at once with nothing recorded.
+func TestRecordTurnaway(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, d store.Dialect) {
+		w := newRefugeWorld(t, d)
+		_, body := w.frontDoorWorker.post(t, "/vacancies/search", w.household(w.client))
+		if !strings.Contains(body, `id="turnaway-form"`) {
+			t.Fatal("the search results offer no way to record a turnaway")
+		}
+		bad := w.household("")
+		resp, body := w.frontDoorWorker.post(t, "/vacancies/turnaway", bad)
+		if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, `href="#client"`) || !strings.Contains(body, `href="#reason"`) {
+			t.Fatalf("turnaway without client or reason: %d", resp.StatusCode)
+		}
+		if n := w.count(t, `refuge_referrals WHERE status = 'turned_away'`); n != 0 {
+			t.Fatalf("%d turnaways recorded from a refused form", n)
+		}
+		good := w.household(w.client)
+		good.Set("reason", "no_space")
+		resp, _ = w.frontDoorWorker.post(t, "/vacancies/turnaway", good)
+		if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/vacancies?recorded=turnaway" {
+			t.Fatalf("turnaway: %d to %q", resp.StatusCode, resp.Header.Get("Location"))
+		}
+		if _, body := w.frontDoorWorker.get(t, "/vacancies?recorded=turnaway"); !strings.Contains(body, `id="turnaway-recorded"`) {
+			t.Error("no confirmation that the turnaway was recorded")
+		}
+		if n := w.count(t, `refuge_referrals WHERE status = 'turned_away' AND turnaway_reason = 'no_space'`); n != 1 {
+			t.Fatalf("%d no-space turnaways recorded, want 1", n)
+		}
+	})
+}

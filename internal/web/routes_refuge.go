@@ -17,6 +17,7 @@ func (s *Server) refugeRoutes() []route {
 		{"GET /vacancies", Authorised, access.SearchRecords, s.vacancies},
 		{"POST /vacancies/search", Authorised, access.SearchRecords, s.searchVacancies},
 		{"POST /vacancies/units/{id}/hold", Authorised, access.SearchRecords, s.holdVacancy},
+		{"POST /vacancies/turnaway", Authorised, access.SearchRecords, s.recordTurnaway},
 
 		{"GET /refuge/referrals/{id}", Authorised, access.SearchRecords, s.refugeReferral},
 		{"POST /refuge/referrals/{id}/offer", Authorised, access.SearchRecords, s.offerReferral},
