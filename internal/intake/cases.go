@@ -232,7 +232,7 @@ func (s *Service) AllocationTeams(ctx context.Context, actor access.Actor) ([]Te
 	}
 	var out []Team
 	err := s.DB.Read(ctx, func(tx *store.Tx) error {
-		list, err := queryAll[teamRow](ctx, tx, `SELECT id, name, service FROM teams WHERE organisation_id = $1 ORDER BY name, id`, actor.OrganisationID)
+		list, err := store.QueryAll[teamRow](ctx, tx, `SELECT id, name, service FROM teams WHERE organisation_id = $1 ORDER BY name, id`, actor.OrganisationID)
 		if err != nil {
 			return err
 		}
@@ -251,7 +251,7 @@ func (s *Service) AllocationTeams(ctx context.Context, actor access.Actor) ([]Te
 
 type teamRow struct{ t Team }
 
-func (r *teamRow) dest() []any { return []any{&r.t.ID, &r.t.Name, &r.t.Service} }
+func (r *teamRow) Dest() []any { return []any{&r.t.ID, &r.t.Name, &r.t.Service} }
 
 func (s *Service) openCase(ctx context.Context, tx *store.Tx, actor access.Actor, row *referralRow, svc CaseService, teamID string, now time.Time) (string, error) {
 	var live int
@@ -443,7 +443,7 @@ func (s *Service) Timeline(ctx context.Context, actor access.Actor, clientID str
 			return err
 		}
 		// Contacts.
-		contacts, err := queryAll[contactRow](ctx, tx, `SELECT `+contactCols+` FROM intake_contacts WHERE client_id = $1`, clientID)
+		contacts, err := store.QueryAll[contactRow](ctx, tx, `SELECT `+contactCols+` FROM intake_contacts WHERE client_id = $1`, clientID)
 		if err != nil {
 			return err
 		}
@@ -455,7 +455,7 @@ func (s *Service) Timeline(ctx context.Context, actor access.Actor, clientID str
 			out = append(out, Entry{At: c.At, Kind: EntryContact, Contact: &c})
 		}
 		// Referrals and their triage.
-		refs, err := queryAll[referralRow](ctx, tx, `SELECT `+referralCols+` FROM intake_referrals WHERE client_id = $1`, clientID)
+		refs, err := store.QueryAll[referralRow](ctx, tx, `SELECT `+referralCols+` FROM intake_referrals WHERE client_id = $1`, clientID)
 		if err != nil {
 			return err
 		}
@@ -474,7 +474,7 @@ func (s *Service) Timeline(ctx context.Context, actor access.Actor, clientID str
 			}
 		}
 		// Case status changes.
-		changes, err := queryAll[changeRow](ctx, tx, `SELECT e.id, e.case_id, c.service, e.status, e.reason, e.note_sealed, e.changed_by, e.changed_at
+		changes, err := store.QueryAll[changeRow](ctx, tx, `SELECT e.id, e.case_id, c.service, e.status, e.reason, e.note_sealed, e.changed_by, e.changed_at
 			FROM intake_case_events e JOIN intake_cases c ON c.id = e.case_id WHERE c.client_id = $1`, clientID)
 		if err != nil {
 			return err
@@ -507,7 +507,7 @@ type changeRow struct {
 	at     time.Time
 }
 
-func (r *changeRow) dest() []any {
+func (r *changeRow) Dest() []any {
 	return []any{&r.id, &r.c.CaseID, &r.c.Service, &r.c.Status, &r.reason, &r.note, &r.c.ChangedBy, &r.at}
 }
 
@@ -536,7 +536,7 @@ type caseRow struct {
 	closed sql.NullTime
 }
 
-func (r *caseRow) dest() []any {
+func (r *caseRow) Dest() []any {
 	return []any{&r.c.ID, &r.c.ClientID, &r.c.Service, &r.team, &r.name, &r.c.Status, &r.reason, &r.c.OpenedAt, &r.closed, &r.c.Version}
 }
 
@@ -556,7 +556,7 @@ func (s *Service) Cases(ctx context.Context, actor access.Actor, clientID string
 			return err
 		}
 		canUpdate := access.Decide(actor, access.UpdateRecord, rec).Allow
-		list, err := queryAll[caseRow](ctx, tx, `SELECT c.id, c.client_id, c.service, c.team_id, t.name, c.status, c.close_reason, c.opened_at, c.closed_at, c.version
+		list, err := store.QueryAll[caseRow](ctx, tx, `SELECT c.id, c.client_id, c.service, c.team_id, t.name, c.status, c.close_reason, c.opened_at, c.closed_at, c.version
 			FROM intake_cases c LEFT JOIN teams t ON t.id = c.team_id WHERE c.client_id = $1 ORDER BY c.opened_at DESC, c.id DESC`, clientID)
 		if err != nil {
 			return err

@@ -367,7 +367,7 @@ type contactRow struct {
 const contactCols = `id, organisation_id, channel, direction, caller_type, service_line, outcome, follow_up, callback_due, callback_done_at,
 	client_id, note_sealed, taken_by, taken_at, voicemail_left, override_reason_sealed`
 
-func (r *contactRow) dest() []any {
+func (r *contactRow) Dest() []any {
 	return []any{&r.c.ID, &r.org, &r.c.Channel, &r.c.Direction, &r.c.CallerType, &r.c.ServiceLine, &r.c.Outcome, &r.c.FollowUp,
 		&r.due, &r.done, &r.client, &r.note, &r.c.TakenBy, &r.c.At, &r.c.Voicemail, &r.reason}
 }
@@ -407,7 +407,7 @@ func (s *Service) Callbacks(ctx context.Context, actor access.Actor) ([]Callback
 	// personal data is recorded with it.
 	err := s.DB.Write(ctx, func(tx *store.Tx) error {
 		out = nil
-		list, err := queryAll[contactRow](ctx, tx, `SELECT `+contactCols+` FROM intake_contacts
+		list, err := store.QueryAll[contactRow](ctx, tx, `SELECT `+contactCols+` FROM intake_contacts
 			WHERE organisation_id = $1 AND follow_up AND callback_done_at IS NULL ORDER BY callback_due, taken_at, id`, actor.OrganisationID)
 		if err != nil {
 			return err
@@ -452,7 +452,7 @@ func (s *Service) CallbackDone(ctx context.Context, actor access.Actor, contactI
 	}
 	return s.DB.Write(ctx, func(tx *store.Tx) error {
 		var r contactRow
-		err := tx.QueryRow(ctx, `SELECT `+contactCols+` FROM intake_contacts WHERE id = $1`, []any{contactID}, r.dest()...)
+		err := tx.QueryRow(ctx, `SELECT `+contactCols+` FROM intake_contacts WHERE id = $1`, []any{contactID}, r.Dest()...)
 		if errors.Is(err, store.ErrNotFound) {
 			return errNotFound
 		}

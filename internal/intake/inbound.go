@@ -199,7 +199,7 @@ func (s *Service) replay(ctx context.Context, tx *store.Tx, in Incoming, hash st
 		return nil, errKeyReused
 	}
 	var row referralRow
-	if err := tx.QueryRow(ctx, `SELECT `+referralCols+` FROM intake_referrals WHERE id = $1`, []any{referralID}, row.dest()...); err != nil {
+	if err := tx.QueryRow(ctx, `SELECT `+referralCols+` FROM intake_referrals WHERE id = $1`, []any{referralID}, row.Dest()...); err != nil {
 		return nil, err
 	}
 	r, err := s.referral(&row)

@@ -159,27 +159,3 @@ func nullable(s string) any {
 	}
 	return s
 }
-
-// scanner is a row type that says where its columns go.
-type scanner[T any] interface {
-	*T
-	dest() []any
-}
-
-// queryAll runs a query and scans every row into a T.
-func queryAll[T any, P scanner[T]](ctx context.Context, tx *store.Tx, query string, args ...any) ([]T, error) {
-	rows, err := tx.Query(ctx, query, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []T
-	for rows.Next() {
-		var r T
-		if err := rows.Scan(P(&r).dest()...); err != nil {
-			return nil, err
-		}
-		out = append(out, r)
-	}
-	return out, rows.Err()
-}

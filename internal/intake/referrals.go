@@ -248,7 +248,7 @@ type referralRow struct {
 const referralCols = `id, organisation_id, client_id, source, received_at, referrer_org_sealed, risk_level, summary_sealed, repeat,
 	previous_case_id, first_contact_at, created_by, received_via`
 
-func (r *referralRow) dest() []any {
+func (r *referralRow) Dest() []any {
 	return []any{&r.r.ID, &r.org, &r.r.ClientID, &r.r.Source, &r.r.ReceivedAt, &r.refOrg, &r.r.RiskLevel, &r.summary, &r.r.Repeat,
 		&r.prev, &r.first, &r.by, &r.r.ReceivedVia}
 }
@@ -278,7 +278,7 @@ func (s *Service) referral(row *referralRow) (*Referral, error) {
 // act on its client.
 func (s *Service) loadReferral(ctx context.Context, tx *store.Tx, actor access.Actor, referralID string, act access.Action) (*referralRow, access.Decision, error) {
 	var row referralRow
-	err := tx.QueryRow(ctx, `SELECT `+referralCols+` FROM intake_referrals WHERE id = $1`, []any{referralID}, row.dest()...)
+	err := tx.QueryRow(ctx, `SELECT `+referralCols+` FROM intake_referrals WHERE id = $1`, []any{referralID}, row.Dest()...)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, access.Decision{}, errNotFound
 	}
@@ -343,7 +343,7 @@ func (s *Service) TriageQueue(ctx context.Context, actor access.Actor) ([]QueueI
 	var out []QueueItem
 	err := s.DB.Write(ctx, func(tx *store.Tx) error {
 		out = nil
-		list, err := queryAll[referralRow](ctx, tx, `SELECT `+referralCols+` FROM intake_referrals r
+		list, err := store.QueryAll[referralRow](ctx, tx, `SELECT `+referralCols+` FROM intake_referrals r
 			WHERE organisation_id = $1 AND NOT EXISTS (SELECT 1 FROM intake_triage t WHERE t.referral_id = r.id)
 			ORDER BY received_at, id`, actor.OrganisationID)
 		if err != nil {

@@ -285,7 +285,7 @@ type propertyRow struct {
 	sealed                   string
 }
 
-func (r *propertyRow) dest() []any {
+func (r *propertyRow) Dest() []any {
 	c := &r.Accepts
 	return []any{&r.ID, &r.OrganisationID, &r.TeamID, &r.Name, &r.kind, &r.Town, &r.Area, &r.sealed, &r.service,
 		&c.MaxHouseholdSize, &c.MaxChildren, &c.MaxBoyAge, &c.Wheelchair, &c.GroundFloor, &c.MentalHealth, &c.SubstanceUse,
@@ -301,14 +301,14 @@ type unitRow struct {
 	bedspace string
 }
 
-func (r *unitRow) dest() []any {
+func (r *unitRow) Dest() []any {
 	return []any{&r.ID, &r.PropertyID, &r.Name, &r.GroundFloor, &r.Wheelchair, &r.bedspace}
 }
 
 // loadProperties reads properties (all, or those of where) with their
 // units and bedspaces, in name order. Addresses stay sealed.
 func loadProperties(ctx context.Context, tx *store.Tx, where string, args ...any) ([]*propertyRow, error) {
-	rows, err := queryAll[propertyRow](ctx, tx, `SELECT `+propertyCols+` FROM refuge_properties p `+where+` ORDER BY p.town, p.name, p.id`, args...)
+	rows, err := store.QueryAll[propertyRow](ctx, tx, `SELECT `+propertyCols+` FROM refuge_properties p `+where+` ORDER BY p.town, p.name, p.id`, args...)
 	if err != nil {
 		return nil, err
 	}
@@ -325,7 +325,7 @@ func loadProperties(ctx context.Context, tx *store.Tx, where string, args ...any
 	if len(out) == 0 {
 		return out, nil
 	}
-	units, err := queryAll[unitRow](ctx, tx, `SELECT u.id, u.property_id, u.name, u.ground_floor, u.wheelchair, b.id
+	units, err := store.QueryAll[unitRow](ctx, tx, `SELECT u.id, u.property_id, u.name, u.ground_floor, u.wheelchair, b.id
 		FROM refuge_units u JOIN refuge_bedspaces b ON b.unit_id = u.id JOIN refuge_properties p ON p.id = u.property_id `+where+`
 		ORDER BY u.property_id, u.position, b.position`, args...)
 	if err != nil {
@@ -441,12 +441,12 @@ type claimRow struct {
 	expires, expects *time.Time
 }
 
-func (r *claimRow) dest() []any {
+func (r *claimRow) Dest() []any {
 	return []any{&r.bedspace, &r.referral, &r.stay, &r.expires, &r.expects}
 }
 
 func liveClaims(ctx context.Context, tx *store.Tx, now time.Time, where string, args ...any) (map[string]claimState, error) {
-	rows, err := queryAll[claimRow](ctx, tx, `SELECT c.bedspace_id, c.referral_id, c.stay_id, c.expires_at, st.expected_move_out
+	rows, err := store.QueryAll[claimRow](ctx, tx, `SELECT c.bedspace_id, c.referral_id, c.stay_id, c.expires_at, st.expected_move_out
 		FROM refuge_claims c LEFT JOIN refuge_stays st ON st.id = c.stay_id
 		JOIN refuge_bedspaces b ON b.id = c.bedspace_id
 		WHERE c.released_at IS NULL AND (c.expires_at IS NULL OR c.expires_at > $1) `+where, append([]any{now}, args...)...)

@@ -200,13 +200,13 @@ type referralRow struct {
 	heldUntil *time.Time
 }
 
-func (r *referralRow) dest() []any {
+func (r *referralRow) Dest() []any {
 	return []any{&r.ID, &r.ClientID, &r.PropertyID, &r.UnitID, &r.status, &r.heldUntil}
 }
 
 // referralFor loads a referral to a unit with its property.
 func (s *Service) referralFor(ctx context.Context, tx *store.Tx, referralID string) (*Referral, *propertyRow, error) {
-	rows, err := queryAll[referralRow](ctx, tx, `SELECT id, client_id, property_id, unit_id, status, held_until
+	rows, err := store.QueryAll[referralRow](ctx, tx, `SELECT id, client_id, property_id, unit_id, status, held_until
 		FROM refuge_referrals WHERE id = $1 AND property_id IS NOT NULL`, referralID)
 	if err != nil {
 		return nil, nil, err

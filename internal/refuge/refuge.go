@@ -221,30 +221,6 @@ func nullTime(t time.Time) any {
 
 func oneOf[T ~string](v T, allowed []T) bool { return slices.Contains(allowed, v) }
 
-// scanner is a row type that says where its columns go.
-type scanner[T any] interface {
-	*T
-	dest() []any
-}
-
-// queryAll runs a query and scans every row into a T.
-func queryAll[T any, P scanner[T]](ctx context.Context, tx *store.Tx, query string, args ...any) ([]T, error) {
-	rows, err := tx.Query(ctx, query, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []T
-	for rows.Next() {
-		var r T
-		if err := rows.Scan(P(&r).dest()...); err != nil {
-			return nil, err
-		}
-		out = append(out, r)
-	}
-	return out, rows.Err()
-}
-
 // strings scans a one-column query.
 func queryStrings(ctx context.Context, tx *store.Tx, query string, args ...any) ([]string, error) {
 	rows, err := tx.Query(ctx, query, args...)

@@ -212,7 +212,7 @@ func (s *Service) stayFor(ctx context.Context, tx *store.Tx, actor access.Actor,
 		}
 		return nil, err
 	}
-	members, err := queryAll[memberRow](ctx, tx, `SELECT person_kind, person_id FROM refuge_stay_members WHERE stay_id = $1 ORDER BY person_kind, person_id`, stayID)
+	members, err := store.QueryAll[memberRow](ctx, tx, `SELECT person_kind, person_id FROM refuge_stay_members WHERE stay_id = $1 ORDER BY person_kind, person_id`, stayID)
 	if err != nil {
 		return nil, err
 	}
@@ -230,7 +230,7 @@ func (s *Service) stayFor(ctx context.Context, tx *store.Tx, actor access.Actor,
 
 type memberRow struct{ kind, id string }
 
-func (r *memberRow) dest() []any { return []any{&r.kind, &r.id} }
+func (r *memberRow) Dest() []any { return []any{&r.kind, &r.id} }
 
 // OpenStay reads a stay (IDs and dates, no names) for the refuge's team.
 func (s *Service) OpenStay(ctx context.Context, actor access.Actor, stayID string) (*Stay, error) {
@@ -334,7 +334,7 @@ type stayRow struct {
 	bedspaces int
 }
 
-func (r *stayRow) dest() []any { return []any{&r.property, &r.moveIn, &r.moveOut, &r.bedspaces} }
+func (r *stayRow) Dest() []any { return []any{&r.property, &r.moveIn, &r.moveOut, &r.bedspaces} }
 
 // Occupancy works out occupancy and void days for [from, to) (dates) of
 // the properties the actor runs, or of every property for those who see
@@ -352,7 +352,7 @@ func (s *Service) Occupancy(ctx context.Context, actor access.Actor, from, to ti
 		if err != nil {
 			return err
 		}
-		stays, err := queryAll[stayRow](ctx, tx, `SELECT st.property_id, st.move_in, st.move_out,
+		stays, err := store.QueryAll[stayRow](ctx, tx, `SELECT st.property_id, st.move_in, st.move_out,
 			(SELECT count(*) FROM refuge_claims c WHERE c.stay_id = st.id)
 			FROM refuge_stays st WHERE st.move_in < $1 AND (st.move_out IS NULL OR st.move_out > $2)`, to, from)
 		if err != nil {

@@ -197,3 +197,27 @@ func RedactURL(raw string) string {
 	}
 	return fmt.Sprintf("postgres://%s%s/%s", user, u.Host, db)
 }
+
+// Row is a row type that says where its columns go, for QueryAll.
+type Row[T any] interface {
+	*T
+	Dest() []any
+}
+
+// QueryAll runs a query in the transaction and scans every row into a T.
+func QueryAll[T any, P Row[T]](ctx context.Context, tx *Tx, query string, args ...any) ([]T, error) {
+	rows, err := tx.Query(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []T
+	for rows.Next() {
+		var r T
+		if err := rows.Scan(P(&r).Dest()...); err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
