@@ -415,3 +415,55 @@ func (s *Service) Turnaways(ctx context.Context, actor access.Actor, from, to ti
 	})
 	return out, err
 }
+
+// ReferralView is a referral as its page shows it: the property's town
+// and area, never its address, and what the reader may do with it.
+type ReferralView struct {
+	Referral
+	PropertyName, Town, Area, UnitName string
+	StayID                             string // once admitted, for the property's team
+	// Runs: the reader is on the team that runs the property (offer,
+	// admit, decline for the refuge). ForClient: they may change the
+	// client (accept, decline for the client).
+	Runs, ForClient bool
+}
+
+// OpenReferral reads one referral to a vacancy, for the property's team
+// and for anyone who may read the client; to anyone else it does not
+// exist. The read is audited on the client.
+func (s *Service) OpenReferral(ctx context.Context, actor access.Actor, referralID string) (*ReferralView, error) {
+	var v *ReferralView
+	err := s.DB.Write(ctx, func(tx *store.Tx) error {
+		r, p, err := s.referralFor(ctx, tx, referralID)
+		if err != nil {
+			return err
+		}
+		v = &ReferralView{Referral: *r, PropertyName: p.Name, Town: p.Town, Area: p.Area}
+		for _, u := range p.Units {
+			if u.ID == r.UnitID {
+				v.UnitName = u.Name
+			}
+		}
+		v.Runs = runsProperty(actor, access.UpdateRecord, p.record())
+		read, err := s.clientAllows(ctx, tx, actor, r.ClientID, access.ReadRecord)
+		if err != nil {
+			return err
+		}
+		if !v.Runs && !read {
+			return errNotFound
+		}
+		if v.ForClient, err = s.clientAllows(ctx, tx, actor, r.ClientID, access.UpdateRecord); err != nil {
+			return err
+		}
+		if r.Status == Admitted && v.Runs {
+			if err := tx.QueryRow(ctx, `SELECT id FROM refuge_stays WHERE referral_id = $1`, []any{referralID}, &v.StayID); err != nil && !errors.Is(err, store.ErrNotFound) {
+				return err
+			}
+		}
+		return s.audit(ctx, tx, actor, "refuge.referral_read", ClientRecordKind, r.ClientID, "referral "+referralID)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return v, nil
+}

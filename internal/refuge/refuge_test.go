@@ -402,6 +402,16 @@ func TestFullFlow(t *testing.T) {
 		if _, err := w.svc.Offer(ctx, w.workerA, ref.ID); err != nil {
 			t.Fatal(err)
 		}
+		// Reading the referral: the refuge's team and the client's worker,
+		// each with what they may do; another refuge does not learn of it.
+		if v, err := w.svc.OpenReferral(ctx, w.workerA, ref.ID); err != nil || !v.Runs || v.ForClient || v.PropertyName != "Rowan House" || v.Status != refuge.Offered {
+			t.Fatalf("the refuge reads its referral: %+v %v", v, err)
+		}
+		if v, err := w.svc.OpenReferral(ctx, w.frontdoor, ref.ID); err != nil || v.Runs || !v.ForClient || v.Town != "Ashby" {
+			t.Fatalf("the client's worker reads the referral: %+v %v", v, err)
+		}
+		_, err = w.svc.OpenReferral(ctx, w.workerB, ref.ID)
+		code(t, err, errs.NotFound, "")
 		_, err = w.svc.Accept(ctx, w.workerA, ref.ID)
 		code(t, err, errs.Forbidden, "")
 		if r, err := w.svc.Accept(ctx, w.frontdoor, ref.ID); err != nil || r.Status != refuge.Accepted {

@@ -2,12 +2,10 @@ package web
 
 import (
 	"context"
-	"errors"
 	"net/http"
 	"time"
 
 	"frontdoor/internal/access"
-	"frontdoor/internal/audit"
 	"frontdoor/internal/errs"
 	"frontdoor/internal/people"
 	"frontdoor/internal/refuge"
@@ -35,55 +33,17 @@ func (p *referralPage) Live() bool {
 	return p.Status == refuge.Held || p.Status == refuge.Offered || p.Status == refuge.Accepted
 }
 
-var errRefugeNotFound = errs.New(errs.NotFound, "error.not_found")
-
-// loadReferral reads a referral for its page. The refuge service has no
-// read of one referral yet, so this asks the policy here, as the service
-// does for every step: those who run the property (refuge staff and
-// managers on its team), and those who may read the client, see it;
-// anyone else is told it does not exist. The read is audited on the
-// client.
+// loadReferral reads a referral for its page through the refuge service
+// (which decides who may see it and audits the read), with the children
+// the refuge may admit alongside the client.
 func (s *Server) loadReferral(ctx context.Context, actor access.Actor, referralID string) (*referralPage, error) {
-	p := &referralPage{ID: referralID, Reasons: refuge.TurnawayReasons}
-	err := s.DB.Write(ctx, func(tx *store.Tx) error {
-		var status, org, team string
-		var held *time.Time
-		err := tx.QueryRow(ctx, `SELECT r.client_id, r.property_id, r.status, r.held_until, p.organisation_id, p.team_id, p.name, p.town, p.area, u.name
-			FROM refuge_referrals r JOIN refuge_properties p ON p.id = r.property_id JOIN refuge_units u ON u.id = r.unit_id WHERE r.id = $1`,
-			[]any{referralID}, &p.ClientID, &p.PropertyID, &status, &held, &org, &team, &p.PropertyName, &p.Town, &p.Area, &p.UnitName)
-		if errors.Is(err, store.ErrNotFound) {
-			return errRefugeNotFound
-		}
-		if err != nil {
-			return err
-		}
-		p.Status = refuge.Status(status)
-		if held != nil {
-			p.HeldUntil = held.UTC()
-		}
-		prop := access.Record{ID: p.PropertyID, OrganisationID: org, TeamIDs: []string{team}}
-		p.Runs = (actor.Role == access.RoleRefugeWorker || actor.Role == access.RoleTeamManager) &&
-			access.RelationOf(actor, prop) == access.SameTeam && access.Decide(actor, access.UpdateRecord, prop).Allow
-		rec, err := s.People.Facts(ctx, tx, actor, p.ClientID)
-		if err != nil && !errors.Is(err, store.ErrNotFound) && errs.CodeOf(err) != errs.NotFound {
-			return err
-		}
-		read := err == nil && access.Decide(actor, access.ReadRecord, rec).Allow
-		p.ForClient = err == nil && access.Decide(actor, access.UpdateRecord, rec).Allow
-		if !p.Runs && !read {
-			return errRefugeNotFound
-		}
-		if p.Status == refuge.Admitted && p.Runs {
-			if err := tx.QueryRow(ctx, `SELECT id FROM refuge_stays WHERE referral_id = $1`, []any{referralID}, &p.StayID); err != nil && !errors.Is(err, store.ErrNotFound) {
-				return err
-			}
-		}
-		return s.Record(ctx, tx, audit.Event{ActorID: actor.StaffID, Action: "refuge.referral_read", RecordKind: refuge.ClientRecordKind,
-			RecordID: p.ClientID, Purpose: "referral " + referralID})
-	})
+	r, err := s.Refuge.OpenReferral(ctx, actor, referralID)
 	if err != nil {
 		return nil, err
 	}
+	p := &referralPage{ID: r.ID, ClientID: r.ClientID, PropertyID: r.PropertyID, PropertyName: r.PropertyName, Town: r.Town, Area: r.Area,
+		UnitName: r.UnitName, Status: r.Status, HeldUntil: r.HeldUntil, StayID: r.StayID, Runs: r.Runs, ForClient: r.ForClient,
+		Reasons: refuge.TurnawayReasons}
 	if p.Runs && p.Status == refuge.Accepted {
 		// The children to admit with the client, where the team may read
 		// the client's household; otherwise the client alone.
