@@ -24,13 +24,16 @@ const (
 	ViewReports    Action = "report.aggregate" // anonymised counts only
 	ManageAccounts Action = "accounts.manage"
 	ReviewAudit    Action = "audit.review" // the data protection lead's dashboard
+	// ManageProperties adds refuges and dispersed units (which team runs
+	// them is then checked by the accommodation service).
+	ManageProperties Action = "properties.manage"
 )
 
 // RecordActions and ServiceActions list every action, for the exhaustive
 // policy test and for route registration.
 var (
 	RecordActions  = []Action{ReadRecord, ReadLimited, UpdateRecord, ExportRecord, RestrictRecord, ViewHistory, BreakGlass, ReadReferral, UpdateReferral}
-	ServiceActions = []Action{CreateRecord, SearchRecords, ViewReports, ManageAccounts, ReviewAudit}
+	ServiceActions = []Action{CreateRecord, SearchRecords, ViewReports, ManageAccounts, ReviewAudit, ManageProperties}
 )
 
 // IsRecordAction reports whether a needs a record to be decided.
@@ -185,6 +188,11 @@ func decideService(a Actor, act Action) Decision {
 			return allow("data protection lead")
 		}
 		return deny("only the data protection lead reviews the audit trail")
+	case ManageProperties:
+		if a.Role == RoleAdministrator || a.Role == RoleTeamManager {
+			return allow("sets up the service's accommodation")
+		}
+		return deny("only administrators and team managers add properties")
 	}
 	return deny("unknown action")
 }

@@ -185,8 +185,8 @@ func (s *Service) CreateProperty(ctx context.Context, actor access.Actor, n NewP
 		if err != nil {
 			return err
 		}
-		ok := org == actor.OrganisationID && (actor.Role == access.RoleAdministrator ||
-			(actor.Role == access.RoleTeamManager && slices.Contains(actor.TeamIDs, n.TeamID)))
+		ok := org == actor.OrganisationID && access.Decide(actor, access.ManageProperties, access.Record{}).Allow &&
+			(actor.Role == access.RoleAdministrator || slices.Contains(actor.TeamIDs, n.TeamID))
 		if !ok {
 			return errForbidden
 		}

@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"net/http"
+	"strings"
 	"time"
 
 	"frontdoor/internal/access"
@@ -226,7 +227,6 @@ func (s *Server) departStay(w http.ResponseWriter, r *http.Request) {
 type propertyPage struct {
 	Property  *refuge.Property
 	Languages string
-	Genders   []refuge.Gender
 }
 
 func (s *Server) propertyRender(w http.ResponseWriter, r *http.Request, status int, v view, err error) {
@@ -239,12 +239,9 @@ func (s *Server) propertyRender(w http.ResponseWriter, r *http.Request, status i
 		s.formError(w, r, "error", view{}, lerr)
 		return
 	}
-	page := propertyPage{Property: p, Genders: []refuge.Gender{refuge.Women, refuge.Men, refuge.Mixed}}
-	for i, l := range p.Accepts.Languages {
-		if i > 0 {
-			page.Languages += ", "
-		}
-		page.Languages += l
+	page := propertyPage{Property: p, Languages: strings.Join(p.Accepts.Languages, ", ")}
+	if v.Form == nil {
+		v.Form = criteriaValues(p.Accepts)
 	}
 	v.Title, v.Data = "accommodation.property_title", page
 	if err != nil {

@@ -19,6 +19,7 @@ func (s *Server) refugeRoutes() []route {
 		{"POST /vacancies/units/{id}/hold", Authorised, access.SearchRecords, s.holdVacancy},
 		{"POST /vacancies/turnaway", Authorised, access.SearchRecords, s.recordTurnaway},
 
+		{"GET /refuge/referrals", Authorised, access.SearchRecords, s.refugeInbox},
 		{"GET /refuge/referrals/{id}", Authorised, access.SearchRecords, s.refugeReferral},
 		{"POST /refuge/referrals/{id}/offer", Authorised, access.SearchRecords, s.offerReferral},
 		{"POST /refuge/referrals/{id}/accept", Authorised, access.SearchRecords, s.acceptReferral},
@@ -29,6 +30,8 @@ func (s *Server) refugeRoutes() []route {
 		{"POST /refuge/stays/{id}/expected-move-out", Authorised, access.SearchRecords, s.setExpectedMoveOut},
 		{"POST /refuge/stays/{id}/depart", Authorised, access.SearchRecords, s.departStay},
 
+		{"GET /refuge/properties/new", Authorised, access.ManageProperties, s.newProperty},
+		{"POST /refuge/properties", Authorised, access.ManageProperties, s.createProperty},
 		{"GET /refuge/properties/{id}", Authorised, access.SearchRecords, s.refugeProperty},
 		{"POST /refuge/properties/{id}/criteria", Authorised, access.SearchRecords, s.updatePropertyCriteria},
 
