@@ -108,6 +108,7 @@ func (l *peopleLoader) stays(ctx context.Context, households []*Household) error
 		return a.kind - b.kind
 	})
 	stays := map[*Placement]string{}
+	departed := map[*Placement]bool{}
 	for _, e := range events {
 		var err error
 		switch e.kind {
@@ -119,6 +120,7 @@ func (l *peopleLoader) stays(ctx context.Context, households []*Household) error
 			}
 		case departs:
 			if id := stays[e.pm]; id != "" {
+				departed[e.pm] = true
 				err = l.depart(ctx, e, props[e.pm.PropertyID], id)
 			}
 		case turnedAway:
@@ -126,6 +128,15 @@ func (l *peopleLoader) stays(ctx context.Context, households []*Household) error
 		}
 		if err != nil {
 			return fmt.Errorf("household %d: %w", e.h.Index, err)
+		}
+	}
+	// The households still in refuge: move-on under way, children's
+	// tasks partly done.
+	for _, e := range events {
+		if id := stays[e.pm]; e.kind == arrives && id != "" && !departed[e.pm] {
+			if err := l.moveOn(ctx, e.h, e.pm, props[e.pm.PropertyID], id, false); err != nil {
+				return fmt.Errorf("household %d: %w", e.h.Index, err)
+			}
 		}
 	}
 	l.clock.set(time.Time{})
@@ -230,6 +241,9 @@ func (l *peopleLoader) depart(ctx context.Context, e *stayEvent, p Property, sta
 	if !slices.Contains(refuge.MoveOns, dest) {
 		dest = refuge.MoveOnUnknown
 	}
+	if err := l.moveOn(ctx, e.h, pm, p, stayID, true); err != nil {
+		return err
+	}
 	at := l.at(pm.MoveOut)
 	if err := l.svc.Refuge.Depart(ctx, l.refugeWorker(p), stayID, refuge.Departure{Date: at, Reason: reason, MoveOn: dest}); err != nil {
 		return fmt.Errorf("depart: %w", err)
@@ -288,5 +302,155 @@ func (l *peopleLoader) turnaway(ctx context.Context, e *stayEvent) error {
 		return fmt.Errorf("turnaway: %w", err)
 	}
 	l.res.Turnaways++
+	return nil
+}
+
+// moveOn replays a stay's children's tasks and move-on plan, at their
+// dates between the move-in and the departure (departed) or today: the
+// refuge's team closes most children's tasks in the first days (a school
+// place is not needed for a child under school age or over it), makes a
+// plan, and applies to the district's housing provider. A household that
+// left for social housing was housed through its application first; one
+// that left for its own or a private tenancy had an application it
+// withdrew; those still in refuge have applications at every stage. The
+// choices follow the household's index, so the same seed makes the same
+// demo.
+func (l *peopleLoader) moveOn(ctx context.Context, h *Household, pm *Placement, p Property, stayID string, departed bool) error {
+	team := l.refugeWorker(p)
+	if team.StaffID == "" {
+		return nil
+	}
+	svc := l.svc.Refuge
+	in, end := pm.MoveIn, pm.MoveOut
+	if !departed {
+		end = time.Now().UTC().Add(-l.shift)
+	}
+	if !end.After(in) {
+		return nil
+	}
+	span := end.Sub(in)
+	// when is the generator's time a fraction of the way through the stay.
+	when := func(frac float64) time.Time { return l.at(in.Add(time.Duration(float64(span) * frac))) }
+	days := func(n int) time.Time {
+		t := in.Add(time.Duration(n) * 24 * time.Hour)
+		if t.After(end) {
+			t = end
+		}
+		return l.at(t)
+	}
+
+	// Children's tasks: ages as at the move-in.
+	ages := map[string]int{}
+	for i, id := range l.loaded[h].children {
+		if id == "" || i >= len(h.Children) {
+			continue
+		}
+		c := h.Children[i]
+		ages[id] = c.EstimatedAge
+		if !c.DateOfBirth.IsZero() {
+			ages[id] = yearsBetween(c.DateOfBirth, in)
+		}
+	}
+	days(0)
+	tasks, err := svc.ChildTasks(ctx, team, stayID)
+	if err != nil {
+		return fmt.Errorf("children's tasks: %w", err)
+	}
+	for i, t := range tasks {
+		n := 2 + (h.Index+i)%7 // days after the move-in
+		open := (h.Index+i)%6 == 0
+		if !departed {
+			open = open || (h.Index+i)%3 == 0 || in.Add(time.Duration(n)*24*time.Hour).After(end)
+		}
+		if open {
+			continue
+		}
+		status, note := refuge.TaskDone, ""
+		switch t.Kind {
+		case refuge.GPRegistration:
+			note = "Registered with " + p.Town + " Medical Practice"
+		case refuge.SchoolPlace:
+			if age := ages[t.ChildID]; age < refuge.SchoolAgeFrom || age > refuge.SchoolAgeTo {
+				status = refuge.TaskNotNeeded
+			} else {
+				note = "Place at " + p.Town + " Primary School"
+				if age >= 11 {
+					note = "Place at " + p.Town + " High School"
+				}
+			}
+		}
+		days(n)
+		if err := svc.CompleteChildTask(ctx, team, t.ID, status, note); err != nil {
+			return fmt.Errorf("children's task: %w", err)
+		}
+	}
+
+	// The plan and the housing applications.
+	dest := refuge.MoveOn(pm.MoveOnDestination)
+	stage := h.Index % 6
+	if departed {
+		switch dest {
+		case refuge.SocialHousing:
+			stage = 7 // housed
+		case refuge.OwnTenancy, refuge.PrivateRented:
+			stage = 6 // withdrawn
+		default:
+			stage = h.Index % 2 // a plan, or none
+		}
+	}
+	if stage == 0 {
+		return nil
+	}
+	goal := refuge.SocialHousing
+	if departed && slices.Contains(refuge.MoveOns, dest) && dest != refuge.ReturnedToPerpetrator {
+		goal = dest
+	}
+	at := days(3)
+	var target time.Time
+	if !pm.MoveOut.IsZero() {
+		target = pm.MoveOut.Add(l.shift)
+	}
+	if target.Before(at) {
+		target = time.Time{}
+	}
+	plan := refuge.PlanInput{Goal: goal, TargetDate: target, Notes: "Needs a two-bedroom home away from the perpetrator's area."}
+	if err := svc.SaveMoveOnPlan(ctx, team, stayID, 0, plan); err != nil {
+		return fmt.Errorf("move-on plan: %w", err)
+	}
+	if stage == 1 {
+		return nil
+	}
+	provider := p.Town + " District Council"
+	app, err := svc.AddHousingApplication(ctx, team, stayID, refuge.NewHousingApplication{Provider: provider, AppliedOn: when(0.15),
+		Reference: fmt.Sprintf("HR-%05d", 10000+h.Index%90000)})
+	if err != nil {
+		return fmt.Errorf("housing application: %w", err)
+	}
+	bands := []string{"Band A", "Band B", "Band C"}
+	steps := []refuge.NewHousingEvent{
+		{Kind: refuge.Registered, Band: bands[h.Index%3]},
+		{Kind: refuge.BidPlaced, Detail: fmt.Sprintf("Property %04d, %s", 1000+h.Index%9000, p.Town)},
+		{Kind: refuge.OfferMade, Detail: p.Town},
+		{Kind: refuge.OfferAccepted},
+		{Kind: refuge.Housed},
+	}
+	switch stage {
+	case 2:
+		steps = nil
+	case 3:
+		steps = steps[:1]
+	case 4:
+		steps = steps[:2]
+	case 5:
+		steps = steps[:3]
+	case 6:
+		steps = append(steps[:1:1], refuge.NewHousingEvent{Kind: refuge.Withdrawn})
+	}
+	for i, e := range steps {
+		e.Date = when(0.15 + 0.8*float64(i+1)/float64(len(steps)))
+		if err := svc.RecordHousingEvent(ctx, team, app.ID, e); err != nil {
+			return fmt.Errorf("housing %s: %w", e.Kind, err)
+		}
+	}
 	return nil
 }

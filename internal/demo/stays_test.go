@@ -95,6 +95,27 @@ func TestLoadStaysThroughTheRefugeService(t *testing.T) {
 			t.Errorf("stays: %d begun over ten months ago, %d departures in the last ten months, %d move-on destinations, %d resident", inYear, departed, moveOns, resident)
 		}
 
+		// Move-on: plans, applications at every stage, households housed
+		// through their application before leaving for social housing;
+		// most children's tasks of departed households closed.
+		var plans, housedThenSocial int
+		var stages, openDeparted, closedDeparted int
+		if err := db.Read(ctx, func(tx *store.Tx) error {
+			return tx.QueryRow(ctx, `SELECT (SELECT count(*) FROM refuge_moveon_plans),
+				(SELECT count(*) FROM refuge_housing_applications a JOIN refuge_stays st ON st.id = a.stay_id
+				 WHERE a.status = 'housed' AND st.move_on = 'social_housing'),
+				(SELECT count(DISTINCT status) FROM refuge_housing_applications),
+				(SELECT count(*) FROM refuge_child_tasks t JOIN refuge_stays st ON st.id = t.stay_id WHERE st.move_out IS NOT NULL AND t.status = 'open'),
+				(SELECT count(*) FROM refuge_child_tasks t JOIN refuge_stays st ON st.id = t.stay_id WHERE st.move_out IS NOT NULL AND t.status <> 'open')`,
+				nil, &plans, &housedThenSocial, &stages, &openDeparted, &closedDeparted)
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if plans == 0 || housedThenSocial < 2 || stages < 4 || closedDeparted <= openDeparted {
+			t.Errorf("move-on: %d plans, %d housed before leaving for social housing, %d application stages; departed children's tasks %d closed, %d open",
+				plans, housedThenSocial, stages, closedDeparted, openDeparted)
+		}
+
 		var commissioner access.Actor
 		for _, s := range p.Staff {
 			if s.Role == access.RoleCommissioner {
@@ -123,6 +144,6 @@ func TestLoadStaysThroughTheRefugeService(t *testing.T) {
 		for _, prop := range p.Properties {
 			addresses = append(addresses, prop.Address)
 		}
-		vaulttest.AssertNoPlaintext(t, db, cfg, addresses...)
+		vaulttest.AssertNoPlaintext(t, db, cfg, append(addresses, "Medical Practice", "Primary School", "perpetrator's area")...)
 	})
 }

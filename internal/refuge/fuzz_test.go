@@ -2,7 +2,9 @@ package refuge_test
 
 import (
 	"net/url"
+	"strings"
 	"testing"
+	"time"
 
 	"frontdoor/internal/errs"
 	"frontdoor/internal/refuge"
@@ -54,4 +56,46 @@ func TestParseSearch(t *testing.T) {
 	if got := errs.AllFields(err); len(got) != 3 {
 		t.Fatalf("fields %v", err)
 	}
+}
+
+// The stay page's children's task and move-on form parsers never panic;
+// a date they cannot read is always a field error, never a silent zero;
+// what they accept is what the service may be asked.
+func FuzzMoveOnForms(f *testing.F) {
+	f.Add("0190f2a0-0000-7000-8000-0000000000a1", "done", "Kingsmead Primary", "social_housing", "2026-03-01", "0", "Ashby DC", "offer_made", "Band B")
+	f.Add("not-an-id", "open", "a\x00b", "castle", "soon", "-1", "", "applied", "")
+	f.Add("", "", "", "", "2026-02-30", "x", " ", "", "\u202e")
+	f.Add(" ", "not_needed", "\r\n", "unknown", " 2026-01-01 ", "99999999999999999999", "\t", "housed", "1")
+	f.Fuzz(func(t *testing.T, id, status, note, goal, date, version, provider, kind, band string) {
+		v := url.Values{"task": {id}, "application": {id}, "status": {status}, "note": {note}, "goal": {goal}, "target_date": {date},
+			"notes": {note}, "version": {version}, "provider": {provider}, "applied_on": {date}, "reference": {note}, "band": {band},
+			"kind": {kind}, "event_date": {date}, "event_band": {band}, "detail": {note}}
+		check := func(what string, fe refuge.FieldErrors, read time.Time) {
+			t.Helper()
+			for _, e := range fe {
+				if e.Field == "" || errs.CodeOf(e) != errs.Invalid {
+					t.Fatalf("%s: %v is not a field error", what, e)
+				}
+			}
+			if strings.TrimSpace(date) != "" && read.IsZero() && len(fe) == 0 {
+				t.Fatalf("%s: date %q neither read nor refused", what, date)
+			}
+		}
+		taskID, st, gotNote, fe := refuge.ParseTaskClosing(v.Get)
+		if len(fe) == 0 && (taskID == "" || (st != refuge.TaskDone && st != refuge.TaskNotNeeded) || gotNote != note) {
+			t.Fatalf("accepted task %q %q", taskID, st)
+		}
+		p, ver, fe := refuge.ParsePlan(v.Get)
+		check("plan", fe, p.TargetDate)
+		if len(fe) == 0 && ver < 0 {
+			t.Fatalf("accepted version %d", ver)
+		}
+		a, fe := refuge.ParseHousingApplication(v.Get)
+		check("application", fe, a.AppliedOn)
+		app, e, fe := refuge.ParseHousingEvent(v.Get)
+		check("event", fe, e.Date)
+		if len(fe) == 0 && app == "" {
+			t.Fatal("an event for no application")
+		}
+	})
 }

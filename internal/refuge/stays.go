@@ -163,6 +163,10 @@ func (s *Service) Admit(ctx context.Context, actor access.Actor, referralID stri
 		if _, err := tx.Exec(ctx, `UPDATE refuge_claims SET stay_id = $1, expires_at = NULL WHERE referral_id = $2 AND released_at IS NULL`, st.ID, r.ID); err != nil {
 			return err
 		}
+		// Each child's GP registration and school place (childtasks.go).
+		if err := s.createChildTasks(ctx, tx, actor, st, now); err != nil {
+			return err
+		}
 		if _, err := tx.Exec(ctx, `UPDATE refuge_referrals SET status = 'admitted', held_until = NULL, ended_at = $1, version = version + 1 WHERE id = $2`, now, r.ID); err != nil {
 			return err
 		}

@@ -149,6 +149,8 @@ type stayPage struct {
 	Reasons    []refuge.DepartureReason
 	MoveOns    []refuge.MoveOn
 	Today      string
+	// Move is the children's tasks and the move-on plan (moveon.go).
+	Move *stayMoveOn
 }
 
 func (s *Server) stayRender(w http.ResponseWriter, r *http.Request, status int, v view, err error) {
@@ -161,9 +163,14 @@ func (s *Server) stayRender(w http.ResponseWriter, r *http.Request, status int, 
 		s.formError(w, r, "error", view{}, lerr)
 		return
 	}
+	move, lerr := s.loadStayMoveOn(r, actorOf(sessionOf(r)), sid)
+	if lerr != nil {
+		s.formError(w, r, "error", view{}, lerr)
+		return
+	}
 	now := s.Now().UTC()
 	v.Title, v.Data = "accommodation.stay_title", stayPage{Stay: st, LengthDays: st.LengthDays(now), Reasons: refuge.DepartureReasons,
-		MoveOns: refuge.MoveOns, Today: now.Format(refugeDate)}
+		MoveOns: refuge.MoveOns, Today: now.Format(refugeDate), Move: move}
 	if err != nil {
 		s.formError(w, r, "refuge_stay", v, err)
 		return
