@@ -348,6 +348,16 @@ func TestAccountAndTokenCommands(t *testing.T) {
 	if n := events() - before; n != 6 {
 		t.Fatalf("the account and token commands appended %d audit events, want 6", n)
 	}
+	// A staff token acts as one member of staff, for accommodation only.
+	oneLineErr(t, testserve.Run(t, nil, "token", "create", "--data", data, "--staff", "admin", "--name", "Board sync", "--scopes", "referral.read"), 2, "--scopes")
+	oneLineErr(t, testserve.Run(t, nil, "token", "create", "--data", data, "--staff", "nobody", "--name", "Board sync"), 2, "no account is called")
+	r = testserve.Run(t, nil, "token", "create", "--data", data, "--staff", "admin", "--name", "Board sync")
+	if r.Code != 0 || !strings.Contains(r.Stdout, "acting as admin, scopes accommodation") {
+		t.Fatalf("staff token create: %+v", r)
+	}
+	if r = testserve.Run(t, nil, "token", "list", "--data", data); !regexp.MustCompile(`Board sync\s+admin\s+accommodation`).MatchString(r.Stdout) {
+		t.Fatalf("token list does not say whom the staff token acts as: %+v", r)
+	}
 }
 
 // Someone with the database file drops a trigger that guards the audit

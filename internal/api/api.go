@@ -1,6 +1,9 @@
 // Package api is the JSON API for partner agencies' systems (police,
 // housing, children's services): they send referrals into the front door's
-// triage queue and follow their progress. It is a separate router from the
+// triage queue and follow their progress. It also carries accommodation
+// (vacancy search, holds, offers, admissions, departures) for staff
+// tokens, which act as one member of staff under the same access policy
+// as the pages (accommodation.go). It is a separate router from the
 // browser pages: bearer tokens (auth.APIToken, scoped) and JSON only; no
 // sessions, no cookies, no CSRF tokens, no HTML.
 //
@@ -21,6 +24,7 @@ import (
 	"log/slog"
 	"net/http"
 	"runtime/debug"
+	"slices"
 	"strconv"
 	"time"
 
@@ -29,6 +33,7 @@ import (
 	"frontdoor/internal/errs"
 	"frontdoor/internal/i18n"
 	"frontdoor/internal/intake"
+	"frontdoor/internal/refuge"
 	"frontdoor/internal/store"
 )
 
@@ -37,6 +42,9 @@ type Options struct {
 	DB     *store.DB
 	Auth   *auth.Service
 	Intake *intake.Service
+	// Refuge serves the accommodation routes (staff tokens only); without
+	// it they answer 503.
+	Refuge *refuge.Service
 	// Catalogue gives the (English) messages of error bodies.
 	Catalogue *i18n.Catalogue
 	Logger    *slog.Logger
@@ -99,6 +107,7 @@ func New(o Options) (*API, error) {
 		{"GET /api/v1/referrals/{id}", ScopeRead, a.getReferral},
 		{"GET /api/v1/openapi.json", "", a.openAPI},
 	}
+	a.routes = append(a.routes, a.accommodationRoutes()...)
 	for _, rt := range a.routes {
 		a.mux.Handle(rt.pattern, a.guard(rt))
 	}
@@ -223,6 +232,12 @@ func (a *API) guard(rt route) http.Handler {
 		}
 		if info != nil {
 			info.token = t.ID
+		}
+		// A route of staff work needs a token that acts for a member of
+		// staff; a partner agency's token is told so plainly.
+		if slices.Contains(auth.StaffTokenScopes, rt.scope) && t.StaffID == "" {
+			a.fail(w, r, http.StatusForbidden, problem{Code: codeStaffTokenRequired, Reason: a.msg("api.staff_token_required")})
+			return
 		}
 		if !t.Allows(rt.scope) {
 			w.Header().Set("WWW-Authenticate", `Bearer realm="frontdoor", error="insufficient_scope", scope="`+rt.scope+`"`)

@@ -64,12 +64,105 @@ func FuzzDecodeReferral(f *testing.F) {
 	})
 }
 
+// Whatever bytes arrive as the body of an accommodation route, the
+// parsers (strict decoding, then the household, admission and departure
+// readers) answer with an input or with errors of the expected shapes;
+// never a panic. Accepted bodies have only our keys, spelt exactly; field
+// errors name JSON paths of ours.
+func FuzzDecodeAccommodation(f *testing.F) {
+	f.Add(uint8(0), `{"client_id": "0190f2a0-0000-7000-8000-000000000001", "household": {"adults": 1, "children": [{"age": 6, "sex": "female"}], "service": "women", "nrpf": true}}`)
+	f.Add(uint8(0), `{"household": {"adults": 9, "children": [{"age": 30, "sex": "boy"}, {"age": -1}], "language": "\u0000"}}`)
+	f.Add(uint8(0), `{"household": {"adults": 1, "children": [{"age": 3, "SEX": "male"}, [], 1, {"sex": {"x": []}}]}}`)
+	f.Add(uint8(0), `{"household": {"children": {"age": 3}}}`)
+	f.Add(uint8(1), `{"unit_id": "nope", "client_id": "", "household": {"adults": 0}}`)
+	f.Add(uint8(1), `{"unit_id": "0190f2a0-0000-7000-8000-000000000001", "unit_id": "x"}`)
+	f.Add(uint8(2), `{"by": "client", "reason": "other", "note": "line\nline"}`)
+	f.Add(uint8(2), `{"by": ["client"]}`)
+	f.Add(uint8(3), `{"move_in": "2026-12-01", "members": {"adults": ["0190f2a0-0000-7000-8000-000000000001"], "children": ["Lena"]}}`)
+	f.Add(uint8(3), `{"move_in": "31/12/2026", "members": [{"adults": []}]}`)
+	f.Add(uint8(4), `{"date": "2026-13-01", "reason": "bored", "move_on": "moon"}`)
+	f.Add(uint8(4), `{"date": "2026-12-01"} trailing`)
+	f.Fuzz(func(t *testing.T, kind uint8, body string) {
+		var (
+			keys keySchema
+			err  error
+			name = identity
+		)
+		var fields []*errs.Error
+		switch kind % 5 {
+		case 0:
+			keys, name = searchKeys, householdPath
+			var req VacancySearchRequest
+			if req, err = decodeBody[VacancySearchRequest](strings.NewReader(body), "application/json", 4096, keys); err == nil {
+				_, herr := req.Household.household(req.ClientID)
+				fields = errs.AllFields(herr)
+			}
+		case 1:
+			keys, name = holdKeys, householdPath
+			var req HoldRequest
+			if req, err = decodeBody[HoldRequest](strings.NewReader(body), "application/json", 4096, keys); err == nil {
+				_, herr := req.Household.household(req.ClientID)
+				fields = errs.AllFields(herr)
+			}
+		case 2:
+			keys = declineKeys
+			_, err = decodeBody[DeclineRequest](strings.NewReader(body), "application/json", 4096, keys)
+		case 3:
+			keys, name = admitKeys, admitPath
+			var req AdmitRequest
+			if req, err = decodeBody[AdmitRequest](strings.NewReader(body), "application/json", 4096, keys); err == nil {
+				_, fe := req.admission()
+				fields = fe
+			}
+		case 4:
+			keys = departureKeys
+			var req DepartureRequest
+			if req, err = decodeBody[DepartureRequest](strings.NewReader(body), "application/json", 4096, keys); err == nil {
+				_, fe := req.departure()
+				fields = fe
+			}
+		}
+		if err == nil {
+			var v any
+			if err := json.Unmarshal([]byte(body), &v); err != nil {
+				t.Fatalf("accepted a body that is not JSON: %v", err)
+			}
+			exactKeys(t, v, keys, "")
+			for _, fe := range fields {
+				if p := name(fe.Field); !jsonName.MatchString(p) || fe.Code != errs.Invalid || fe.Key == "" {
+					t.Fatalf("field error %+v named %q", fe, p)
+				}
+			}
+			return
+		}
+		var bad *errBody
+		switch {
+		case errors.As(err, &bad):
+			if bad.status < 400 || bad.status >= 500 || !strings.HasPrefix(bad.p.Reason, "api.") {
+				t.Fatalf("body error %+v", bad)
+			}
+			if bad.p.Field != "" && !echoableIn(keys, bad.p.Field) {
+				t.Fatalf("echoes a key that is not a field name: %q", bad.p.Field)
+			}
+		case len(errs.AllFields(err)) > 0:
+			for _, fe := range errs.AllFields(err) {
+				if p := name(fe.Field); !jsonName.MatchString(fe.Field) || !jsonName.MatchString(p) || fe.Code != errs.Invalid {
+					t.Fatalf("field error %+v named %q", fe, p)
+				}
+			}
+		default:
+			t.Fatalf("unexpected error %T %v", err, err)
+		}
+	})
+}
+
 // echoable says whether a key path named in a body error gives nothing
 // away: every key above the last is one of ours, and the last is shaped
 // like a field name or is one of ours in other letter case.
-func echoable(path string) bool {
+func echoable(path string) bool { return echoableIn(referralKeys, path) }
+
+func echoableIn(allowed keySchema, path string) bool {
 	keys := strings.Split(path, ".")
-	allowed := referralKeys
 	for _, k := range keys[:len(keys)-1] {
 		sub, ok := allowed[k]
 		if !ok || sub == nil {
@@ -102,8 +195,15 @@ func exactKeys(t *testing.T, v any, allowed keySchema, path string) {
 		if !ok {
 			t.Fatalf("accepted key %q at %q", k, path)
 		}
-		if sub != nil {
-			exactKeys(t, val, sub, path+k+".")
+		if sub == nil {
+			continue
 		}
+		if list, ok := val.([]any); ok {
+			for _, el := range list {
+				exactKeys(t, el, sub, path+k+".")
+			}
+			continue
+		}
+		exactKeys(t, val, sub, path+k+".")
 	}
 }

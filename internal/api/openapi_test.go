@@ -114,7 +114,8 @@ func TestOpenAPIDescribesEveryRoute(t *testing.T) {
 }
 
 // The schemas say exactly what the Go types accept and answer: the same
-// properties, and required exactly where there is no omitempty.
+// properties, and required exactly where there is no omitempty (or
+// omitzero).
 func TestOpenAPISchemasMatchTheGoTypes(t *testing.T) {
 	d := openAPIDoc(t)
 	schemas := d["components"].(doc)["schemas"].(doc)
@@ -124,6 +125,47 @@ func TestOpenAPISchemasMatchTheGoTypes(t *testing.T) {
 	checkSchema(t, d, "ReferralCreated", reflect.TypeFor[api.ReferralCreated](), schemas["ReferralCreated"].(doc))
 	checkSchema(t, d, "ReferralStatus", reflect.TypeFor[api.ReferralStatus](), schemas["ReferralStatus"].(doc))
 	checkSchema(t, d, "Error", reflect.TypeFor[api.ErrorBody](), schemas["Error"].(doc))
+
+	// The accommodation routes: each request body and each answer.
+	for _, c := range []struct {
+		path, method string
+		body         reflect.Type
+		status       string
+		answer       reflect.Type
+	}{
+		{"/api/v1/vacancies/search", "post", reflect.TypeFor[api.VacancySearchRequest](), "200", reflect.TypeFor[api.VacancyList]()},
+		{"/api/v1/vacancies", "get", nil, "200", reflect.TypeFor[api.Board]()},
+		{"/api/v1/holds", "post", reflect.TypeFor[api.HoldRequest](), "201", reflect.TypeFor[api.AccommodationReferral]()},
+		{"/api/v1/accommodation-referrals/{id}", "get", nil, "200", reflect.TypeFor[api.AccommodationReferral]()},
+		{"/api/v1/accommodation-referrals/{id}/offer", "post", nil, "200", reflect.TypeFor[api.AccommodationReferral]()},
+		{"/api/v1/accommodation-referrals/{id}/accept", "post", nil, "200", reflect.TypeFor[api.AccommodationReferral]()},
+		{"/api/v1/accommodation-referrals/{id}/decline", "post", reflect.TypeFor[api.DeclineRequest](), "200", reflect.TypeFor[api.AccommodationReferral]()},
+		{"/api/v1/accommodation-referrals/{id}/admit", "post", reflect.TypeFor[api.AdmitRequest](), "201", reflect.TypeFor[api.StayView]()},
+		{"/api/v1/stays/{id}", "get", nil, "200", reflect.TypeFor[api.StayView]()},
+		{"/api/v1/stays/{id}/departure", "post", reflect.TypeFor[api.DepartureRequest](), "200", reflect.TypeFor[api.StayView]()},
+	} {
+		op, ok := d["paths"].(doc)[c.path].(doc)[c.method].(doc)
+		if !ok {
+			t.Errorf("%s %s is not in the document", c.method, c.path)
+			continue
+		}
+		at := strings.ToUpper(c.method) + " " + c.path
+		rb, hasBody := op["requestBody"].(doc)
+		switch {
+		case c.body == nil && hasBody:
+			t.Errorf("%s: the document gives a body the handler does not read", at)
+		case c.body != nil && !hasBody:
+			t.Errorf("%s: the document gives no request body", at)
+		case c.body != nil:
+			checkSchema(t, d, at+" body", c.body, rb["content"].(doc)["application/json"].(doc)["schema"].(doc))
+		}
+		resp, ok := op["responses"].(doc)[c.status].(doc)
+		if !ok {
+			t.Errorf("%s: no %s response", at, c.status)
+			continue
+		}
+		checkSchema(t, d, at+" "+c.status, c.answer, resp["content"].(doc)["application/json"].(doc)["schema"].(doc))
+	}
 }
 
 func checkSchema(t *testing.T, root doc, at string, typ reflect.Type, s doc) {
@@ -141,6 +183,10 @@ func checkSchema(t *testing.T, root doc, at string, typ reflect.Type, s doc) {
 	case typ.Kind() == reflect.Int:
 		if s["type"] != "integer" {
 			t.Errorf("%s: type %v, want integer", at, s["type"])
+		}
+	case typ.Kind() == reflect.Bool:
+		if s["type"] != "boolean" {
+			t.Errorf("%s: type %v, want boolean", at, s["type"])
 		}
 	case typ.Kind() == reflect.Slice:
 		if s["type"] != "array" {
@@ -163,7 +209,7 @@ func checkSchema(t *testing.T, root doc, at string, typ reflect.Type, s doc) {
 				t.Fatalf("%s.%s has no json name", at, f.Name)
 			}
 			names = append(names, name)
-			if !strings.Contains(opts, "omitempty") {
+			if !strings.Contains(opts, "omitempty") && !strings.Contains(opts, "omitzero") {
 				required = append(required, name)
 			}
 			p, ok := props[name].(doc)

@@ -89,12 +89,18 @@ var (
 	snakeName = regexp.MustCompile(`^[a-z][a-z0-9_]{0,63}$`)
 )
 
-// decodeReferral reads a referral body strictly: JSON content type, at
-// most max bytes, one object, no unknown fields, no trailing data. A value
-// of the wrong type is a field error (422) naming the field; anything else
-// wrong with the body is an *errBody. Messages are catalogue keys.
+// decodeReferral reads a referral body strictly (decodeBody).
 func decodeReferral(body io.Reader, contentType string, max int64) (ReferralRequest, error) {
-	var req ReferralRequest
+	return decodeBody[ReferralRequest](body, contentType, max, referralKeys)
+}
+
+// decodeBody reads a request body strictly: JSON content type, at most max
+// bytes, one object, only the keys of keys (spelt exactly, each once), no
+// trailing data. A value of the wrong type is a field error (422) naming
+// the field; anything else wrong with the body is an *errBody. Messages
+// are catalogue keys.
+func decodeBody[T any](body io.Reader, contentType string, max int64, keys keySchema) (T, error) {
+	var req T
 	mt, _, err := mime.ParseMediaType(contentType)
 	if err != nil || mt != "application/json" {
 		return req, &errBody{http.StatusUnsupportedMediaType, problem{Field: "Content-Type", Code: string(errs.Invalid), Reason: "api.content_type"}}
@@ -113,7 +119,7 @@ func decodeReferral(body io.Reader, contentType string, max int64) (ReferralRequ
 	// encoding/json matches keys without regard to letter case and lets
 	// the last of two equal keys win, so {"given_name": "", "GIVEN_NAME":
 	// "Kira"} would decode; check the keys exactly first.
-	if bad := checkKeys(b); bad != nil {
+	if bad := checkKeys(b, keys); bad != nil {
 		return req, bad
 	}
 	dec := json.NewDecoder(bytes.NewReader(b))
@@ -143,7 +149,8 @@ func decodeReferral(body io.Reader, contentType string, max int64) (ReferralRequ
 
 // keySchema is the object keys allowed at one level of a request body,
 // exactly as spelt in the json tags; a key maps to the keys of the object
-// it holds, or to nil when it holds a plain value.
+// it holds (or, for an array of objects, the keys of each element), or to
+// nil when it holds a plain value.
 type keySchema map[string]keySchema
 
 // schemaOf is the keySchema of a struct type, read from its json tags.
@@ -159,8 +166,11 @@ func schemaOf(t reflect.Type) keySchema {
 			name = f.Name
 		}
 		var sub keySchema
-		if f.Type.Kind() == reflect.Struct && f.Type != reflect.TypeFor[time.Time]() {
-			sub = schemaOf(f.Type)
+		switch ft := f.Type; {
+		case ft.Kind() == reflect.Struct && ft != reflect.TypeFor[time.Time]():
+			sub = schemaOf(ft)
+		case ft.Kind() == reflect.Slice && ft.Elem().Kind() == reflect.Struct && ft.Elem() != reflect.TypeFor[time.Time]():
+			sub = schemaOf(ft.Elem())
 		}
 		s[name] = sub
 	}
@@ -183,7 +193,7 @@ var asciiKey = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_]{0,63}$`)
 // not JSON is api.body_not_json; one whose top level is not an object, or
 // a field holding the wrong kind of value, is left for the decoder to
 // report as it always has. Trailing data is not looked at here.
-func checkKeys(b []byte) *errBody {
+func checkKeys(b []byte, keys keySchema) *errBody {
 	dec := json.NewDecoder(bytes.NewReader(b))
 	tok, err := dec.Token()
 	if err != nil {
@@ -192,7 +202,7 @@ func checkKeys(b []byte) *errBody {
 	if tok != json.Delim('{') {
 		return nil
 	}
-	return checkObject(dec, referralKeys, "")
+	return checkObject(dec, keys, "")
 }
 
 // checkObject checks the keys of an object whose '{' has been read, with
@@ -229,10 +239,39 @@ func checkObject(dec *json.Decoder, allowed keySchema, path string) *errBody {
 			if bad := checkObject(dec, sub, path+key+"."); bad != nil {
 				return bad
 			}
+		case tok == json.Delim('[') && sub != nil:
+			// An array of objects: each element's keys, under the
+			// field's path (no index: nothing of the sender's is named).
+			if bad := checkArray(dec, sub, path+key+"."); bad != nil {
+				return bad
+			}
 		case tok == json.Delim('{') || tok == json.Delim('['):
 			// The wrong kind of value: the decoder names the field.
 			if !skipValue(dec) {
 				return notJSON
+			}
+		}
+	}
+}
+
+// checkArray checks the keys of each object in an array whose '[' has
+// been read; any other element is left for the decoder.
+func checkArray(dec *json.Decoder, allowed keySchema, path string) *errBody {
+	for {
+		tok, err := dec.Token()
+		if err != nil {
+			return &errBody{http.StatusBadRequest, problem{Code: string(errs.Invalid), Reason: "api.body_not_json"}}
+		}
+		switch tok {
+		case json.Delim(']'):
+			return nil
+		case json.Delim('{'):
+			if bad := checkObject(dec, allowed, path); bad != nil {
+				return bad
+			}
+		case json.Delim('['):
+			if !skipValue(dec) {
+				return &errBody{http.StatusBadRequest, problem{Code: string(errs.Invalid), Reason: "api.body_not_json"}}
 			}
 		}
 	}

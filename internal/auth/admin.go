@@ -57,7 +57,7 @@ func (s *Service) ResetFactors(ctx context.Context, actorID, staffID, reason str
 }
 
 // SetDisabled disables (or re-enables) an account, with a reason; disabling
-// ends every session at once.
+// ends every session and revokes every API token of the account at once.
 func (s *Service) SetDisabled(ctx context.Context, actorID, staffID string, disabled bool, reason string) error {
 	if err := access.ValidateReason(reason); err != nil {
 		return err
@@ -75,6 +75,11 @@ func (s *Service) SetDisabled(ctx context.Context, actorID, staffID string, disa
 		if disabled {
 			at, action = now, "account.disable"
 			if err := endSessions(ctx, tx, staffID, "", "disabled", now); err != nil {
+				return err
+			}
+			// Their API tokens end too: enabling the account again must
+			// not bring back a token issued for work they left.
+			if _, err := tx.Exec(ctx, `UPDATE api_tokens SET revoked_at = $1 WHERE staff_id = $2 AND revoked_at IS NULL`, now, staffID); err != nil {
 				return err
 			}
 		}

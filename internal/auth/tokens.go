@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"frontdoor/internal/access"
 	"frontdoor/internal/errs"
 	"frontdoor/internal/id"
 	"frontdoor/internal/store"
@@ -17,6 +18,21 @@ import (
 // A token carries a few of them and nothing else: no scope reads a person's
 // record beyond what was sent to the agency.
 var TokenScopes = []string{"referral.create", "referral.read", "referral.update"}
+
+// StaffTokenScopes are the actions a staff token may be given: a staff
+// token acts as one member of staff, and the access policy decides what
+// that person may do, exactly as on the pages. A partner agency's token
+// can never carry these, and a staff token never the referral scopes.
+var StaffTokenScopes = []string{ScopeAccommodation}
+
+// ScopeAccommodation is vacancy search, holds, offers, admissions and
+// departures through the API, as the token's member of staff.
+const ScopeAccommodation = "accommodation"
+
+// MaxStaffTokenLifetime bounds a staff token: it stands in for a person
+// who signs in with a second factor, so it must be renewed at least every
+// 90 days.
+const MaxStaffTokenLifetime = 90 * 24 * time.Hour
 
 // TokenPrefix makes a leaked token recognisable to secret scanners.
 const TokenPrefix = "fdt_"
@@ -30,12 +46,15 @@ const MaxTokenLifetime = 366 * 24 * time.Hour
 type APIToken struct {
 	ID             string
 	OrganisationID string
-	Name           string
-	Scopes         []string
-	CreatedAt      time.Time
-	ExpiresAt      time.Time
-	RevokedAt      *time.Time
-	LastUsedAt     *time.Time
+	// StaffID is the member of staff a staff token acts for; "" for a
+	// partner agency's token.
+	StaffID    string
+	Name       string
+	Scopes     []string
+	CreatedAt  time.Time
+	ExpiresAt  time.Time
+	RevokedAt  *time.Time
+	LastUsedAt *time.Time
 }
 
 // CreateToken makes a token for an organisation with the given scopes,
@@ -49,6 +68,9 @@ func (s *Service) CreateToken(ctx context.Context, actorID, organisationID, name
 		return "", nil, errs.Field("scopes", "token.scopes_required")
 	}
 	for _, sc := range scopes {
+		if slices.Contains(StaffTokenScopes, sc) {
+			return "", nil, errs.Field("scopes", "token.scope_staff_only")
+		}
 		if !slices.Contains(TokenScopes, sc) {
 			return "", nil, errs.Field("scopes", "token.scope_unknown")
 		}
@@ -77,6 +99,66 @@ func (s *Service) CreateToken(ctx context.Context, actorID, organisationID, name
 	return token, t, nil
 }
 
+// CreateStaffToken makes a token that acts as one member of staff, for the
+// accommodation API: scopes from StaffTokenScopes only, valid for ttl (at
+// most MaxStaffTokenLifetime). The staff member must exist and not be
+// disabled; the token belongs to their organisation. Each request loads
+// their current role, organisation and teams (TokenActor), so the token
+// can never do more than they can on the pages at that moment.
+func (s *Service) CreateStaffToken(ctx context.Context, actorID, staffID, name string, scopes []string, ttl time.Duration) (string, *APIToken, error) {
+	name = strings.TrimSpace(name)
+	var fe errs.Fields
+	if err := validateName("name", name, 200); err != nil {
+		fe = append(fe, errs.AllFields(err)...)
+	}
+	if len(scopes) == 0 {
+		fe.Add("scopes", "token.scopes_required")
+	}
+	for _, sc := range scopes {
+		if !slices.Contains(StaffTokenScopes, sc) {
+			fe.Add("scopes", "token.staff_scope")
+			break
+		}
+	}
+	if ttl <= 0 || ttl > MaxStaffTokenLifetime {
+		fe.Add("expires", "token.staff_lifetime")
+	}
+	if staffID == "" {
+		fe.Add("staff", "token.staff_unknown")
+	}
+	if err := fe.Err(); err != nil {
+		return "", nil, err
+	}
+	secret, _ := newToken()
+	token := TokenPrefix + secret
+	hash := hashToken(token)
+	now := s.now()
+	t := &APIToken{ID: id.New(), StaffID: staffID, Name: name, Scopes: slices.Clone(scopes), CreatedAt: now, ExpiresAt: now.Add(ttl)}
+	err := s.DB.Write(ctx, func(tx *store.Tx) error {
+		var disabled bool
+		err := tx.QueryRow(ctx, `SELECT organisation_id, disabled_at IS NOT NULL FROM staff WHERE id = $1`, []any{staffID}, &t.OrganisationID, &disabled)
+		if errors.Is(err, store.ErrNotFound) {
+			return errs.Field("staff", "token.staff_unknown")
+		}
+		if err != nil {
+			return err
+		}
+		if disabled {
+			return errs.Field("staff", "token.staff_disabled")
+		}
+		if _, err := tx.Exec(ctx, `INSERT INTO api_tokens (id, token_hash, organisation_id, staff_id, name, scopes, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+			t.ID, hash, t.OrganisationID, staffID, name, strings.Join(scopes, " "), now, t.ExpiresAt); err != nil {
+			return err
+		}
+		return s.audit(ctx, tx, audit.Event{ActorID: actorID, Action: "token.create", RecordKind: "api_token", RecordID: t.ID,
+			Purpose: strings.Join(scopes, " ") + " as staff " + staffID})
+	})
+	if err != nil {
+		return "", nil, err
+	}
+	return token, t, nil
+}
+
 // RevokeToken ends a token at once.
 func (s *Service) RevokeToken(ctx context.Context, actorID, tokenID string) error {
 	return s.DB.Write(ctx, func(tx *store.Tx) error {
@@ -95,7 +177,7 @@ func (s *Service) RevokeToken(ctx context.Context, actorID, tokenID string) erro
 func (s *Service) Tokens(ctx context.Context) ([]APIToken, error) {
 	var out []APIToken
 	err := s.DB.Read(ctx, func(tx *store.Tx) error {
-		rows, err := tx.Query(ctx, `SELECT id, organisation_id, name, scopes, created_at, expires_at, revoked_at, last_used_at FROM api_tokens ORDER BY created_at DESC`)
+		rows, err := tx.Query(ctx, `SELECT id, organisation_id, COALESCE(staff_id, ''), name, scopes, created_at, expires_at, revoked_at, last_used_at FROM api_tokens ORDER BY created_at DESC`)
 		if err != nil {
 			return err
 		}
@@ -103,7 +185,7 @@ func (s *Service) Tokens(ctx context.Context) ([]APIToken, error) {
 		for rows.Next() {
 			var t APIToken
 			var scopes string
-			if err := rows.Scan(&t.ID, &t.OrganisationID, &t.Name, &scopes, &t.CreatedAt, &t.ExpiresAt, &t.RevokedAt, &t.LastUsedAt); err != nil {
+			if err := rows.Scan(&t.ID, &t.OrganisationID, &t.StaffID, &t.Name, &scopes, &t.CreatedAt, &t.ExpiresAt, &t.RevokedAt, &t.LastUsedAt); err != nil {
 				return err
 			}
 			t.Scopes = strings.Fields(scopes)
@@ -117,7 +199,8 @@ func (s *Service) Tokens(ctx context.Context) ([]APIToken, error) {
 var errBadToken = errs.New(errs.Unauthenticated, "token.invalid")
 
 // AuthenticateToken returns the token for a bearer secret if it is known,
-// unexpired and unrevoked. Every failure is the same answer.
+// unexpired and unrevoked, and (for a staff token) its member of staff is
+// not disabled. Every failure is the same answer.
 func (s *Service) AuthenticateToken(ctx context.Context, bearer string) (*APIToken, error) {
 	if !strings.HasPrefix(bearer, TokenPrefix) || len(bearer) > 100 {
 		return nil, errBadToken
@@ -126,9 +209,10 @@ func (s *Service) AuthenticateToken(ctx context.Context, bearer string) (*APITok
 	var t APIToken
 	var scopes string
 	err := s.DB.Read(ctx, func(tx *store.Tx) error {
-		return tx.QueryRow(ctx, `SELECT id, organisation_id, name, scopes, created_at, expires_at FROM api_tokens
-			WHERE token_hash = $1 AND revoked_at IS NULL AND expires_at > $2`, []any{hashToken(bearer), now},
-			&t.ID, &t.OrganisationID, &t.Name, &scopes, &t.CreatedAt, &t.ExpiresAt)
+		return tx.QueryRow(ctx, `SELECT t.id, t.organisation_id, COALESCE(t.staff_id, ''), t.name, t.scopes, t.created_at, t.expires_at
+			FROM api_tokens t LEFT JOIN staff s ON s.id = t.staff_id
+			WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND t.expires_at > $2 AND (t.staff_id IS NULL OR s.disabled_at IS NULL)`,
+			[]any{hashToken(bearer), now}, &t.ID, &t.OrganisationID, &t.StaffID, &t.Name, &scopes, &t.CreatedAt, &t.ExpiresAt)
 	})
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, errBadToken
@@ -144,6 +228,53 @@ func (s *Service) AuthenticateToken(ctx context.Context, bearer string) (*APITok
 		return err
 	})
 	return &t, err
+}
+
+var errNotStaffToken = errs.New(errs.Forbidden, "token.not_staff")
+
+// TokenActor is the member of staff a staff token acts for, as they are
+// now: their current role, organisation and team memberships, read on
+// every call so that a disabled account's tokens stop at once and a team
+// change applies at once. A disabled or vanished member of staff is the
+// same Unauthenticated answer as a bad token; a partner agency's token is
+// Forbidden (it acts for nobody).
+func (s *Service) TokenActor(ctx context.Context, t *APIToken) (access.Actor, error) {
+	if t == nil || t.StaffID == "" {
+		return access.Actor{}, errNotStaffToken
+	}
+	a := access.Actor{StaffID: t.StaffID}
+	err := s.DB.Read(ctx, func(tx *store.Tx) error {
+		var role string
+		var disabled bool
+		if err := tx.QueryRow(ctx, `SELECT organisation_id, role, disabled_at IS NOT NULL FROM staff WHERE id = $1`, []any{t.StaffID},
+			&a.OrganisationID, &role, &disabled); err != nil {
+			return err
+		}
+		if disabled {
+			return store.ErrNotFound
+		}
+		a.Role = access.Role(role)
+		teams, err := tx.Query(ctx, `SELECT team_id FROM team_members WHERE staff_id = $1 ORDER BY team_id`, t.StaffID)
+		if err != nil {
+			return err
+		}
+		defer teams.Close()
+		for teams.Next() {
+			var team string
+			if err := teams.Scan(&team); err != nil {
+				return err
+			}
+			a.TeamIDs = append(a.TeamIDs, team)
+		}
+		return teams.Err()
+	})
+	if errors.Is(err, store.ErrNotFound) {
+		return access.Actor{}, errBadToken
+	}
+	if err != nil {
+		return access.Actor{}, err
+	}
+	return a, nil
 }
 
 // Allows reports whether the token carries a scope.
