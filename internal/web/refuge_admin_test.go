@@ -134,5 +134,19 @@ func TestRefugeInboxPage(t *testing.T) {
 		if _, body := w.frontDoorWorker.get(t, "/refuge/referrals"); !strings.Contains(body, `id="inbox-empty"`) {
 			t.Error("front door worker sees the refuge team's inbox")
 		}
+		// Once the household moves in, the children's GP and school tasks
+		// are on the team's inbox, linked to the stay.
+		ref := "/refuge/referrals/" + rid
+		w.refugeWorker.post(t, ref+"/offer", nil)
+		w.frontDoorWorker.post(t, ref+"/accept", nil)
+		resp, _ = w.refugeWorker.post(t, ref+"/admit", url.Values{"move_in": {w.clock.Now().UTC().Format("2006-01-02")}, "children": {w.boy, w.girl}})
+		stay := resp.Header.Get("Location")
+		if resp.StatusCode != http.StatusSeeOther || !strings.HasPrefix(stay, "/refuge/stays/") {
+			t.Fatalf("admit: %d", resp.StatusCode)
+		}
+		_, body = w.refugeWorker.get(t, "/refuge/referrals")
+		if strings.Count(body, `id="due-task-`) != 4 || strings.Count(body, `href="`+stay+`#task-`) != 4 || !strings.Contains(body, `data-status="admitted"`) {
+			t.Errorf("inbox after admission: %d children's tasks, want GP and school for each of two children", strings.Count(body, `id="due-task-`))
+		}
 	})
 }

@@ -2,6 +2,7 @@ package web
 
 import (
 	"net/http"
+	"time"
 
 	"frontdoor/internal/access"
 	"frontdoor/internal/refuge"
@@ -11,6 +12,10 @@ import (
 type inboxPage struct {
 	Items          []refuge.InboxItem
 	CanAddProperty bool
+	// Tasks are the open children's tasks (GP, school place) of the
+	// households living in the team's properties, soonest due first.
+	Tasks []refuge.ChildTask
+	Today time.Time
 }
 
 // refugeInbox lists the referrals to the properties the person's teams
@@ -22,6 +27,12 @@ func (s *Server) refugeInbox(w http.ResponseWriter, r *http.Request) {
 		s.formError(w, r, "error", view{}, err)
 		return
 	}
-	page := inboxPage{Items: items, CanAddProperty: actor.Role == access.RoleAdministrator || actor.Role == access.RoleTeamManager}
+	tasks, err := s.Refuge.DueChildTasks(r.Context(), actor)
+	if err != nil {
+		s.formError(w, r, "error", view{}, err)
+		return
+	}
+	page := inboxPage{Items: items, Tasks: tasks, Today: s.Now().UTC(),
+		CanAddProperty: actor.Role == access.RoleAdministrator || actor.Role == access.RoleTeamManager}
 	s.render(w, r, http.StatusOK, "refuge_inbox", view{Title: "accommodation.inbox_title", Data: page})
 }
