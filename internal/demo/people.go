@@ -11,6 +11,7 @@ import (
 
 	"frontdoor/internal/access"
 	"frontdoor/internal/intake"
+	"frontdoor/internal/outreach"
 	"frontdoor/internal/people"
 	"frontdoor/internal/refuge"
 	"frontdoor/internal/risk"
@@ -34,6 +35,9 @@ type Services struct {
 	// and turnaways (stays.go); the properties must be loaded first
 	// (LoadProperties).
 	Refuge *refuge.Service
+	// Outreach, when set, also replays outreach households' support
+	// plans, outcome measures and sessions (outreach.go).
+	Outreach *outreach.Service
 }
 
 // Clock is the loader's clock: the time of the event being recorded, or
@@ -70,6 +74,8 @@ type PeopleResult struct {
 	// With Services.Refuge: stays admitted, of them departed, and
 	// referrals that ended without admission.
 	Stays, Departures, Turnaways int
+	// With Services.Outreach: support plans started and sessions booked.
+	Plans, Sessions int
 }
 
 // LoadPeople writes the newest households' people and their front door history
@@ -388,6 +394,9 @@ func (l *peopleLoader) household(ctx context.Context, h *Household) error {
 		l.res.Assessments++
 	}
 	if err := l.people(ctx, h, worker, client); err != nil {
+		return err
+	}
+	if err := l.supportPlan(ctx, h, worker, client); err != nil {
 		return err
 	}
 	if !h.Closed.IsZero() && time.Since(h.Closed.Add(l.shift)) > 0 {

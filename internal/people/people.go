@@ -278,6 +278,22 @@ func (s *Service) facts(ctx context.Context, tx *store.Tx, actor access.Actor, c
 	if err := caseTeams.Err(); err != nil {
 		return access.Record{}, nil, sealed, err
 	}
+	// A volunteer with a live match to the client stands to the record as
+	// assigned (the policy gives a volunteer the limited view, nothing
+	// more); a partner agency a referral was sent to is a shared agency
+	// (the policy gives its users that referral, never the record).
+	volunteers, err := ids(ctx, tx, `SELECT volunteer_id FROM volunteer_matches WHERE client_id = $1 AND ended_at IS NULL`, clientID)
+	if err != nil {
+		return access.Record{}, nil, sealed, err
+	}
+	for _, v := range volunteers {
+		if !slices.Contains(rec.AssignedStaff, v) {
+			rec.AssignedStaff = append(rec.AssignedStaff, v)
+		}
+	}
+	if rec.SharedAgencies, err = ids(ctx, tx, `SELECT DISTINCT partner_id FROM partner_referrals WHERE client_id = $1 AND status <> 'withdrawn'`, clientID); err != nil {
+		return access.Record{}, nil, sealed, err
+	}
 	if err := s.Grants.Facts(ctx, tx, actor, &rec); err != nil {
 		return access.Record{}, nil, sealed, err
 	}
