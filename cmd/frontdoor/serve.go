@@ -38,6 +38,7 @@ type serveFlags struct {
 	sessionIdle     *time.Duration
 	sessionMax      *time.Duration
 	settings        serviceSettings
+	loneWorking     loneWorkingSettings
 }
 
 func addServeFlags(f *flagSet) serveFlags {
@@ -57,6 +58,7 @@ func addServeFlags(f *flagSet) serveFlags {
 		sessionIdle:     f.Duration("session-idle", 30*time.Minute, "sign a person out after this long without using frontdoor"),
 		sessionMax:      f.Duration("session-max", 12*time.Hour, "sign a person out this long after they signed in, however active"),
 		settings:        addServiceSettings(f),
+		loneWorking:     addLoneWorkingSettings(f),
 	}
 }
 
@@ -183,6 +185,9 @@ func runServe(ctx context.Context, args []string, out, errOut io.Writer) error {
 		}
 		base = scheme + "://" + ln.Addr().String()
 	}
+	if err := sf.loneWorking.apply(caps.outreach, base); err != nil {
+		return err
+	}
 
 	// What to tell the operator once serving: the demo's or the first
 	// administrator's one-time link, while no administrator can sign in.
@@ -223,9 +228,17 @@ func runServe(ctx context.Context, args []string, out, errOut io.Writer) error {
 		defer close(sweepDone)
 		sweepRefugeHolds(sweepCtx, caps.refuge, time.Minute, logger)
 	}()
+	// Overdue home-visit check-ins are escalated to the duty managers
+	// within half a minute of falling due.
+	watchDone := make(chan struct{})
+	go func() {
+		defer close(watchDone)
+		watchLoneWorking(sweepCtx, caps.outreach, 30*time.Second, logger)
+	}()
 	defer func() {
 		stopSweep()
 		<-sweepDone
+		<-watchDone
 	}()
 	errc := make(chan error, 1)
 	go func() {

@@ -9,6 +9,7 @@ import (
 	"frontdoor/internal/auth"
 	"frontdoor/internal/intake"
 	"frontdoor/internal/matching"
+	"frontdoor/internal/outreach"
 	"frontdoor/internal/people"
 	"frontdoor/internal/refuge"
 	"frontdoor/internal/risk"
@@ -41,12 +42,13 @@ func openAccounts(ctx context.Context, d dbFlags, k keyFlags, create bool, notif
 // capabilities are the services that hold personal data, wired to one
 // vault, audit trail and clock.
 type capabilities struct {
-	grants  *access.Grants
-	people  *people.Service
-	matches *matching.Index
-	risk    *risk.Service
-	intake  *intake.Service
-	refuge  *refuge.Service
+	grants   *access.Grants
+	people   *people.Service
+	matches  *matching.Index
+	risk     *risk.Service
+	intake   *intake.Service
+	refuge   *refuge.Service
+	outreach *outreach.Service
 }
 
 func newCapabilities(db *store.DB, v *vault.Vault, rec audit.Recorder, now func() time.Time) capabilities {
@@ -67,5 +69,8 @@ func newCapabilities(db *store.DB, v *vault.Vault, rec audit.Recorder, now func(
 		// Accommodation: properties, vacancies, holds, stays; a live
 		// stay lets the property's team work the client (people facts).
 		refuge: &refuge.Service{DB: db, Vault: v, Record: rec, Now: now, ClientFacts: clients.Facts},
+		// Outreach: support plans, sessions, lone working, partner
+		// referrals and volunteers.
+		outreach: &outreach.Service{DB: db, Vault: v, Record: rec, Now: now, Clients: clients},
 	}
 }

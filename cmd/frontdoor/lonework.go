@@ -1,0 +1,120 @@
+package main
+
+import (
+	"context"
+	"log/slog"
+	"net/mail"
+	"net/url"
+	"strings"
+	"time"
+
+	"frontdoor/internal/outreach"
+)
+
+// loneWorkingSettings say how overdue home-visit check-ins reach the duty
+// managers besides their screens: a webhook (an SMS gateway) and email.
+// Secrets are best given in the environment (FRONTDOOR_LONE_WORKING_
+// WEBHOOK_SECRET, FRONTDOOR_SMTP_PASSWORD), where ps does not show them.
+type loneWorkingSettings struct {
+	grace         *time.Duration
+	webhook       *string
+	webhookSecret *string
+	emailTo       *string
+	smtpAddr      *string
+	smtpFrom      *string
+	smtpUser      *string
+	smtpPassword  *string
+}
+
+func addLoneWorkingSettings(f *flagSet) loneWorkingSettings {
+	return loneWorkingSettings{
+		grace: f.Duration("checkin-grace", outreach.DefaultCheckInGrace,
+			"how long after a home visit's planned end a missing check-in is escalated to the duty managers"),
+		webhook:       f.String("lone-working-webhook", "", "`url` (https) to POST overdue check-in notices to, for an SMS gateway; signed with the secret"),
+		webhookSecret: f.String("lone-working-webhook-secret", "", "shared `secret` that signs webhook notices (HMAC-SHA256); better given as FRONTDOOR_LONE_WORKING_WEBHOOK_SECRET"),
+		emailTo:       f.String("lone-working-email", "", "comma-separated `addresses` (the duty managers' shared mailbox) to email overdue check-in notices to"),
+		smtpAddr:      f.String("smtp-addr", "", "SMTP server `host:port` for email notices"),
+		smtpFrom:      f.String("smtp-from", "", "sender `address` of email notices"),
+		smtpUser:      f.String("smtp-user", "", "SMTP `username`, if the server needs one"),
+		smtpPassword:  f.String("smtp-password", "", "SMTP `password`; better given as FRONTDOOR_SMTP_PASSWORD"),
+	}
+}
+
+// apply checks the settings and configures the outreach service.
+func (ls loneWorkingSettings) apply(svc *outreach.Service, baseURL string) error {
+	if *ls.grace < time.Minute || *ls.grace > 4*time.Hour {
+		return usageError{"--checkin-grace must be between 1m and 4h"}
+	}
+	svc.CheckInGrace, svc.BaseURL = *ls.grace, baseURL
+	svc.Channels = nil
+	if u := strings.TrimSpace(*ls.webhook); u != "" {
+		p, err := url.Parse(u)
+		if err != nil || (p.Scheme != "https" && !(p.Scheme == "http" && isLoopbackHost(p.Hostname()))) || p.Host == "" {
+			return usageError{"--lone-working-webhook must be an https:// URL (http:// only to this machine)"}
+		}
+		if *ls.webhookSecret == "" {
+			return usageError{"--lone-working-webhook needs --lone-working-webhook-secret (or FRONTDOOR_LONE_WORKING_WEBHOOK_SECRET), so the receiver can tell notices are ours"}
+		}
+		svc.Channels = append(svc.Channels, &outreach.Webhook{URL: u, Secret: *ls.webhookSecret})
+	}
+	if to := strings.TrimSpace(*ls.emailTo); to != "" {
+		list, err := mail.ParseAddressList(to)
+		if err != nil {
+			return usageError{"--lone-working-email: " + err.Error()}
+		}
+		from, err := mail.ParseAddress(*ls.smtpFrom)
+		if err != nil || *ls.smtpAddr == "" || !strings.Contains(*ls.smtpAddr, ":") {
+			return usageError{"--lone-working-email needs --smtp-addr host:port and --smtp-from"}
+		}
+		e := &outreach.Email{Addr: *ls.smtpAddr, From: from.Address, Username: *ls.smtpUser, Password: *ls.smtpPassword}
+		for _, a := range list {
+			e.To = append(e.To, a.Address)
+		}
+		svc.Channels = append(svc.Channels, e)
+	}
+	return nil
+}
+
+func isLoopbackHost(h string) bool {
+	return h == "localhost" || h == "127.0.0.1" || h == "::1"
+}
+
+// loneWorker is the outreach service's escalation job.
+type loneWorker interface {
+	Escalate(ctx context.Context) (int, error)
+	Deliver(ctx context.Context) (int, error)
+}
+
+// watchLoneWorking runs the escalation job every interval until ctx ends:
+// it raises an escalation for each home visit whose check-in is overdue,
+// then sends the pending notices. Several nodes may run it at once (see
+// the outreach package). It logs counts only.
+func watchLoneWorking(ctx context.Context, s loneWorker, every time.Duration, logger *slog.Logger) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		raised, err := s.Escalate(ctx)
+		if ctx.Err() != nil {
+			return
+		}
+		if err != nil {
+			logger.Warn("lone working escalation failed; retrying next interval", "err", err)
+		} else if raised > 0 {
+			logger.Warn("lone working: overdue check-ins escalated", "escalations", raised)
+		}
+		sent, err := s.Deliver(ctx)
+		if ctx.Err() != nil {
+			return
+		}
+		if err != nil {
+			logger.Warn("lone working notices failed; retrying next interval", "err", err)
+		} else if sent > 0 {
+			logger.Info("lone working notices sent", "sent", sent)
+		}
+	}
+}

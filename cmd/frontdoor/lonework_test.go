@@ -1,0 +1,105 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"frontdoor/internal/outreach"
+)
+
+func loneFlags(t *testing.T, args ...string) loneWorkingSettings {
+	t.Helper()
+	f := newFlagSet("serve", "", io.Discard)
+	ls := addLoneWorkingSettings(f)
+	if err := f.fs.Parse(args); err != nil {
+		t.Fatal(err)
+	}
+	return ls
+}
+
+func TestLoneWorkingSettings(t *testing.T) {
+	svc := &outreach.Service{}
+	if err := loneFlags(t).apply(svc, "https://fd.example"); err != nil || len(svc.Channels) != 0 || svc.CheckInGrace != outreach.DefaultCheckInGrace || svc.BaseURL != "https://fd.example" {
+		t.Fatalf("defaults: %v %+v", err, svc)
+	}
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--checkin-grace", "10s"}, "--checkin-grace"},
+		{[]string{"--lone-working-webhook", "http://sms.example/hook", "--lone-working-webhook-secret", "s"}, "https://"},
+		{[]string{"--lone-working-webhook", "https://sms.example/hook"}, "secret"},
+		{[]string{"--lone-working-email", "duty@example.org"}, "--smtp-addr"},
+		{[]string{"--lone-working-email", "not an address", "--smtp-addr", "mail:25", "--smtp-from", "fd@example.org"}, "--lone-working-email"},
+	} {
+		err := loneFlags(t, tc.args...).apply(&outreach.Service{}, "")
+		var ue usageError
+		if !errors.As(err, &ue) || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%v: %v, want a usage error saying %q", tc.args, err, tc.want)
+		}
+	}
+	svc = &outreach.Service{}
+	err := loneFlags(t, "--checkin-grace", "20m", "--lone-working-webhook", "https://sms.example/hook", "--lone-working-webhook-secret", "s3cret",
+		"--lone-working-email", "Duty <duty@example.org>, lead@example.org", "--smtp-addr", "mail.example.org:587", "--smtp-from", "frontdoor@example.org").apply(svc, "")
+	if err != nil || len(svc.Channels) != 2 || svc.CheckInGrace != 20*time.Minute {
+		t.Fatalf("both channels: %v %+v", err, svc)
+	}
+	if e, ok := svc.Channels[1].(*outreach.Email); !ok || strings.Join(e.To, ",") != "duty@example.org,lead@example.org" {
+		t.Errorf("email channel %+v", svc.Channels[1])
+	}
+}
+
+type fakeLoneWorker struct {
+	escalations, deliveries atomic.Int32
+	fail                    bool
+}
+
+func (f *fakeLoneWorker) Escalate(context.Context) (int, error) {
+	f.escalations.Add(1)
+	if f.fail {
+		return 0, errors.New("database busy")
+	}
+	return 1, nil
+}
+
+func (f *fakeLoneWorker) Deliver(context.Context) (int, error) {
+	f.deliveries.Add(1)
+	return 1, nil
+}
+
+// The watcher escalates then delivers every interval, keeps going after a
+// failure, logs counts only and stops with its context.
+func TestWatchLoneWorking(t *testing.T) {
+	var logs bytes.Buffer
+	logger := slog.New(slog.NewTextHandler(&logs, nil))
+	f := &fakeLoneWorker{fail: true}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		watchLoneWorking(ctx, f, time.Millisecond, logger)
+	}()
+	deadline := time.Now().Add(5 * time.Second)
+	for f.deliveries.Load() < 3 && time.Now().Before(deadline) {
+		time.Sleep(time.Millisecond)
+	}
+	cancel()
+	select {
+	case <-done:
+	case <-time.After(5 * time.Second):
+		t.Fatal("the watcher did not stop with its context")
+	}
+	if f.escalations.Load() < 3 || f.deliveries.Load() < 3 {
+		t.Fatalf("%d escalation runs, %d deliveries", f.escalations.Load(), f.deliveries.Load())
+	}
+	if !strings.Contains(logs.String(), "lone working escalation failed") || !strings.Contains(logs.String(), "lone working notices sent") {
+		t.Errorf("logs: %s", logs.String())
+	}
+}
