@@ -90,14 +90,7 @@ type loneWorker interface {
 // then sends the pending notices. Several nodes may run it at once (see
 // the outreach package). It logs counts only.
 func watchLoneWorking(ctx context.Context, s loneWorker, every time.Duration, logger *slog.Logger) {
-	t := time.NewTicker(every)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
+	repeat(ctx, every, func() {
 		raised, err := s.Escalate(ctx)
 		if ctx.Err() != nil {
 			return
@@ -108,13 +101,12 @@ func watchLoneWorking(ctx context.Context, s loneWorker, every time.Duration, lo
 			logger.Warn("lone working: overdue check-ins escalated", "escalations", raised)
 		}
 		sent, err := s.Deliver(ctx)
-		if ctx.Err() != nil {
-			return
-		}
-		if err != nil {
+		switch {
+		case ctx.Err() != nil:
+		case err != nil:
 			logger.Warn("lone working notices failed; retrying next interval", "err", err)
-		} else if sent > 0 {
+		case sent > 0:
 			logger.Info("lone working notices sent", "sent", sent)
 		}
-	}
+	})
 }

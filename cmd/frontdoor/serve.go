@@ -280,6 +280,21 @@ type holdSweeper interface {
 // idempotent updates, and a referral already marked expired is not
 // counted again. It logs counts only, never who or where.
 func sweepRefugeHolds(ctx context.Context, s holdSweeper, every time.Duration, logger *slog.Logger) {
+	repeat(ctx, every, func() {
+		n, err := s.ReleaseExpired(ctx)
+		switch {
+		case err != nil && ctx.Err() != nil:
+		case err != nil:
+			logger.Warn("refuge hold sweep failed; retrying next interval", "err", err)
+		case n > 0:
+			logger.Info("refuge holds released", "expired", n)
+		}
+	})
+}
+
+// repeat runs job every interval until ctx ends: the loop of each
+// background job (a failed run is logged by the job and tried again).
+func repeat(ctx context.Context, every time.Duration, job func()) {
 	t := time.NewTicker(every)
 	defer t.Stop()
 	for {
@@ -288,14 +303,6 @@ func sweepRefugeHolds(ctx context.Context, s holdSweeper, every time.Duration, l
 			return
 		case <-t.C:
 		}
-		n, err := s.ReleaseExpired(ctx)
-		switch {
-		case err != nil && ctx.Err() != nil:
-			return
-		case err != nil:
-			logger.Warn("refuge hold sweep failed; retrying next interval", "err", err)
-		case n > 0:
-			logger.Info("refuge holds released", "expired", n)
-		}
+		job()
 	}
 }

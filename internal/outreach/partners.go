@@ -482,24 +482,32 @@ func (s *Service) PartnerReferrals(ctx context.Context, actor access.Actor, clie
 func (s *Service) OpenPartnerReferral(ctx context.Context, actor access.Actor, referralID string) (*PartnerReferral, error) {
 	var out *PartnerReferral
 	err := s.DB.Write(ctx, func(tx *store.Tx) error {
-		rows, err := store.QueryAll[partnerRow](ctx, tx, `SELECT `+partnerCols+` WHERE r.id = $1`, referralID)
-		if err != nil {
-			return err
-		}
-		if len(rows) == 0 {
-			return errNotFound
-		}
-		v, ok, err := s.partnerView(ctx, tx, actor, rows[0])
-		if err != nil {
-			return err
-		}
-		if !ok {
-			return errNotFound
-		}
+		v, _, err := s.openPartner(ctx, tx, actor, referralID)
 		out = &v
-		return nil
+		return err
 	})
-	return out, err
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// openPartner loads one partner referral for the actor inside tx, with
+// its client's ID (for the audit trail: the view hides it from an agency);
+// not found when it is missing or they may not see it.
+func (s *Service) openPartner(ctx context.Context, tx *store.Tx, actor access.Actor, referralID string) (PartnerReferral, string, error) {
+	rows, err := store.QueryAll[partnerRow](ctx, tx, `SELECT `+partnerCols+` WHERE r.id = $1`, referralID)
+	if err != nil {
+		return PartnerReferral{}, "", err
+	}
+	if len(rows) == 0 {
+		return PartnerReferral{}, "", errNotFound
+	}
+	v, ok, err := s.partnerView(ctx, tx, actor, rows[0])
+	if err == nil && !ok {
+		err = errNotFound
+	}
+	return v, rows[0].ClientID, err
 }
 
 // MovePartnerReferral moves a referral on: the agency through accepted,
@@ -512,19 +520,9 @@ func (s *Service) MovePartnerReferral(ctx context.Context, actor access.Actor, r
 		return err
 	}
 	return s.DB.Write(ctx, func(tx *store.Tx) error {
-		rows, err := store.QueryAll[partnerRow](ctx, tx, `SELECT `+partnerCols+` WHERE r.id = $1`, referralID)
+		v, client, err := s.openPartner(ctx, tx, actor, referralID)
 		if err != nil {
 			return err
-		}
-		if len(rows) == 0 {
-			return errNotFound
-		}
-		v, ok, err := s.partnerView(ctx, tx, actor, rows[0])
-		if err != nil {
-			return err
-		}
-		if !ok {
-			return errNotFound
 		}
 		if !slices.Contains(v.Moves, to) {
 			return errs.Field("status", "outreach.move_not_allowed")
@@ -541,6 +539,6 @@ func (s *Service) MovePartnerReferral(ctx context.Context, actor access.Actor, r
 		if err := s.partnerEvent(ctx, tx, referralID, to, strings.TrimSpace(note), actor.StaffID, now); err != nil {
 			return err
 		}
-		return s.audit(ctx, tx, actor, "partner.referral_"+string(to), rows[0].ClientID, "referral "+referralID)
+		return s.audit(ctx, tx, actor, "partner.referral_"+string(to), client, "referral "+referralID)
 	})
 }

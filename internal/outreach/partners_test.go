@@ -94,6 +94,9 @@ func TestPartnerReferrals(t *testing.T) {
 			!strings.Contains(got.Shared.Request, "locks") || got.LegalBasis != outreach.ConsentBasis || !slices.Equal(got.Moves, []outreach.PartnerStatus{outreach.Accepted, outreach.Declined}) {
 			t.Fatalf("agency view %+v", got)
 		}
+		if one, err := w.svc.OpenPartnerReferral(ctx, fitter, rid); err != nil || one.ClientID != "" || one.Shared.Name != "Amina Testperson" {
+			t.Fatalf("agency opens the referral: %+v %v", one, err)
+		}
 		if _, err := w.people.Open(ctx, fitter, c); err == nil {
 			t.Fatal("the partner agency opened the client's record")
 		}
