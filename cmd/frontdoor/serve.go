@@ -171,7 +171,7 @@ func runServe(ctx context.Context, args []string, out, errOut io.Writer) error {
 	if err != nil {
 		return err
 	}
-	srv, err := web.New(web.Options{DB: db, Auth: accounts, Grants: grants, People: clients, Risk: risks, Intake: inbound, Refuge: caps.refuge, Matches: matches, Record: rec, Catalogue: cat, Logger: logger, Secure: useTLS || *sf.behindProxy,
+	srv, err := web.New(web.Options{DB: db, Auth: accounts, Grants: grants, People: clients, Risk: risks, Intake: inbound, Refuge: caps.refuge, Outreach: caps.outreach, Matches: matches, Record: rec, Catalogue: cat, Logger: logger, Secure: useTLS || *sf.behindProxy,
 		BehindProxy: *sf.behindProxy, BaseURL: strings.TrimRight(*sf.baseURL, "/"), API: partnerAPI.Handler()})
 	if err != nil {
 		return err

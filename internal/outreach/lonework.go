@@ -59,7 +59,8 @@ func (s *Service) CheckIn(ctx context.Context, actor access.Actor, sessionID str
 	return s.DB.Write(ctx, func(tx *store.Tx) error {
 		var worker, kind string
 		var checked *time.Time
-		err := tx.QueryRow(ctx, `SELECT worker_id, kind, checked_in_at FROM outreach_sessions WHERE id = $1`, []any{sessionID}, &worker, &kind, &checked)
+		var starts time.Time
+		err := tx.QueryRow(ctx, `SELECT worker_id, kind, checked_in_at, starts_at FROM outreach_sessions WHERE id = $1`, []any{sessionID}, &worker, &kind, &checked, &starts)
 		if errors.Is(err, store.ErrNotFound) || (err == nil && worker != actor.StaffID) {
 			return errNotFound
 		}
@@ -71,6 +72,10 @@ func (s *Service) CheckIn(ctx context.Context, actor access.Actor, sessionID str
 		}
 		if checked != nil {
 			return nil
+		}
+		if s.now().Before(starts) {
+			// A check-in before the visit would silence its alarm.
+			return errs.New(errs.Conflict, "outreach.checkin_before_visit")
 		}
 		if _, err := tx.Exec(ctx, `UPDATE outreach_sessions SET checked_in_at = $1 WHERE id = $2`, s.now(), sessionID); err != nil {
 			return err

@@ -192,12 +192,15 @@ func TestLoneWorkingEscalation(t *testing.T) {
 		}
 		missed, checked := book(start), book(start)
 		code(t, w.svc.CheckIn(ctx, w.colleague, checked), errs.NotFound)
+		// Not before the visit: that would silence its alarm.
+		code(t, w.svc.CheckIn(ctx, w.worker, checked), errs.Conflict)
+		w.advance(90 * time.Minute)
 		if err := w.svc.CheckIn(ctx, w.worker, checked); err != nil {
 			t.Fatal(err)
 		}
 
 		// Not before the end plus the grace.
-		w.advance(2*time.Hour + outreach.DefaultCheckInGrace - time.Minute)
+		w.advance(30*time.Minute + outreach.DefaultCheckInGrace - time.Minute)
 		if n, err := w.svc.Escalate(ctx); err != nil || n != 0 {
 			t.Fatalf("escalated early: %d %v", n, err)
 		}

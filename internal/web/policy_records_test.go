@@ -74,6 +74,19 @@ var recordRoutes = map[string]func(fx *recordFixture) (string, url.Values){
 		return "/people/" + fx.client + "/cases/" + fx.caseID, url.Values{"version": {"999"}, "status": {"active"}}
 	},
 
+	// Outreach: the client's support plan and sessions. The fixture's
+	// client has a plan already, so starting one is a conflict; her
+	// safe-contact rules mark no channel safe, so a valid booking with a
+	// text reminder is refused after the policy said yes.
+	"GET /people/{id}/plan": func(fx *recordFixture) (string, url.Values) { return "/people/" + fx.client + "/plan", nil },
+	"POST /people/{id}/plan": func(fx *recordFixture) (string, url.Values) {
+		return "/people/" + fx.client + "/plan", url.Values{}
+	},
+	"POST /people/{id}/sessions": func(fx *recordFixture) (string, url.Values) {
+		return "/people/" + fx.client + "/sessions", url.Values{"kind": {"phone"}, "date": {time.Now().AddDate(0, 0, 2).Format("2006-01-02")},
+			"time": {"10:00"}, "minutes": {"30"}, "weeks": {"1"}, "reminder": {"text"}}
+	},
+
 	// Accommodation: the client's unsafe areas.
 	"GET /people/{id}/unsafe-areas": func(fx *recordFixture) (string, url.Values) { return "/people/" + fx.client + "/unsafe-areas", nil },
 	"POST /people/{id}/unsafe-areas": func(fx *recordFixture) (string, url.Values) {
@@ -190,6 +203,7 @@ var recordRouteExceptions = []struct {
 func TestEveryRoleAgainstEveryRecordRoute(t *testing.T) {
 	f := newFrontDoor(t, store.SQLite)
 	attachRefuge(f)
+	attachOutreach(f)
 	ctx := context.Background()
 
 	// Every ForRecord route has a request, and every request a route.
@@ -404,8 +418,8 @@ func errorSummary(body string) string {
 // recordFixture makes one client in team (by the creator, who is assigned
 // to it) with a child, a perpetrator, a referral triaged into an outreach
 // case, a high-risk assessment (its IDVA task closed, its MARAC referral
-// heard at a meeting with one action, done), then applies the relation's
-// own setup.
+// heard at a meeting with one action, done) and, when the outreach service
+// is wired, an open support plan, then applies the relation's own setup.
 func (f *frontDoor) recordFixture(t *testing.T, rel access.Relation, by access.Actor, team string, setup func(*recordFixture)) *recordFixture {
 	t.Helper()
 	ctx := context.Background()
@@ -464,6 +478,10 @@ func (f *frontDoor) recordFixture(t *testing.T, rel access.Relation, by access.A
 	fx.maracAction, err = o.Risk.RecordAction(ctx, by, fx.maracReferral, risk.NewAction{OwnerStaffID: by.StaffID, Due: f.clock.Now().AddDate(0, 0, 21), Text: "Refer for sanctuary locks"})
 	must(err)
 	must(o.Risk.CompleteAction(ctx, by, fx.maracAction))
+	if o.Outreach != nil {
+		_, err = o.Outreach.StartPlan(ctx, by, c.ID)
+		must(err)
+	}
 
 	if setup != nil {
 		setup(fx)

@@ -18,6 +18,7 @@ import (
 	"frontdoor/internal/i18n"
 	"frontdoor/internal/intake"
 	"frontdoor/internal/matching"
+	"frontdoor/internal/outreach"
 	"frontdoor/internal/people"
 	"frontdoor/internal/refuge"
 	"frontdoor/internal/risk"
@@ -33,6 +34,9 @@ type Options struct {
 	Risk   *risk.Service
 	Intake *intake.Service
 	Refuge *refuge.Service
+	// Outreach is support in the client's home and lone working; nil:
+	// the outreach pages answer 404.
+	Outreach *outreach.Service
 	// Matches finds likely existing people at intake and keeps the
 	// counter-allegation alerts.
 	Matches *matching.Index
