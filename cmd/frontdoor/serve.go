@@ -167,7 +167,7 @@ func runServe(ctx context.Context, args []string, out, errOut io.Writer) error {
 		return err
 	}
 	grants, clients, matches, risks, inbound := caps.grants, caps.people, caps.matches, caps.risk, caps.intake
-	partnerAPI, err := api.New(api.Options{DB: db, Auth: accounts, Intake: inbound, Refuge: caps.refuge, Catalogue: cat, Logger: logger})
+	partnerAPI, err := api.New(api.Options{DB: db, Auth: accounts, Intake: inbound, Refuge: caps.refuge, Outreach: caps.outreach, Catalogue: cat, Logger: logger})
 	if err != nil {
 		return err
 	}

@@ -27,7 +27,7 @@ func runToken(ctx context.Context, args []string, out, errOut io.Writer) error {
 		return usageError{"token: say create, list or revoke"}
 	}
 	verb := args[0]
-	f := newFlagSet("token "+verb, "API tokens: hashed at rest, scoped, expiring, revocable. A partner agency's token belongs to its organisation (referral scopes); a staff token acts as one member of staff (accommodation scope, at most 90 days).", out)
+	f := newFlagSet("token "+verb, "API tokens: hashed at rest, scoped, expiring, revocable. A partner agency's token belongs to its organisation (referral scopes); a staff token acts as one member of staff (accommodation and outreach scopes, at most 90 days).", out)
 	d := addDBFlags(f)
 	k := addKeyFlags(f)
 	var org, staff, name, scopes, tokenID *string
@@ -38,7 +38,7 @@ func runToken(ctx context.Context, args []string, out, errOut io.Writer) error {
 		staff = f.String("staff", "", "the `username` of the member of staff a staff token acts as (instead of --organisation)")
 		name = f.String("name", "", "what the token is for, e.g. \"Police referrals system\"")
 		scopes = f.String("scopes", "", "comma-separated `scopes`: "+strings.Join(auth.TokenScopes, ", ")+" for a partner token (default referral.create); "+
-			strings.Join(auth.StaffTokenScopes, ", ")+" for a staff token (the default)")
+			strings.Join(auth.StaffTokenScopes, ", ")+" for a staff token (default accommodation)")
 		expires = f.Duration("expires", 90*24*time.Hour, "how long the token lives (at most a year; a staff token at most 90 days), e.g. 2160h")
 	case "revoke":
 		tokenID = f.String("id", "", "the token's `ID` (from token list)")
@@ -67,7 +67,7 @@ func runToken(ctx context.Context, args []string, out, errOut io.Writer) error {
 		}
 		if *staff != "" {
 			if len(list) == 0 {
-				list = auth.StaffTokenScopes
+				list = []string{auth.ScopeAccommodation}
 			}
 			st, err := accounts.StaffByUsername(ctx, *staff)
 			if errs.CodeOf(err) == errs.NotFound {

@@ -3,7 +3,10 @@
 // triage queue and follow their progress. It also carries accommodation
 // (vacancy search, holds, offers, admissions, departures) for staff
 // tokens, which act as one member of staff under the same access policy
-// as the pages (accommodation.go). It is a separate router from the
+// as the pages (accommodation.go), and outreach (support plans, sessions,
+// check-ins, partner referrals, volunteer matches) for staff tokens, with
+// the partner referrals sent to an agency for that agency's own token
+// (outreach.go). It is a separate router from the
 // browser pages: bearer tokens (auth.APIToken, scoped) and JSON only; no
 // sessions, no cookies, no CSRF tokens, no HTML.
 //
@@ -33,6 +36,7 @@ import (
 	"frontdoor/internal/errs"
 	"frontdoor/internal/i18n"
 	"frontdoor/internal/intake"
+	"frontdoor/internal/outreach"
 	"frontdoor/internal/refuge"
 	"frontdoor/internal/store"
 )
@@ -45,6 +49,9 @@ type Options struct {
 	// Refuge serves the accommodation routes (staff tokens only); without
 	// it they answer 503.
 	Refuge *refuge.Service
+	// Outreach serves the outreach routes (staff tokens) and the agency
+	// routes (partner tokens); without it they answer 503.
+	Outreach *outreach.Service
 	// Catalogue gives the (English) messages of error bodies.
 	Catalogue *i18n.Catalogue
 	Logger    *slog.Logger
@@ -108,6 +115,7 @@ func New(o Options) (*API, error) {
 		{"GET /api/v1/openapi.json", "", a.openAPI},
 	}
 	a.routes = append(a.routes, a.accommodationRoutes()...)
+	a.routes = append(a.routes, a.outreachRoutes()...)
 	for _, rt := range a.routes {
 		a.mux.Handle(rt.pattern, a.guard(rt))
 	}

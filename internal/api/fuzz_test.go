@@ -156,6 +156,112 @@ func FuzzDecodeAccommodation(f *testing.F) {
 	})
 }
 
+// Whatever bytes arrive as the body of an outreach or agency route, the
+// parsers (strict decoding, then the outcome, booking and session-record
+// readers) answer with an input or with errors of the expected shapes;
+// never a panic. Accepted bodies have only our keys, spelt exactly; field
+// errors name JSON paths of ours.
+func FuzzDecodeOutreach(f *testing.F) {
+	f.Add(uint8(0), `{"area": "safety", "need": "n", "goals": "g"}`)
+	f.Add(uint8(1), `{"need": "n", "goals": "g", "progress": "p", "status": "met", "version": 1}`)
+	f.Add(uint8(1), `{"need": "n", "version": "1"}`)
+	f.Add(uint8(2), `{"text": "t", "owner_id": "nobody", "due": "2026-12-32"}`)
+	f.Add(uint8(3), `{"safety_plan": "", "version": 2, "Version": 3}`)
+	f.Add(uint8(4), `{"stage": "start", "scores": [{"area": "safety", "score": 2}, {"area": "safety", "score": 3}], "feels_safer": 2, "abuse_stopped": "no"}`)
+	f.Add(uint8(4), `{"scores": [{"area": "x", "score": "9"}, [], 1]}`)
+	f.Add(uint8(5), `{"kind": "home_visit", "start": "2026-12-01T10:00:00Z", "duration_minutes": 60, "weeks": 2, "reminder": "none", "worker_id": "x"}`)
+	f.Add(uint8(5), `{"start": "0000-01-01T00:00:00Z", "duration_minutes": -1}`)
+	f.Add(uint8(6), `{"status": "held", "discussed": "d", "actions": [{"need_id": "0190f2a0-0000-7000-8000-000000000001", "text": "t", "due": "2026-12-01"}], "version": 1}`)
+	f.Add(uint8(6), `{"actions": [{"need_id": "", "due": "soon"}, {"NEED_ID": 1}]}`)
+	f.Add(uint8(7), `{"agreement_id": "0190f2a0-0000-7000-8000-000000000001", "kind": "legal", "consent": true, "share": ["name", "dob"], "request": "r"}`)
+	f.Add(uint8(8), `{"note": "n", "version": 1}`)
+	f.Add(uint8(9), `{"to": "done", "note": "n", "version": 1}`)
+	f.Add(uint8(10), `{"volunteer_id": "v", "kind": "befriending", "purpose": "p", "share_address": "yes"}`)
+	f.Fuzz(func(t *testing.T, kind uint8, body string) {
+		var (
+			keys   keySchema
+			err    error
+			name   = outreachPath
+			fields []*errs.Error
+		)
+		switch kind % 11 {
+		case 0:
+			keys = needKeys
+			_, err = decodeBody[NeedRequest](strings.NewReader(body), "application/json", 4096, keys)
+		case 1:
+			keys = needUpdateKeys
+			_, err = decodeBody[NeedUpdateRequest](strings.NewReader(body), "application/json", 4096, keys)
+		case 2:
+			keys, name = actionKeys, actionPath
+			_, err = decodeBody[ActionRequest](strings.NewReader(body), "application/json", 4096, keys)
+		case 3:
+			keys = safetyPlanKeys
+			_, err = decodeBody[SafetyPlanRequest](strings.NewReader(body), "application/json", 4096, keys)
+		case 4:
+			keys = outcomeKeys
+			var req OutcomeRequest
+			if req, err = decodeBody[OutcomeRequest](strings.NewReader(body), "application/json", 4096, keys); err == nil {
+				_, fields = req.outcome()
+			}
+		case 5:
+			keys = bookKeys
+			var req BookRequest
+			if req, err = decodeBody[BookRequest](strings.NewReader(body), "application/json", 4096, keys); err == nil {
+				_, fields = req.sessions("0190f2a0-0000-7000-8000-000000000001")
+			}
+		case 6:
+			keys, name = recordSessionKeys, sessionPath
+			var req RecordSessionRequest
+			if req, err = decodeBody[RecordSessionRequest](strings.NewReader(body), "application/json", 4096, keys); err == nil {
+				_, fields = req.record()
+			}
+		case 7:
+			keys = partnerReferralKeys
+			_, err = decodeBody[PartnerReferralRequest](strings.NewReader(body), "application/json", 4096, keys)
+		case 8:
+			keys = withdrawKeys
+			_, err = decodeBody[WithdrawRequest](strings.NewReader(body), "application/json", 4096, keys)
+		case 9:
+			keys, name = agencyStatusKeys, agencyPath
+			_, err = decodeBody[AgencyStatusRequest](strings.NewReader(body), "application/json", 4096, keys)
+		case 10:
+			keys = matchKeys
+			_, err = decodeBody[MatchRequest](strings.NewReader(body), "application/json", 4096, keys)
+		}
+		if err == nil {
+			var v any
+			if err := json.Unmarshal([]byte(body), &v); err != nil {
+				t.Fatalf("accepted a body that is not JSON: %v", err)
+			}
+			exactKeys(t, v, keys, "")
+			for _, fe := range fields {
+				if p := name(fe.Field); !jsonName.MatchString(p) || fe.Code != errs.Invalid || fe.Key == "" {
+					t.Fatalf("field error %+v named %q", fe, p)
+				}
+			}
+			return
+		}
+		var bad *errBody
+		switch {
+		case errors.As(err, &bad):
+			if bad.status < 400 || bad.status >= 500 || !strings.HasPrefix(bad.p.Reason, "api.") {
+				t.Fatalf("body error %+v", bad)
+			}
+			if bad.p.Field != "" && !echoableIn(keys, bad.p.Field) {
+				t.Fatalf("echoes a key that is not a field name: %q", bad.p.Field)
+			}
+		case len(errs.AllFields(err)) > 0:
+			for _, fe := range errs.AllFields(err) {
+				if p := name(fe.Field); !jsonName.MatchString(fe.Field) || !jsonName.MatchString(p) || fe.Code != errs.Invalid {
+					t.Fatalf("field error %+v named %q", fe, p)
+				}
+			}
+		default:
+			t.Fatalf("unexpected error %T %v", err, err)
+		}
+	})
+}
+
 // echoable says whether a key path named in a body error gives nothing
 // away: every key above the last is one of ours, and the last is shaped
 // like a field name or is one of ours in other letter case.

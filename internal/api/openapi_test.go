@@ -126,7 +126,8 @@ func TestOpenAPISchemasMatchTheGoTypes(t *testing.T) {
 	checkSchema(t, d, "ReferralStatus", reflect.TypeFor[api.ReferralStatus](), schemas["ReferralStatus"].(doc))
 	checkSchema(t, d, "Error", reflect.TypeFor[api.ErrorBody](), schemas["Error"].(doc))
 
-	// The accommodation routes: each request body and each answer.
+	// The accommodation and outreach routes: each request body and each
+	// answer.
 	for _, c := range []struct {
 		path, method string
 		body         reflect.Type
@@ -143,6 +144,30 @@ func TestOpenAPISchemasMatchTheGoTypes(t *testing.T) {
 		{"/api/v1/accommodation-referrals/{id}/admit", "post", reflect.TypeFor[api.AdmitRequest](), "201", reflect.TypeFor[api.StayView]()},
 		{"/api/v1/stays/{id}", "get", nil, "200", reflect.TypeFor[api.StayView]()},
 		{"/api/v1/stays/{id}/departure", "post", reflect.TypeFor[api.DepartureRequest](), "200", reflect.TypeFor[api.StayView]()},
+
+		// The outreach routes (staff tokens) and the agency routes
+		// (partner tokens).
+		{"/api/v1/clients/{id}/plan", "get", nil, "200", reflect.TypeFor[api.SupportPlan]()},
+		{"/api/v1/clients/{id}/plan", "post", nil, "201", reflect.TypeFor[api.Created]()},
+		{"/api/v1/plans/{id}/needs", "post", reflect.TypeFor[api.NeedRequest](), "201", reflect.TypeFor[api.Created]()},
+		{"/api/v1/needs/{id}", "post", reflect.TypeFor[api.NeedUpdateRequest](), "200", reflect.TypeFor[api.Saved]()},
+		{"/api/v1/needs/{id}/actions", "post", reflect.TypeFor[api.ActionRequest](), "201", reflect.TypeFor[api.Created]()},
+		{"/api/v1/actions/{id}/done", "post", nil, "200", reflect.TypeFor[api.Saved]()},
+		{"/api/v1/plans/{id}/safety-plan", "post", reflect.TypeFor[api.SafetyPlanRequest](), "200", reflect.TypeFor[api.Saved]()},
+		{"/api/v1/plans/{id}/outcomes", "post", reflect.TypeFor[api.OutcomeRequest](), "200", reflect.TypeFor[api.Saved]()},
+		{"/api/v1/clients/{id}/sessions", "post", reflect.TypeFor[api.BookRequest](), "201", reflect.TypeFor[api.SessionsBooked]()},
+		{"/api/v1/sessions", "get", nil, "200", reflect.TypeFor[api.SessionList]()},
+		{"/api/v1/sessions/{id}", "get", nil, "200", reflect.TypeFor[api.SessionView]()},
+		{"/api/v1/sessions/{id}", "post", reflect.TypeFor[api.RecordSessionRequest](), "200", reflect.TypeFor[api.SessionView]()},
+		{"/api/v1/sessions/{id}/checkin", "post", nil, "200", reflect.TypeFor[api.Saved]()},
+		{"/api/v1/clients/{id}/partner-referrals", "get", nil, "200", reflect.TypeFor[api.PartnerReferralList]()},
+		{"/api/v1/clients/{id}/partner-referrals", "post", reflect.TypeFor[api.PartnerReferralRequest](), "201", reflect.TypeFor[api.PartnerReferralView]()},
+		{"/api/v1/partner-referrals/{id}/withdraw", "post", reflect.TypeFor[api.WithdrawRequest](), "200", reflect.TypeFor[api.PartnerReferralView]()},
+		{"/api/v1/clients/{id}/volunteer-matches", "get", nil, "200", reflect.TypeFor[api.MatchList]()},
+		{"/api/v1/clients/{id}/volunteer-matches", "post", reflect.TypeFor[api.MatchRequest](), "201", reflect.TypeFor[api.Created]()},
+		{"/api/v1/volunteer-matches/{id}/end", "post", nil, "200", reflect.TypeFor[api.Saved]()},
+		{"/api/v1/agency/referrals", "get", nil, "200", reflect.TypeFor[api.PartnerReferralList]()},
+		{"/api/v1/agency/referrals/{id}/status", "post", reflect.TypeFor[api.AgencyStatusRequest](), "200", reflect.TypeFor[api.PartnerReferralView]()},
 	} {
 		op, ok := d["paths"].(doc)[c.path].(doc)[c.method].(doc)
 		if !ok {

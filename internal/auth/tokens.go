@@ -23,11 +23,15 @@ var TokenScopes = []string{"referral.create", "referral.read", "referral.update"
 // token acts as one member of staff, and the access policy decides what
 // that person may do, exactly as on the pages. A partner agency's token
 // can never carry these, and a staff token never the referral scopes.
-var StaffTokenScopes = []string{ScopeAccommodation}
+var StaffTokenScopes = []string{ScopeAccommodation, ScopeOutreach}
 
 // ScopeAccommodation is vacancy search, holds, offers, admissions and
 // departures through the API, as the token's member of staff.
 const ScopeAccommodation = "accommodation"
+
+// ScopeOutreach is support plans, sessions, check-ins, partner referrals
+// and volunteer matches through the API, as the token's member of staff.
+const ScopeOutreach = "outreach"
 
 // MaxStaffTokenLifetime bounds a staff token: it stands in for a person
 // who signs in with a second factor, so it must be renewed at least every
@@ -100,7 +104,7 @@ func (s *Service) CreateToken(ctx context.Context, actorID, organisationID, name
 }
 
 // CreateStaffToken makes a token that acts as one member of staff, for the
-// accommodation API: scopes from StaffTokenScopes only, valid for ttl (at
+// accommodation and outreach API: scopes from StaffTokenScopes only, valid for ttl (at
 // most MaxStaffTokenLifetime). The staff member must exist and not be
 // disabled; the token belongs to their organisation. Each request loads
 // their current role, organisation and teams (TokenActor), so the token

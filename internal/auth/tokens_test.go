@@ -34,9 +34,9 @@ func tokenWorld(t *testing.T, d store.Dialect) (*auth.Service, *clock, *auth.Sta
 	return s, c, st
 }
 
-// A staff token carries the accommodation scope only, lives at most 90
-// days, and is for an existing, enabled member of staff; a partner token
-// can never carry the accommodation scope. Each refusal names its field
+// A staff token carries staff scopes only (accommodation, outreach), lives
+// at most 90 days, and is for an existing, enabled member of staff; a
+// partner token can never carry a staff scope. Each refusal names its field
 // and writes nothing.
 func TestCreateStaffTokenValidations(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, d store.Dialect) {
@@ -68,9 +68,17 @@ func TestCreateStaffTokenValidations(t *testing.T) {
 		if n := count(t, s.DB, "api_tokens"); n != 0 {
 			t.Fatalf("%d tokens written by refused requests", n)
 		}
-		// A partner token can never carry the accommodation scope.
-		if _, _, err := s.CreateToken(ctx, "", tokenOrg, "Partner", []string{"referral.read", auth.ScopeAccommodation}, time.Hour); errs.As(err).Field != "scopes" || errs.As(err).Key != "token.scope_staff_only" {
-			t.Fatalf("partner token with accommodation: %v", err)
+		// A partner token can never carry a staff scope (accommodation,
+		// outreach), alone or beside its referral scopes.
+		for _, sc := range auth.StaffTokenScopes {
+			for _, scopes := range [][]string{{"referral.read", sc}, {sc}, {"referral.update", "referral.read", sc}} {
+				if _, _, err := s.CreateToken(ctx, "", tokenOrg, "Partner", scopes, time.Hour); errs.As(err).Field != "scopes" || errs.As(err).Key != "token.scope_staff_only" {
+					t.Fatalf("partner token with %v: %v", scopes, err)
+				}
+			}
+		}
+		if !slices.Contains(auth.StaffTokenScopes, auth.ScopeOutreach) || slices.Contains(auth.TokenScopes, auth.ScopeOutreach) {
+			t.Fatalf("outreach must be a staff scope only: staff %v, partner %v", auth.StaffTokenScopes, auth.TokenScopes)
 		}
 		// A disabled member of staff gets no token.
 		other, err := s.AddStaff(ctx, auth.NewStaff{OrganisationID: tokenOrg, Username: "gone.away", DisplayName: "Gone", Role: access.RoleRefugeWorker})
@@ -102,6 +110,13 @@ func TestCreateStaffTokenValidations(t *testing.T) {
 		list, err := s.Tokens(ctx)
 		if err != nil || len(list) != 1 || list[0].StaffID != st.ID {
 			t.Fatalf("tokens: %+v %v", list, err)
+		}
+		// The outreach scope is a staff scope, alone or with accommodation.
+		for _, scopes := range [][]string{{auth.ScopeOutreach}, {auth.ScopeAccommodation, auth.ScopeOutreach}} {
+			_, tok, err := s.CreateStaffToken(ctx, "", st.ID, "Diary sync", scopes, time.Hour)
+			if err != nil || !tok.Allows(auth.ScopeOutreach) || tok.Allows("referral.read") {
+				t.Fatalf("staff token with %v: %+v %v", scopes, tok, err)
+			}
 		}
 	})
 }
