@@ -123,9 +123,29 @@ func (db *DB) Write(ctx context.Context, fn func(*Tx) error) error {
 // Serializable runs fn at SERIALIZABLE isolation (PostgreSQL; SQLite's
 // single writer is serializable already), retrying on serialization
 // failures. Use it where a check-then-write must hold across nodes.
+//
+// On PostgreSQL it first takes the audit chain head's table lock
+// (headLock), before its snapshot: every audited transaction updates that
+// one row, so a serializable transaction that read it after another
+// appender committed would be refused (40001) however often it retried
+// under steady traffic. Holding the lock from the start, it sees the
+// latest head, and appenders wait for it as they wait for each other.
 func (db *DB) Serializable(ctx context.Context, fn func(*Tx) error) error {
-	return db.run(ctx, db.write, &sql.TxOptions{Isolation: sql.LevelSerializable}, fn)
+	if db.dialect != Postgres {
+		return db.run(ctx, db.write, &sql.TxOptions{Isolation: sql.LevelSerializable}, fn)
+	}
+	return db.run(ctx, db.write, &sql.TxOptions{Isolation: sql.LevelSerializable}, func(tx *Tx) error {
+		// LOCK TABLE takes no snapshot: the first query after it does.
+		if _, err := tx.Exec(ctx, headLock); err != nil {
+			return err
+		}
+		return fn(tx)
+	})
 }
+
+// headLock conflicts with the row lock an audit append takes on the chain
+// head (SELECT ... FOR UPDATE) and not with plain reads.
+const headLock = `LOCK TABLE audit_head IN EXCLUSIVE MODE`
 
 // Read runs fn in a read-only transaction on the reader pool: one
 // consistent snapshot for everything fn reads.
