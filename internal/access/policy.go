@@ -27,13 +27,22 @@ const (
 	// ManageProperties adds refuges and dispersed units (which team runs
 	// them is then checked by the accommodation service).
 	ManageProperties Action = "properties.manage"
+	// ManageSharing records partner agencies and the information sharing
+	// agreements with them.
+	ManageSharing Action = "sharing.manage"
+	// AgencyReferrals is a partner agency user's work queue: the referrals
+	// sent to their agency (each then decided on its shared relation).
+	AgencyReferrals Action = "agency.referrals"
+	// MatchedClients is a volunteer's page: the limited view of the
+	// clients matched to them (each then decided on the match).
+	MatchedClients Action = "volunteer.matches"
 )
 
 // RecordActions and ServiceActions list every action, for the exhaustive
 // policy test and for route registration.
 var (
 	RecordActions  = []Action{ReadRecord, ReadLimited, UpdateRecord, ExportRecord, RestrictRecord, ViewHistory, BreakGlass, ReadReferral, UpdateReferral}
-	ServiceActions = []Action{CreateRecord, SearchRecords, ViewReports, ManageAccounts, ReviewAudit, ManageProperties}
+	ServiceActions = []Action{CreateRecord, SearchRecords, ViewReports, ManageAccounts, ReviewAudit, ManageProperties, ManageSharing, AgencyReferrals, MatchedClients}
 )
 
 // IsRecordAction reports whether a needs a record to be decided.
@@ -193,6 +202,21 @@ func decideService(a Actor, act Action) Decision {
 			return allow("sets up the service's accommodation")
 		}
 		return deny("only administrators and team managers add properties")
+	case ManageSharing:
+		if a.Role == RoleAdministrator || a.Role == RoleDataProtectionLead {
+			return allow("records partner agencies and sharing agreements")
+		}
+		return deny("only administrators and the data protection lead record sharing agreements")
+	case AgencyReferrals:
+		if a.Role == RolePartnerAgencyUser {
+			return allow("the agency's own referrals")
+		}
+		return deny("only partner agency users have an agency work queue")
+	case MatchedClients:
+		if a.Role == RoleVolunteer {
+			return allow("the volunteer's own matches")
+		}
+		return deny("only volunteers have matched clients")
 	}
 	return deny("unknown action")
 }

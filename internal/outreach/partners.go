@@ -83,7 +83,7 @@ func (a *Agency) Dest() []any { return []any{&a.ID, &a.Name, &a.Kind} }
 // manageSharing is who records agencies and agreements: administrators
 // and the data protection lead of the organisation.
 func manageSharing(actor access.Actor) error {
-	if access.Decide(actor, access.ManageAccounts, access.Record{}).Allow || access.Decide(actor, access.ReviewAudit, access.Record{}).Allow {
+	if access.Decide(actor, access.ManageSharing, access.Record{}).Allow {
 		return nil
 	}
 	return errForbidden

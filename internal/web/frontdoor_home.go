@@ -43,6 +43,10 @@ func (s *Server) home(w http.ResponseWriter, r *http.Request) {
 	actor := actorOf(sessionOf(r))
 	switch actor.Role {
 	case access.RolePartnerAgencyUser, access.RoleCommissioner, access.RoleVolunteer:
+		// An agency's referrals, a volunteer's clients (partners.go).
+		if s.roleHome(w, r, actor) {
+			return
+		}
 		// The partnership's structure is for the people who work in it.
 		s.render(w, r, http.StatusOK, "home", view{Title: "home.title", Data: homePage{}})
 		return

@@ -87,6 +87,19 @@ var recordRoutes = map[string]func(fx *recordFixture) (string, url.Values){
 			"time": {"10:00"}, "minutes": {"30"}, "weeks": {"1"}, "reminder": {"text"}}
 	},
 
+	// Partner referrals and volunteers: the client's. A referral under an
+	// agreement that does not exist and a match with a volunteer who does
+	// not exist are refused after the policy said yes, writing nothing.
+	"GET /people/{id}/partners": func(fx *recordFixture) (string, url.Values) { return "/people/" + fx.client + "/partners", nil },
+	"POST /people/{id}/partners": func(fx *recordFixture) (string, url.Values) {
+		return "/people/" + fx.client + "/partners", url.Values{"agreement": {unknownID}, "kind": {"target_hardening"}, "share": {"name"},
+			"request": {"table test of the policy"}, "consent": {"yes"}}
+	},
+	"GET /people/{id}/volunteers": func(fx *recordFixture) (string, url.Values) { return "/people/" + fx.client + "/volunteers", nil },
+	"POST /people/{id}/volunteers": func(fx *recordFixture) (string, url.Values) {
+		return "/people/" + fx.client + "/volunteers", url.Values{"volunteer": {unknownID}, "kind": {"befriending"}, "purpose": {"table test of the policy"}}
+	},
+
 	// Accommodation: the client's unsafe areas.
 	"GET /people/{id}/unsafe-areas": func(fx *recordFixture) (string, url.Values) { return "/people/" + fx.client + "/unsafe-areas", nil },
 	"POST /people/{id}/unsafe-areas": func(fx *recordFixture) (string, url.Values) {

@@ -32,7 +32,7 @@ type route struct {
 // in its own routes_*.go file.
 func (s *Server) routeTable() []route {
 	var all []route
-	for _, part := range [][]route{s.coreRoutes(), s.frontDoorRoutes(), s.householdRoutes(), s.selfReferralRoutes(), s.apiRoutes(), s.riskRoutes(), s.refugeRoutes(), s.moveOnRoutes(), s.outreachRoutes()} {
+	for _, part := range [][]route{s.coreRoutes(), s.frontDoorRoutes(), s.householdRoutes(), s.selfReferralRoutes(), s.apiRoutes(), s.riskRoutes(), s.refugeRoutes(), s.moveOnRoutes(), s.outreachRoutes(), s.partnerRoutes()} {
 		all = append(all, part...)
 	}
 	return all
