@@ -53,9 +53,10 @@ func browser(t *testing.T) context.Context {
 	ctx, cancel2 := chromedp.NewContext(actx)
 	t.Cleanup(cancel2)
 	// Generous: CI runs the browser beside every other package's tests on
-	// two cores, and a walk signs several people in (a hung page still
-	// fails the test well inside the suite's timeout).
-	ctx, cancel3 := context.WithTimeout(ctx, 4*time.Minute)
+	// two cores, and a walk signs several people in and may wait for a
+	// background job (a hung page still fails the test well inside the
+	// suite's timeout).
+	ctx, cancel3 := context.WithTimeout(ctx, 8*time.Minute)
 	t.Cleanup(cancel3)
 	return ctx
 }
