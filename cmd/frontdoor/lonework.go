@@ -24,6 +24,8 @@ type loneWorkingSettings struct {
 	smtpFrom      *string
 	smtpUser      *string
 	smtpPassword  *string
+	smsGateway    *string
+	smsSecret     *string
 }
 
 func addLoneWorkingSettings(f *flagSet) loneWorkingSettings {
@@ -37,6 +39,8 @@ func addLoneWorkingSettings(f *flagSet) loneWorkingSettings {
 		smtpFrom:      f.String("smtp-from", "", "sender `address` of email notices"),
 		smtpUser:      f.String("smtp-user", "", "SMTP `username`, if the server needs one"),
 		smtpPassword:  f.String("smtp-password", "", "SMTP `password`; better given as FRONTDOOR_SMTP_PASSWORD"),
+		smsGateway:    f.String("reminder-sms-gateway", "", "`url` (https) of an SMS gateway to text clients' appointment reminders to, where their safe-contact rules allow texts"),
+		smsSecret:     f.String("reminder-sms-secret", "", "shared `secret` that signs reminder requests to the gateway; better given as FRONTDOOR_REMINDER_SMS_SECRET"),
 	}
 }
 
@@ -48,14 +52,23 @@ func (ls loneWorkingSettings) apply(svc *outreach.Service, baseURL string) error
 	svc.CheckInGrace, svc.BaseURL = *ls.grace, baseURL
 	svc.Channels = nil
 	if u := strings.TrimSpace(*ls.webhook); u != "" {
-		p, err := url.Parse(u)
-		if err != nil || (p.Scheme != "https" && !(p.Scheme == "http" && isLoopbackHost(p.Hostname()))) || p.Host == "" {
+		if !httpsOrLocal(u) {
 			return usageError{"--lone-working-webhook must be an https:// URL (http:// only to this machine)"}
 		}
 		if *ls.webhookSecret == "" {
 			return usageError{"--lone-working-webhook needs --lone-working-webhook-secret (or FRONTDOOR_LONE_WORKING_WEBHOOK_SECRET), so the receiver can tell notices are ours"}
 		}
 		svc.Channels = append(svc.Channels, &outreach.Webhook{URL: u, Secret: *ls.webhookSecret})
+	}
+	svc.Texts = nil
+	if u := strings.TrimSpace(*ls.smsGateway); u != "" {
+		if !httpsOrLocal(u) {
+			return usageError{"--reminder-sms-gateway must be an https:// URL (http:// only to this machine)"}
+		}
+		if *ls.smsSecret == "" {
+			return usageError{"--reminder-sms-gateway needs --reminder-sms-secret (or FRONTDOOR_REMINDER_SMS_SECRET)"}
+		}
+		svc.Texts = &outreach.SMSGateway{URL: u, Secret: *ls.smsSecret}
 	}
 	if to := strings.TrimSpace(*ls.emailTo); to != "" {
 		list, err := mail.ParseAddressList(to)
@@ -75,14 +88,23 @@ func (ls loneWorkingSettings) apply(svc *outreach.Service, baseURL string) error
 	return nil
 }
 
-func isLoopbackHost(h string) bool {
-	return h == "localhost" || h == "127.0.0.1" || h == "::1"
+// httpsOrLocal accepts an https URL, or http to this machine only: a
+// notice or a client's number must not cross a network in clear.
+func httpsOrLocal(u string) bool {
+	p, err := url.Parse(u)
+	if err != nil || p.Host == "" {
+		return false
+	}
+	h := p.Hostname()
+	return p.Scheme == "https" || p.Scheme == "http" && (h == "localhost" || h == "127.0.0.1" || h == "::1")
 }
 
-// loneWorker is the outreach service's escalation job.
+// loneWorker is the outreach service's background work: the escalation
+// job and the appointment reminders.
 type loneWorker interface {
 	Escalate(ctx context.Context) (int, error)
 	Deliver(ctx context.Context) (int, error)
+	SendReminders(ctx context.Context) (int, error)
 }
 
 // watchLoneWorking runs the escalation job every interval until ctx ends:
@@ -107,6 +129,14 @@ func watchLoneWorking(ctx context.Context, s loneWorker, every time.Duration, lo
 			logger.Warn("lone working notices failed; retrying next interval", "err", err)
 		case sent > 0:
 			logger.Info("lone working notices sent", "sent", sent)
+		}
+		texts, err := s.SendReminders(ctx)
+		switch {
+		case ctx.Err() != nil:
+		case err != nil:
+			logger.Warn("appointment reminders failed; retrying next interval", "err", err)
+		case texts > 0:
+			logger.Info("appointment reminders sent", "sent", texts)
 		}
 	})
 }

@@ -37,6 +37,8 @@ func TestLoneWorkingSettings(t *testing.T) {
 		{[]string{"--lone-working-webhook", "http://sms.example/hook", "--lone-working-webhook-secret", "s"}, "https://"},
 		{[]string{"--lone-working-webhook", "https://sms.example/hook"}, "secret"},
 		{[]string{"--lone-working-email", "duty@example.org"}, "--smtp-addr"},
+		{[]string{"--reminder-sms-gateway", "http://sms.example/send", "--reminder-sms-secret", "s"}, "https://"},
+		{[]string{"--reminder-sms-gateway", "https://sms.example/send"}, "--reminder-sms-secret"},
 		{[]string{"--lone-working-email", "not an address", "--smtp-addr", "mail:25", "--smtp-from", "fd@example.org"}, "--lone-working-email"},
 	} {
 		err := loneFlags(t, tc.args...).apply(&outreach.Service{}, "")
@@ -53,6 +55,10 @@ func TestLoneWorkingSettings(t *testing.T) {
 	}
 	if e, ok := svc.Channels[1].(*outreach.Email); !ok || strings.Join(e.To, ",") != "duty@example.org,lead@example.org" {
 		t.Errorf("email channel %+v", svc.Channels[1])
+	}
+	svc = &outreach.Service{}
+	if err := loneFlags(t, "--reminder-sms-gateway", "https://sms.example/send", "--reminder-sms-secret", "s").apply(svc, ""); err != nil || svc.Texts == nil {
+		t.Fatalf("reminder gateway: %v %+v", err, svc)
 	}
 }
 
@@ -73,6 +79,8 @@ func (f *fakeLoneWorker) Deliver(context.Context) (int, error) {
 	f.deliveries.Add(1)
 	return 1, nil
 }
+
+func (f *fakeLoneWorker) SendReminders(context.Context) (int, error) { return 1, nil }
 
 // The watcher escalates then delivers every interval, keeps going after a
 // failure, logs counts only and stops with its context.
@@ -99,7 +107,7 @@ func TestWatchLoneWorking(t *testing.T) {
 	if f.escalations.Load() < 3 || f.deliveries.Load() < 3 {
 		t.Fatalf("%d escalation runs, %d deliveries", f.escalations.Load(), f.deliveries.Load())
 	}
-	if !strings.Contains(logs.String(), "lone working escalation failed") || !strings.Contains(logs.String(), "lone working notices sent") {
+	if !strings.Contains(logs.String(), "lone working escalation failed") || !strings.Contains(logs.String(), "lone working notices sent") || !strings.Contains(logs.String(), "appointment reminders sent") {
 		t.Errorf("logs: %s", logs.String())
 	}
 }

@@ -42,27 +42,32 @@ func (w *Webhook) Send(ctx context.Context, n Notice) error {
 	if err != nil {
 		return err
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, w.URL, bytes.NewReader(body))
+	return postSigned(ctx, w.Client, w.URL, w.Secret, body, "webhook")
+}
+
+// postSigned posts a JSON body signed with HMAC-SHA256 under secret (when
+// given); anything but a 2xx answer is a failure, named after what.
+func postSigned(ctx context.Context, c *http.Client, url, secret string, body []byte, what string) error {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
 	if err != nil {
 		return err
 	}
 	req.Header.Set("Content-Type", "application/json")
-	if w.Secret != "" {
-		mac := hmac.New(sha256.New, []byte(w.Secret))
+	if secret != "" {
+		mac := hmac.New(sha256.New, []byte(secret))
 		mac.Write(body)
 		req.Header.Set("X-Frontdoor-Signature", "sha256="+hex.EncodeToString(mac.Sum(nil)))
 	}
-	c := w.Client
 	if c == nil {
 		c = &http.Client{Timeout: 10 * time.Second}
 	}
 	resp, err := c.Do(req)
 	if err != nil {
-		return fmt.Errorf("webhook: %w", err)
+		return fmt.Errorf("%s: %w", what, err)
 	}
 	resp.Body.Close()
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		return fmt.Errorf("webhook answered %d", resp.StatusCode)
+		return fmt.Errorf("%s answered %d", what, resp.StatusCode)
 	}
 	return nil
 }

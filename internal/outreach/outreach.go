@@ -63,6 +63,13 @@ type Service struct {
 	Channels []Channel
 	// BaseURL is the service's address, for links in notifications.
 	BaseURL string
+	// Texts sends appointment reminders by text (nil: none are sent);
+	// ReminderLead is how long before a session (DefaultReminderLead
+	// when zero); Zone is the time zone reminders are written in (the
+	// machine's when nil).
+	Texts        Texter
+	ReminderLead time.Duration
+	Zone         *time.Location
 }
 
 // DefaultCheckInGrace is the grace after a home visit's planned end.

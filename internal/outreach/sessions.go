@@ -192,6 +192,9 @@ type Session struct {
 	// ReminderUnsafe: the client's rules have changed since booking and
 	// the reminder's channel is no longer marked safe (it is not sent).
 	ReminderUnsafe bool
+	// ReminderState is what became of a text reminder: "" (not yet),
+	// sent, skipped_unsafe, skipped_no_number or failed.
+	ReminderState string
 	// Overdue: a home visit past its end and grace without a check-in.
 	Overdue   bool
 	CanUpdate bool
@@ -203,14 +206,15 @@ type sessionRow struct {
 	discussed *string
 	checkedIn *time.Time
 	status    string
+	reminded  *string
 }
 
 func (r *sessionRow) Dest() []any {
 	return []any{&r.s.ID, &r.s.ClientID, &r.s.WorkerID, &r.series, &r.s.Kind, &r.s.Start, &r.s.End, &r.s.Reminder, &r.status,
-		&r.discussed, &r.checkedIn, &r.s.Version}
+		&r.discussed, &r.checkedIn, &r.s.Version, &r.reminded}
 }
 
-const sessionCols = `id, client_id, worker_id, series_id, kind, starts_at, ends_at, reminder, status, discussed_sealed, checked_in_at, version`
+const sessionCols = `id, client_id, worker_id, series_id, kind, starts_at, ends_at, reminder, status, discussed_sealed, checked_in_at, version, reminder_state`
 
 // view fills a session row for the reader: the client's name and
 // safe-contact check when they may read the client, nothing about the
@@ -224,6 +228,9 @@ func (s *Service) view(ctx context.Context, tx *store.Tx, actor access.Actor, r 
 	}
 	if r.checkedIn != nil {
 		out.CheckedInAt = r.checkedIn.UTC()
+	}
+	if r.reminded != nil {
+		out.ReminderState = *r.reminded
 	}
 	out.Overdue = out.Kind == HomeVisit && out.CheckedInAt.IsZero() && out.Status != Cancelled && !s.now().Before(out.End.Add(s.grace()))
 	reason, err := s.decided(ctx, tx, actor, out.ClientID, access.ReadRecord)
