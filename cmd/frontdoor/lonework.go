@@ -6,6 +6,7 @@ import (
 	"net/mail"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 
 	"frontdoor/internal/outreach"
@@ -107,36 +108,30 @@ type loneWorker interface {
 	SendReminders(ctx context.Context) (int, error)
 }
 
-// watchLoneWorking runs the escalation job every interval until ctx ends:
-// it raises an escalation for each home visit whose check-in is overdue,
-// then sends the pending notices. Several nodes may run it at once (see
+// watchLoneWorking runs the outreach background work every interval until
+// ctx ends, each job in its own loop so that a channel that hangs never
+// holds back the escalations themselves: raising an escalation for each
+// home visit whose check-in is overdue, sending the pending notices, and
+// texting appointment reminders. Several nodes may run them at once (see
 // the outreach package). It logs counts only.
 func watchLoneWorking(ctx context.Context, s loneWorker, every time.Duration, logger *slog.Logger) {
-	repeat(ctx, every, func() {
-		raised, err := s.Escalate(ctx)
-		if ctx.Err() != nil {
-			return
+	job := func(run func(context.Context) (int, error), failed, done string, level slog.Level) func() {
+		return func() {
+			repeat(ctx, every, func() {
+				n, err := run(ctx)
+				switch {
+				case ctx.Err() != nil:
+				case err != nil:
+					logger.Warn(failed+"; retrying next interval", "err", err)
+				case n > 0:
+					logger.Log(ctx, level, done, "count", n)
+				}
+			})
 		}
-		if err != nil {
-			logger.Warn("lone working escalation failed; retrying next interval", "err", err)
-		} else if raised > 0 {
-			logger.Warn("lone working: overdue check-ins escalated", "escalations", raised)
-		}
-		sent, err := s.Deliver(ctx)
-		switch {
-		case ctx.Err() != nil:
-		case err != nil:
-			logger.Warn("lone working notices failed; retrying next interval", "err", err)
-		case sent > 0:
-			logger.Info("lone working notices sent", "sent", sent)
-		}
-		texts, err := s.SendReminders(ctx)
-		switch {
-		case ctx.Err() != nil:
-		case err != nil:
-			logger.Warn("appointment reminders failed; retrying next interval", "err", err)
-		case texts > 0:
-			logger.Info("appointment reminders sent", "sent", texts)
-		}
-	})
+	}
+	var wg sync.WaitGroup
+	wg.Go(job(s.Escalate, "lone working escalation failed", "lone working: overdue check-ins escalated", slog.LevelWarn))
+	wg.Go(job(s.Deliver, "lone working notices failed", "lone working notices sent", slog.LevelInfo))
+	wg.Go(job(s.SendReminders, "appointment reminders failed", "appointment reminders sent", slog.LevelInfo))
+	wg.Wait()
 }

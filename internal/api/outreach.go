@@ -12,8 +12,8 @@ package api
 // may read them (the client's workers, and the agency it was sent to).
 //
 // A partner agency's own system reads and moves on the partner referrals
-// sent to its organisation (/api/v1/agency/..., scopes referral.read and
-// referral.update): the token acts as a partner agency user of its
+// sent to its organisation (/api/v1/agency/..., scopes agency.read and
+// agency.update): the token acts as a partner agency user of its
 // organisation, for nobody in particular, so its audit events have no
 // actor. Every audit event of these routes names the token in its purpose
 // ("...; via API token <id>") and carries the request ID, which the API's
@@ -39,10 +39,6 @@ import (
 // ScopeOutreach is the scope of every staff outreach route; only a staff
 // token can carry it.
 const ScopeOutreach = auth.ScopeOutreach
-
-// ScopeUpdate is the partner scope to move on a referral sent to the
-// token's agency.
-const ScopeUpdate = "referral.update"
 
 // Created is the answer to a POST that made a record: its ID.
 type Created struct {
@@ -342,8 +338,8 @@ func (a *API) outreachRoutes() []route {
 		{"GET /api/v1/clients/{id}/volunteer-matches", ScopeOutreach, a.asOutreach(a.clientMatches)},
 		{"POST /api/v1/clients/{id}/volunteer-matches", ScopeOutreach, a.asOutreach(a.matchVolunteer)},
 		{"POST /api/v1/volunteer-matches/{id}/end", ScopeOutreach, a.asOutreach(a.endMatch)},
-		{"GET /api/v1/agency/referrals", ScopeRead, a.asAgency(a.agencyReferrals)},
-		{"POST /api/v1/agency/referrals/{id}/status", ScopeUpdate, a.asAgency(a.agencyMove)},
+		{"GET /api/v1/agency/referrals", auth.ScopeAgencyRead, a.asAgency(a.agencyReferrals)},
+		{"POST /api/v1/agency/referrals/{id}/status", auth.ScopeAgencyUpdate, a.asAgency(a.agencyMove)},
 	}
 }
 
@@ -405,6 +401,14 @@ func (a *API) asAgency(h outreachHandler) func(http.ResponseWriter, *http.Reques
 			return
 		}
 		if t.StaffID != "" || t.OrganisationID == "" {
+			a.fail(w, r, http.StatusForbidden, problem{Code: string(errs.Forbidden), Reason: a.msg("api.outreach.agency_token_required")})
+			return
+		}
+		// The token's organisation must be a registered partner agency.
+		var n int
+		if err := a.DB.Read(r.Context(), func(tx *store.Tx) error {
+			return tx.QueryRow(r.Context(), `SELECT count(*) FROM partner_agencies WHERE organisation_id = $1`, []any{t.OrganisationID}, &n)
+		}); err != nil || n != 1 {
 			a.fail(w, r, http.StatusForbidden, problem{Code: string(errs.Forbidden), Reason: a.msg("api.outreach.agency_token_required")})
 			return
 		}

@@ -111,7 +111,7 @@ func newOutreachWorld(t *testing.T, d store.Dialect) *outreachWorld {
 		t.Fatal(err)
 	}
 	agencyTok := func(orgID, name string) (string, string) {
-		secret, tok, err := accounts.CreateToken(ctx, "", orgID, name, []string{api.ScopeRead, api.ScopeUpdate}, time.Hour)
+		secret, tok, err := accounts.CreateToken(ctx, "", orgID, name, []string{auth.ScopeAgencyRead, auth.ScopeAgencyUpdate}, time.Hour)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -187,6 +187,11 @@ func TestOutreachPlanThroughAPI(t *testing.T) {
 			}
 		}
 
+		// A partner token with the referral scopes (following referrals the
+		// agency sends in) does not read the referrals sent to the agency.
+		if r := w.do(t, "GET", "/api/v1/agency/referrals", w.referralTok, "", ""); r.status != http.StatusForbidden {
+			t.Fatalf("a referral.read token on the agency's referrals: %d %s", r.status, r.body)
+		}
 		nid := w.created(t, w.do(t, "POST", "/api/v1/plans/"+pid+"/needs", w.workerTok, "", `{"area": "safety", "need": "Feels unsafe at home", "goals": "New locks"}`), "need")
 		due := time.Now().UTC().AddDate(0, 0, 14).Format("2006-01-02")
 		if r := w.do(t, "POST", "/api/v1/needs/"+nid+"/actions", w.workerTok, "", `{"text": "Refer for target hardening", "due": "14/12/2026"}`); r.status != http.StatusUnprocessableEntity ||

@@ -17,7 +17,16 @@ import (
 // TokenScopes are the actions a partner agency's integration may be given.
 // A token carries a few of them and nothing else: no scope reads a person's
 // record beyond what was sent to the agency.
-var TokenScopes = []string{"referral.create", "referral.read", "referral.update"}
+var TokenScopes = []string{"referral.create", "referral.read", "referral.update", ScopeAgencyRead, ScopeAgencyUpdate}
+
+// Partner agency scopes: the referrals a service sent to the agency (the
+// shared details of survivors). Separate from the referral scopes, which
+// follow the referrals the agency sends in, so that no existing token
+// gains them; granted only on purpose.
+const (
+	ScopeAgencyRead   = "agency.read"
+	ScopeAgencyUpdate = "agency.update"
+)
 
 // StaffTokenScopes are the actions a staff token may be given: a staff
 // token acts as one member of staff, and the access policy decides what

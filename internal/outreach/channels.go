@@ -5,11 +5,15 @@ import (
 	"context"
 	"crypto/hmac"
 	"crypto/sha256"
+	"crypto/tls"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"net"
 	"net/http"
 	"net/smtp"
+	"net/url"
 	"strings"
 	"time"
 )
@@ -47,8 +51,8 @@ func (w *Webhook) Send(ctx context.Context, n Notice) error {
 
 // postSigned posts a JSON body signed with HMAC-SHA256 under secret (when
 // given); anything but a 2xx answer is a failure, named after what.
-func postSigned(ctx context.Context, c *http.Client, url, secret string, body []byte, what string) error {
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
+func postSigned(ctx context.Context, c *http.Client, target, secret string, body []byte, what string) error {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, target, bytes.NewReader(body))
 	if err != nil {
 		return err
 	}
@@ -63,6 +67,12 @@ func postSigned(ctx context.Context, c *http.Client, url, secret string, body []
 	}
 	resp, err := c.Do(req)
 	if err != nil {
+		// Not the URL: a gateway's key may sit in its query string, and
+		// this error is kept and logged.
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = ue.Err
+		}
 		return fmt.Errorf("%s: %w", what, err)
 	}
 	resp.Body.Close()
@@ -84,20 +94,69 @@ type Email struct {
 // Name is the channel's name in outreach_notifications.
 func (e *Email) Name() string { return "email" }
 
-// Send sends the notice as a short plain-text email.
+// Send sends the notice as a short plain-text email, within the
+// context's deadline (a mail server that accepts and never answers must
+// not hold the notices behind it). With a username it authenticates,
+// which net/smtp allows only over TLS (STARTTLS) or to this machine.
 func (e *Email) Send(ctx context.Context, n Notice) error {
-	var auth smtp.Auth
-	if e.Username != "" {
-		host, _, _ := strings.Cut(e.Addr, ":")
-		auth = smtp.PlainAuth("", e.Username, e.Password, host)
-	}
 	msg := "From: " + e.From + "\r\n" +
 		"To: " + strings.Join(e.To, ", ") + "\r\n" +
 		"Subject: Lone working: overdue check-in\r\n" +
 		"Content-Type: text/plain; charset=utf-8\r\n\r\n" +
 		n.Text() + "\r\n"
-	if err := smtp.SendMail(e.Addr, auth, e.From, e.To, []byte(msg)); err != nil {
+	if err := e.send(ctx, []byte(msg)); err != nil {
 		return fmt.Errorf("email: %w", err)
 	}
 	return nil
+}
+
+func (e *Email) send(ctx context.Context, msg []byte) error {
+	var d net.Dialer
+	conn, err := d.DialContext(ctx, "tcp", e.Addr)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	deadline, ok := ctx.Deadline()
+	if !ok {
+		deadline = time.Now().Add(sendTimeout)
+	}
+	if err := conn.SetDeadline(deadline); err != nil {
+		return err
+	}
+	host, _, _ := net.SplitHostPort(e.Addr)
+	c, err := smtp.NewClient(conn, host)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	if ok, _ := c.Extension("STARTTLS"); ok {
+		if err := c.StartTLS(&tls.Config{ServerName: host}); err != nil {
+			return err
+		}
+	}
+	if e.Username != "" {
+		if err := c.Auth(smtp.PlainAuth("", e.Username, e.Password, host)); err != nil {
+			return err
+		}
+	}
+	if err := c.Mail(e.From); err != nil {
+		return err
+	}
+	for _, to := range e.To {
+		if err := c.Rcpt(to); err != nil {
+			return err
+		}
+	}
+	w, err := c.Data()
+	if err != nil {
+		return err
+	}
+	if _, err := w.Write(msg); err != nil {
+		return err
+	}
+	if err := w.Close(); err != nil {
+		return err
+	}
+	return c.Quit()
 }

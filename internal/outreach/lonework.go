@@ -139,6 +139,7 @@ func (r *overdueRow) Dest() []any { return []any{&r.session, &r.worker, &r.end} 
 const (
 	lease       = time.Minute
 	maxAttempts = 5
+	sendTimeout = 30 * time.Second
 )
 
 type pendingRow struct{ id, escalation, channel string }
@@ -191,7 +192,10 @@ func (s *Service) Deliver(ctx context.Context) (int, error) {
 		if i < 0 {
 			sendErr = errors.New("channel no longer configured")
 		} else {
-			sendErr = s.Channels[i].Send(ctx, Notice{EscalationID: p.escalation, DueAt: due, Link: strings.TrimSuffix(s.BaseURL, "/") + "/outreach/escalations"})
+			// A channel that hangs must not hold the notices behind it.
+			sctx, cancel := context.WithTimeout(ctx, sendTimeout)
+			sendErr = s.Channels[i].Send(sctx, Notice{EscalationID: p.escalation, DueAt: due, Link: strings.TrimSuffix(s.BaseURL, "/") + "/outreach/escalations"})
+			cancel()
 		}
 		err = s.DB.Write(ctx, func(tx *store.Tx) error {
 			if sendErr == nil {
@@ -379,9 +383,13 @@ func (s *Service) Respond(ctx context.Context, actor access.Actor, escalationID,
 		if responded != nil {
 			return errs.New(errs.Conflict, "outreach.escalation_answered")
 		}
-		if _, err := tx.Exec(ctx, `UPDATE outreach_escalations SET responded_by = $1, responded_at = $2, response_sealed = $3 WHERE id = $4 AND responded_at IS NULL`,
-			actor.StaffID, s.now(), s.Vault.SealString(strings.TrimSpace(response), "outreach_escalations", escalationID, "response"), escalationID); err != nil {
+		res, err := tx.Exec(ctx, `UPDATE outreach_escalations SET responded_by = $1, responded_at = $2, response_sealed = $3 WHERE id = $4 AND responded_at IS NULL`,
+			actor.StaffID, s.now(), s.Vault.SealString(strings.TrimSpace(response), "outreach_escalations", escalationID, "response"), escalationID)
+		if err != nil {
 			return err
+		}
+		if n, _ := res.RowsAffected(); n != 1 {
+			return errs.New(errs.Conflict, "outreach.escalation_answered")
 		}
 		return s.Record(ctx, tx, audit.Event{ActorID: actor.StaffID, Action: "outreach.escalation_response", RecordKind: SessionRecordKind, RecordID: session})
 	})

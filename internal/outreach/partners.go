@@ -266,7 +266,10 @@ func shareOf(sh people.Shareable, fields []ShareField, request string) Shared {
 
 // ReferToPartner sends a referral to a partner agency under a live
 // agreement, sharing only the chosen fields, in one transaction with its
-// audit event (which names the fields shared).
+// audit event (which names the fields shared). Only staff of the client's
+// own organisation share the client onward, under its own agreements: a
+// partner team of another organisation (the refuge of a stay) works the
+// client but does not decide who else learns of them.
 func (s *Service) ReferToPartner(ctx context.Context, actor access.Actor, n NewPartnerReferral) (string, error) {
 	var fe FieldErrors
 	if !slices.Contains(ReferralKinds, n.Kind) {
@@ -288,6 +291,10 @@ func (s *Service) ReferToPartner(ctx context.Context, actor access.Actor, n NewP
 	rid := id.New()
 	err := s.DB.Write(ctx, func(tx *store.Tx) error {
 		reason, err := s.decided(ctx, tx, actor, n.ClientID, access.UpdateRecord)
+		if err != nil {
+			return err
+		}
+		clientOrg, err := ownOrganisation(ctx, tx, actor, n.ClientID)
 		if err != nil {
 			return err
 		}
@@ -314,10 +321,6 @@ func (s *Service) ReferToPartner(ctx context.Context, actor access.Actor, n NewP
 		}
 		body, err := json.Marshal(shareOf(sh, n.Share, strings.TrimSpace(n.Request)))
 		if err != nil {
-			return err
-		}
-		var clientOrg string
-		if err := tx.QueryRow(ctx, `SELECT organisation_id FROM clients WHERE id = $1`, []any{n.ClientID}, &clientOrg); err != nil {
 			return err
 		}
 		if _, err := tx.Exec(ctx, `INSERT INTO partner_referrals (id, client_id, organisation_id, partner_id, agreement_id, kind, legal_basis, consent_at, shared_sealed, status, created_by, created_at, updated_at)
@@ -419,6 +422,11 @@ func (s *Service) partnerView(ctx context.Context, tx *store.Tx, actor access.Ac
 	}
 	if err := json.Unmarshal([]byte(plain), &v.Shared); err != nil {
 		return v, false, err
+	}
+	if agency && v.Status == Withdrawn {
+		// Sent in error or no longer needed: the agency learns that it is
+		// withdrawn (so nobody goes to the door), no longer what was shared.
+		v.Shared = Shared{}
 	}
 	events, err := store.QueryAll[eventRow](ctx, tx, `SELECT id, status, note_sealed, at FROM partner_referral_events WHERE referral_id = $1 ORDER BY at, id`, v.ID)
 	if err != nil {
@@ -541,4 +549,18 @@ func (s *Service) MovePartnerReferral(ctx context.Context, actor access.Actor, r
 		}
 		return s.audit(ctx, tx, actor, "partner.referral_"+string(to), client, "referral "+referralID)
 	})
+}
+
+// ownOrganisation returns the client's organisation if it is the actor's:
+// onward sharing (a partner referral, a volunteer match) is the client's
+// own organisation's decision, never a partner team's.
+func ownOrganisation(ctx context.Context, tx *store.Tx, actor access.Actor, clientID string) (string, error) {
+	var org string
+	if err := tx.QueryRow(ctx, `SELECT organisation_id FROM clients WHERE id = $1`, []any{clientID}, &org); err != nil {
+		return "", err
+	}
+	if org != actor.OrganisationID {
+		return "", errs.New(errs.Forbidden, "outreach.other_organisation")
+	}
+	return org, nil
 }

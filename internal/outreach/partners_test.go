@@ -122,7 +122,20 @@ func TestPartnerReferrals(t *testing.T) {
 		if err != nil || len(mine) != 1 || mine[0].Status != outreach.Done || mine[0].ClientID != c || len(mine[0].Events) != 4 || mine[0].Events[3].Note != "Locks fitted front and back; chain fitted" {
 			t.Fatalf("worker's view %+v %v", mine, err)
 		}
-		if n := w.count(t, `SELECT count(*) FROM audit_events WHERE action = 'partner.refer' AND record_id = $1`, c); n != 1 {
+		// A referral withdrawn (sent in error): the agency sees that it is
+		// withdrawn, no longer the details shared.
+		rid2, err := w.svc.ReferToPartner(ctx, w.worker, send)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := w.svc.MovePartnerReferral(ctx, w.worker, rid2, 1, outreach.Withdrawn, "sent in error"); err != nil {
+			t.Fatal(err)
+		}
+		gone, err := w.svc.OpenPartnerReferral(ctx, fitter, rid2)
+		if err != nil || gone.Status != outreach.Withdrawn || gone.Shared != (outreach.Shared{}) || len(gone.Moves) != 0 {
+			t.Fatalf("the agency's view of a withdrawn referral (the status, nothing shared): %+v %v", gone, err)
+		}
+		if n := w.count(t, `SELECT count(*) FROM audit_events WHERE action = 'partner.refer' AND record_id = $1`, c); n != 2 {
 			t.Errorf("referral audited %d times", n)
 		}
 		vaulttest.AssertNoPlaintext(t, w.db, w.cfg, "5 Secret Lane", "door chain", "chain fitted")

@@ -393,8 +393,10 @@ func (s *Service) RecordSession(ctx context.Context, actor access.Actor, session
 		return err
 	}
 	return s.DB.Write(ctx, func(tx *store.Tx) error {
-		var client, status string
-		if err := tx.QueryRow(ctx, `SELECT client_id, status FROM outreach_sessions WHERE id = $1`, []any{sessionID}, &client, &status); err != nil {
+		var client, status, worker, kind string
+		var starts time.Time
+		if err := tx.QueryRow(ctx, `SELECT client_id, status, worker_id, kind, starts_at FROM outreach_sessions WHERE id = $1`, []any{sessionID},
+			&client, &status, &worker, &kind, &starts); err != nil {
 			if errors.Is(err, store.ErrNotFound) {
 				return errNotFound
 			}
@@ -406,6 +408,11 @@ func (s *Service) RecordSession(ctx context.Context, actor access.Actor, session
 		}
 		if SessionStatus(status) != Booked {
 			return errs.New(errs.Conflict, "outreach.session_recorded")
+		}
+		// Once a home visit has begun, only its worker says how it went:
+		// anyone else cancelling it would silence its lone-working alarm.
+		if Kind(kind) == HomeVisit && actor.StaffID != worker && !s.now().Before(starts) {
+			return errs.Field("status", "outreach.visit_under_way")
 		}
 		// The worker recording their own home visit is back and safe: it
 		// counts as their check-in.

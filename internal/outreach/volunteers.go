@@ -55,6 +55,9 @@ func (s *Service) MatchVolunteer(ctx context.Context, actor access.Actor, n NewM
 		if err != nil {
 			return err
 		}
+		if _, err := ownOrganisation(ctx, tx, actor, n.ClientID); err != nil {
+			return err
+		}
 		var role access.Role
 		err = tx.QueryRow(ctx, `SELECT role FROM staff WHERE id = $1 AND organisation_id = $2 AND disabled_at IS NULL`, []any{n.VolunteerID, actor.OrganisationID}, &role)
 		if errors.Is(err, store.ErrNotFound) || (err == nil && role != access.RoleVolunteer) {

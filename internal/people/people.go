@@ -282,7 +282,8 @@ func (s *Service) facts(ctx context.Context, tx *store.Tx, actor access.Actor, c
 	// assigned (the policy gives a volunteer the limited view, nothing
 	// more); a partner agency a referral was sent to is a shared agency
 	// (the policy gives its users that referral, never the record).
-	volunteers, err := ids(ctx, tx, `SELECT volunteer_id FROM volunteer_matches WHERE client_id = $1 AND ended_at IS NULL`, clientID)
+	volunteers, err := ids(ctx, tx, `SELECT m.volunteer_id FROM volunteer_matches m JOIN staff s ON s.id = m.volunteer_id
+		WHERE m.client_id = $1 AND m.ended_at IS NULL AND s.role = 'volunteer' AND s.disabled_at IS NULL`, clientID)
 	if err != nil {
 		return access.Record{}, nil, sealed, err
 	}

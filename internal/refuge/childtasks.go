@@ -132,6 +132,12 @@ func (s *Service) stayAccess(ctx context.Context, tx *store.Tx, actor access.Act
 		return nil, errNotFound
 	}
 	st.Runs = runsProperty(actor, access.UpdateRecord, props[0].record())
+	if hidden, err := s.hiddenFrom(ctx, tx, actor, st.ClientID); err != nil || hidden {
+		if err == nil {
+			err = errNotFound
+		}
+		return nil, err
+	}
 	if !st.Runs {
 		read, err := s.clientAllows(ctx, tx, actor, st.ClientID, access.ReadRecord)
 		if err != nil {

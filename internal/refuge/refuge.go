@@ -131,6 +131,21 @@ func (s *Service) decidedClient(ctx context.Context, tx *store.Tx, actor access.
 	return nil
 }
 
+// hiddenFrom reports whether the client's record is restricted to named
+// staff the actor is not one of: then nothing about the client's stay
+// (the stay page, its children's tasks, its move-on plan) exists for
+// them, even on the team that runs the property.
+func (s *Service) hiddenFrom(ctx context.Context, tx *store.Tx, actor access.Actor, clientID string) (bool, error) {
+	rec, err := s.ClientFacts(ctx, tx, actor, clientID)
+	if errors.Is(err, store.ErrNotFound) || errs.CodeOf(err) == errs.NotFound {
+		return true, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	return access.RelationOf(actor, rec) == access.RestrictedOther, nil
+}
+
 // clientAllows reports whether the policy allows act on the client,
 // without failing on a refusal.
 func (s *Service) clientAllows(ctx context.Context, tx *store.Tx, actor access.Actor, clientID string, act access.Action) (bool, error) {

@@ -216,6 +216,12 @@ func (s *Service) stayFor(ctx context.Context, tx *store.Tx, actor access.Actor,
 		}
 		return nil, err
 	}
+	if hidden, err := s.hiddenFrom(ctx, tx, actor, st.ClientID); err != nil || hidden {
+		if err == nil {
+			err = errNotFound
+		}
+		return nil, err
+	}
 	members, err := store.QueryAll[memberRow](ctx, tx, `SELECT person_kind, person_id FROM refuge_stay_members WHERE stay_id = $1 ORDER BY person_kind, person_id`, stayID)
 	if err != nil {
 		return nil, err
