@@ -6,13 +6,8 @@ import (
 	"time"
 
 	"frontdoor/internal/access"
-	"frontdoor/internal/audit"
-	"frontdoor/internal/auth"
 	"frontdoor/internal/demo"
-	"frontdoor/internal/intake"
 	"frontdoor/internal/outreach"
-	"frontdoor/internal/people"
-	"frontdoor/internal/risk"
 	"frontdoor/internal/store"
 	"frontdoor/internal/store/storetest"
 	"frontdoor/internal/vault/vaulttest"
@@ -24,21 +19,9 @@ import (
 func TestDemoOutreachCaseloads(t *testing.T) {
 	ctx := context.Background()
 	storetest.Each(t, func(t *testing.T, d store.Dialect) {
-		cfg := storetest.Config(t, d)
-		db := storetest.OpenConfig(t, cfg)
-		v := vaulttest.New(t, db)
-		accounts := auth.NewService(db, v, nil, time.Now)
-		if _, err := demo.Load(ctx, db, accounts, demo.Config{Seed: 3}); err != nil {
-			t.Fatal(err)
-		}
-		clock := &demo.Clock{}
-		rec := audit.NewRecorder(v.AuditKey(), time.Now, nil)
-		grants := &access.Grants{Vault: v, Record: rec, Now: clock.Now}
-		ppl := &people.Service{DB: db, Vault: v, Grants: grants, Record: rec, Now: clock.Now}
-		in := &intake.Service{DB: db, Vault: v, Record: rec, Now: clock.Now, ClientFacts: ppl.Facts, People: ppl}
-		rk := &risk.Service{DB: db, Vault: v, Record: rec, Now: clock.Now, ClientFacts: ppl.Facts}
-		out := &outreach.Service{DB: db, Vault: v, Record: rec, Now: clock.Now, Clients: ppl}
-		res, err := demo.LoadPeople(ctx, demo.Services{DB: db, People: ppl, Intake: in, Risk: rk, Outreach: out}, clock, demo.Config{Seed: 3}, 40)
+		w := newDemoWorld(t, d, 3)
+		db, cfg, accounts, out := w.db, w.cfg, w.accounts, w.outreach
+		res, err := demo.LoadPeople(ctx, demo.Services{DB: db, People: w.people, Intake: w.intake, Risk: w.risk, Outreach: out}, w.clock, demo.Config{Seed: 3}, 40)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -6,14 +6,8 @@ import (
 	"time"
 
 	"frontdoor/internal/access"
-	"frontdoor/internal/audit"
-	"frontdoor/internal/auth"
 	"frontdoor/internal/demo"
-	"frontdoor/internal/intake"
-	"frontdoor/internal/matching"
-	"frontdoor/internal/people"
 	"frontdoor/internal/refuge"
-	"frontdoor/internal/risk"
 	"frontdoor/internal/store"
 	"frontdoor/internal/store/storetest"
 	"frontdoor/internal/vault/vaulttest"
@@ -26,27 +20,14 @@ import (
 func TestLoadStaysThroughTheRefugeService(t *testing.T) {
 	ctx := context.Background()
 	storetest.Each(t, func(t *testing.T, d store.Dialect) {
-		cfg := storetest.Config(t, d)
-		db := storetest.OpenConfig(t, cfg)
-		v := vaulttest.New(t, db)
-		accounts := auth.NewService(db, v, nil, time.Now)
 		dc := demo.Config{Seed: 1}
-		if _, err := demo.Load(ctx, db, accounts, dc); err != nil {
-			t.Fatal(err)
-		}
-		clock := &demo.Clock{}
-		rec := audit.NewRecorder(v.AuditKey(), time.Now, nil)
-		grants := &access.Grants{Vault: v, Record: rec, Now: clock.Now}
-		ppl := &people.Service{DB: db, Vault: v, Grants: grants, Record: rec, Now: clock.Now}
-		ppl.Matches = &matching.Index{DB: db, Vault: v, Record: rec, Now: clock.Now, Facts: ppl.MatchFacts}
-		in := &intake.Service{DB: db, Vault: v, Record: rec, Now: clock.Now, ClientFacts: ppl.Facts, People: ppl, Matches: ppl.Matches}
-		rk := &risk.Service{DB: db, Vault: v, Record: rec, Now: clock.Now, ClientFacts: ppl.Facts}
-		rs := &refuge.Service{DB: db, Vault: v, Record: rec, Now: clock.Now, ClientFacts: ppl.Facts}
+		w := newDemoWorld(t, d, dc.Seed)
+		db, cfg, clock, rs := w.db, w.cfg, w.clock, w.refuge
 		p := demo.NewPartnership(dc)
 		if _, err := demo.LoadProperties(ctx, rs, p, dc); err != nil {
 			t.Fatal(err)
 		}
-		res, err := demo.LoadPeople(ctx, demo.Services{DB: db, People: ppl, Intake: in, Risk: rk, Refuge: rs}, clock, dc, 40)
+		res, err := demo.LoadPeople(ctx, demo.Services{DB: db, People: w.people, Intake: w.intake, Risk: w.risk, Refuge: rs}, clock, dc, 40)
 		if err != nil {
 			t.Fatal(err)
 		}

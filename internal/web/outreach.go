@@ -313,7 +313,7 @@ func (s *Server) outreachBook(w http.ResponseWriter, r *http.Request) {
 	b, parse := outreachBookingForm(r.PostFormValue, frontDoorZone)
 	b.ClientID = cid
 	_, err := s.Outreach.Book(r.Context(), actorOf(sessionOf(r)), b.NewSessions)
-	err = outreachRename(err, map[string]string{"start": b.startField, "duration": "minutes"})
+	err = renameFields(err, map[string]string{"start": b.startField, "duration": "minutes"})
 	s.planStep(w, r, cid, "book", "sessions", maracWithParseErrors(parse, err))
 }
 
@@ -448,7 +448,7 @@ func (s *Server) outreachRecordSession(w http.ResponseWriter, r *http.Request) {
 			err = parse
 		}
 	} else {
-		err = outreachRename(err, recordFields)
+		err = renameFields(err, recordFields)
 	}
 	switch {
 	case err == nil:

@@ -190,21 +190,3 @@ func outreachWeekQuery(get func(string) string, now time.Time, zone *time.Locati
 	back := (int(today.Weekday()) + 6) % 7 // days since Monday
 	return time.Date(today.Year(), today.Month(), today.Day()-back, 0, 0, 0, 0, zone), worker, true
 }
-
-// outreachRename gives the service's field errors the names of the
-// form's inputs.
-func outreachRename(err error, names map[string]string) error {
-	fields := errs.AllFields(err)
-	if len(fields) == 0 {
-		return err
-	}
-	out := make(errs.Fields, 0, len(fields))
-	for _, f := range fields {
-		c := *f
-		if n, ok := names[c.Field]; ok {
-			c.Field = n
-		}
-		out = append(out, &c)
-	}
-	return out
-}

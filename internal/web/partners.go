@@ -318,7 +318,7 @@ func (s *Server) withdrawPartnerReferral(w http.ResponseWriter, r *http.Request)
 	err := s.Outreach.MovePartnerReferral(r.Context(), actorOf(sessionOf(r)), rid, version, outreach.Withdrawn, r.PostFormValue("note"))
 	// The form has no status input: a move no longer allowed (done or
 	// declined since the page was drawn) is about the form.
-	err = outreachRename(err, map[string]string{"status": "form"})
+	err = renameFields(err, map[string]string{"status": "form"})
 	s.clientPartnersStep(w, r, cid, rid, "referral-"+rid, err)
 }
 
@@ -461,7 +461,7 @@ func (s *Server) addVolunteerAppointment(w http.ResponseWriter, r *http.Request)
 	}
 	at, what, parse := volunteerAppointmentForm(r.PostFormValue, frontDoorZone)
 	_, err := s.Outreach.AddAppointment(r.Context(), actorOf(sessionOf(r)), mid, at, what)
-	err = outreachRename(err, map[string]string{"starts_at": "date"})
+	err = renameFields(err, map[string]string{"starts_at": "date"})
 	s.clientVolunteersStep(w, r, cid, "appt-"+mid, "match-"+mid, maracWithParseErrors(parse, err))
 }
 

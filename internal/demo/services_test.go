@@ -1,0 +1,60 @@
+package demo_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"frontdoor/internal/access"
+	"frontdoor/internal/audit"
+	"frontdoor/internal/auth"
+	"frontdoor/internal/demo"
+	"frontdoor/internal/intake"
+	"frontdoor/internal/matching"
+	"frontdoor/internal/outreach"
+	"frontdoor/internal/people"
+	"frontdoor/internal/refuge"
+	"frontdoor/internal/risk"
+	"frontdoor/internal/store"
+	"frontdoor/internal/store/storetest"
+	"frontdoor/internal/vault/vaulttest"
+)
+
+// demoWorld is a database with the demo's partnership (staff, teams) for
+// seed, and every capability service on the loader's clock, wired as
+// serve wires them. A test passes the services it means to exercise in
+// demo.Services (the loader does more with each one set).
+type demoWorld struct {
+	db       *store.DB
+	cfg      store.Config
+	accounts *auth.Service
+	clock    *demo.Clock
+	people   *people.Service
+	intake   *intake.Service
+	risk     *risk.Service
+	refuge   *refuge.Service
+	outreach *outreach.Service
+}
+
+func newDemoWorld(t *testing.T, d store.Dialect, seed int64) *demoWorld {
+	t.Helper()
+	ctx := context.Background()
+	cfg := storetest.Config(t, d)
+	db := storetest.OpenConfig(t, cfg)
+	v := vaulttest.New(t, db)
+	accounts := auth.NewService(db, v, nil, time.Now)
+	if _, err := demo.Load(ctx, db, accounts, demo.Config{Seed: seed}); err != nil {
+		t.Fatal(err)
+	}
+	clock := &demo.Clock{}
+	rec := audit.NewRecorder(v.AuditKey(), time.Now, nil)
+	grants := &access.Grants{Vault: v, Record: rec, Now: clock.Now}
+	ppl := &people.Service{DB: db, Vault: v, Grants: grants, Record: rec, Now: clock.Now}
+	ppl.Matches = &matching.Index{DB: db, Vault: v, Record: rec, Now: clock.Now, Facts: ppl.MatchFacts}
+	return &demoWorld{db: db, cfg: cfg, accounts: accounts, clock: clock, people: ppl,
+		intake:   &intake.Service{DB: db, Vault: v, Record: rec, Now: clock.Now, ClientFacts: ppl.Facts, People: ppl, Matches: ppl.Matches},
+		risk:     &risk.Service{DB: db, Vault: v, Record: rec, Now: clock.Now, ClientFacts: ppl.Facts},
+		refuge:   &refuge.Service{DB: db, Vault: v, Record: rec, Now: clock.Now, ClientFacts: ppl.Facts},
+		outreach: &outreach.Service{DB: db, Vault: v, Record: rec, Now: clock.Now, Clients: ppl},
+	}
+}
