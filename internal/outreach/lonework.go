@@ -239,10 +239,14 @@ type Escalation struct {
 	// (where the worker went); Restricted otherwise.
 	ClientID, ClientName string
 	Restricted           bool
-	RespondedBy          string
-	RespondedByName      string
-	RespondedAt          time.Time
-	Response             string
+	// VisitAddress is where the worker went, while nobody has responded:
+	// the duty manager must be able to send help even when the client's
+	// record is restricted from them. Each disclosure is audited.
+	VisitAddress    string
+	RespondedBy     string
+	RespondedByName string
+	RespondedAt     time.Time
+	Response        string
 	// Notices: how each channel's notice stands ("sent", "pending",
 	// "failed").
 	Notices map[string]string
@@ -348,6 +352,17 @@ func (s *Service) Escalations(ctx context.Context, actor access.Actor) ([]Escala
 				e.Restricted = true
 			default:
 				return err
+			}
+			if e.Open() {
+				sh, err := s.Clients.ShareableInTx(ctx, tx, r.client)
+				if err != nil {
+					return err
+				}
+				e.VisitAddress = sh.Address
+				if err := s.Record(ctx, tx, audit.Event{ActorID: actor.StaffID, Action: "outreach.escalation_location", RecordKind: RecordKind, RecordID: r.client,
+					Purpose: "lone working: where the worker went, for an overdue check-in (escalation " + e.ID + ")"}); err != nil {
+					return err
+				}
 			}
 			out = append(out, e)
 		}

@@ -118,3 +118,32 @@ func TestOnwardSharingStaysWithTheClientsOrganisation(t *testing.T) {
 		}
 	})
 }
+
+// The duty manager can send help to a visit even when the client's record
+// is restricted from them: the escalation names no one but says where.
+func TestEscalationSaysWhereForARestrictedClient(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, d store.Dialect) {
+		w := newWorld(t, d)
+		c := w.client(t, "Amina", people.Safe)
+		if _, err := w.svc.Book(ctx, w.worker, outreach.NewSessions{ClientID: c, Kind: outreach.HomeVisit, Start: w.now().Add(time.Hour), Duration: time.Hour, Weeks: 1, Reminder: outreach.NoReminder}); err != nil {
+			t.Fatal(err)
+		}
+		// Another manager of the team restricts the record to the worker
+		// and themselves: the duty manager is not named.
+		second := w.staffIn(t, org, "second.manager", access.RoleTeamManager, "outreach-a")
+		if err := w.people.Restrict(ctx, second, c, []string{w.worker.StaffID, second.StaffID}); err != nil {
+			t.Fatal(err)
+		}
+		w.advance(3 * time.Hour)
+		if n, err := w.svc.Escalate(ctx); err != nil || n != 1 {
+			t.Fatalf("escalate: %d %v", n, err)
+		}
+		list, err := w.svc.Escalations(ctx, w.manager)
+		if err != nil || len(list) != 1 || !list[0].Restricted || list[0].ClientName != "" || list[0].ClientID != "" || list[0].VisitAddress != "5 Secret Lane" {
+			t.Fatalf("escalation for a restricted client %+v %v", list, err)
+		}
+		if n := w.count(t, `SELECT count(*) FROM audit_events WHERE action = 'outreach.escalation_location' AND record_id = $1`, c); n != 1 {
+			t.Errorf("the disclosure audited %d times", n)
+		}
+	})
+}

@@ -227,7 +227,7 @@ func TestLoneWorkingEscalation(t *testing.T) {
 			t.Fatalf("duty manager's escalations %+v %v", list, err)
 		}
 		e := list[0]
-		if e.SessionID != missed || e.WorkerName != "Staff out.worker" || e.ClientName != "Amina Testperson" || !e.Open() || e.Notices["webhook"] != "pending" {
+		if e.SessionID != missed || e.WorkerName != "Staff out.worker" || e.ClientName != "Amina Testperson" || !e.Open() || e.Notices["webhook"] != "pending" || e.VisitAddress != "5 Secret Lane" {
 			t.Fatalf("escalation %+v", e)
 		}
 		if l, err := w.svc.Escalations(ctx, w.otherManager); err != nil || len(l) != 0 {
@@ -285,7 +285,7 @@ func TestLoneWorkingEscalation(t *testing.T) {
 		}
 		code(t, w.svc.Respond(ctx, w.manager, e.ID, "again"), errs.Conflict)
 		list, _ = w.svc.Escalations(ctx, w.manager)
-		if len(list) != 1 || list[0].Open() || list[0].RespondedByName != "Staff out.manager" || list[0].Notices["webhook"] != "sent" {
+		if len(list) != 1 || list[0].Open() || list[0].RespondedByName != "Staff out.manager" || list[0].Notices["webhook"] != "sent" || list[0].VisitAddress != "" {
 			t.Fatalf("answered escalation %+v", list)
 		}
 		if n := w.count(t, `SELECT count(*) FROM audit_events WHERE action IN ('outreach.escalation_raised', 'outreach.escalation_response') AND record_id = $1`, missed); n != 2 {
