@@ -603,15 +603,7 @@ func (a *API) addAction(w http.ResponseWriter, r *http.Request, svc *outreach.Se
 }
 
 func (a *API) completeAction(w http.ResponseWriter, r *http.Request, svc *outreach.Service, actor access.Actor) {
-	aid, ok := a.pathRecord(w, r)
-	if !ok {
-		return
-	}
-	if err := svc.CompleteAction(r.Context(), actor, aid); err != nil {
-		a.fault(w, r, err, outreachPath)
-		return
-	}
-	a.writeJSON(w, http.StatusOK, Saved{ID: aid})
+	a.byID(w, r, func(id string) error { return svc.CompleteAction(r.Context(), actor, id) })
 }
 
 func (a *API) saveSafetyPlan(w http.ResponseWriter, r *http.Request, svc *outreach.Service, actor access.Actor) {
@@ -795,15 +787,7 @@ func (a *API) recordSession(w http.ResponseWriter, r *http.Request, svc *outreac
 }
 
 func (a *API) checkIn(w http.ResponseWriter, r *http.Request, svc *outreach.Service, actor access.Actor) {
-	sid, ok := a.pathRecord(w, r)
-	if !ok {
-		return
-	}
-	if err := svc.CheckIn(r.Context(), actor, sid); err != nil {
-		a.fault(w, r, err, outreachPath)
-		return
-	}
-	a.writeJSON(w, http.StatusOK, Saved{ID: sid})
+	a.byID(w, r, func(id string) error { return svc.CheckIn(r.Context(), actor, id) })
 }
 
 func partnerView(p outreach.PartnerReferral) PartnerReferralView {
@@ -961,13 +945,19 @@ func (a *API) matchVolunteer(w http.ResponseWriter, r *http.Request, svc *outrea
 }
 
 func (a *API) endMatch(w http.ResponseWriter, r *http.Request, svc *outreach.Service, actor access.Actor) {
-	mid, ok := a.pathRecord(w, r)
+	a.byID(w, r, func(id string) error { return svc.EndMatch(r.Context(), actor, id) })
+}
+
+// byID answers a POST whose only input is the record in its path (an
+// action done, a check-in, a match ended): the ID back, or the fault.
+func (a *API) byID(w http.ResponseWriter, r *http.Request, do func(id string) error) {
+	id, ok := a.pathRecord(w, r)
 	if !ok {
 		return
 	}
-	if err := svc.EndMatch(r.Context(), actor, mid); err != nil {
+	if err := do(id); err != nil {
 		a.fault(w, r, err, outreachPath)
 		return
 	}
-	a.writeJSON(w, http.StatusOK, Saved{ID: mid})
+	a.writeJSON(w, http.StatusOK, Saved{ID: id})
 }

@@ -38,8 +38,6 @@ type partnerAgency struct {
 // partnersAdminPage is the administrators' and data protection lead's
 // page of partner agencies.
 type partnersAdminPage struct {
-	// Base is where the forms post.
-	Base     string
 	Agencies []partnerAgency
 	Kinds    []outreach.AgencyKind
 	Bases    []outreach.LegalBasis
@@ -48,12 +46,9 @@ type partnersAdminPage struct {
 	Today   string
 }
 
-// partnersBase is the page the administration forms belong to.
-func partnersBase(*http.Request) string { return "/partners" }
-
 func (s *Server) partnersRender(w http.ResponseWriter, r *http.Request, status int, v view, formFor string, err error) {
 	actor := actorOf(sessionOf(r))
-	page := partnersAdminPage{Base: partnersBase(r), Kinds: outreach.AgencyKinds, Bases: outreach.LegalBases, FormFor: formFor,
+	page := partnersAdminPage{Kinds: outreach.AgencyKinds, Bases: outreach.LegalBases, FormFor: formFor,
 		Today: s.Now().In(frontDoorZone).Format(refugeDate)}
 	agencies, lerr := s.Outreach.Agencies(r.Context(), actor)
 	var agreements []outreach.Agreement
@@ -98,7 +93,7 @@ func (s *Server) partnersPage(w http.ResponseWriter, r *http.Request) {
 func (s *Server) partnersStep(w http.ResponseWriter, r *http.Request, formFor, anchor string, err error) {
 	switch {
 	case err == nil:
-		http.Redirect(w, r, partnersBase(r)+"#"+anchor, http.StatusSeeOther)
+		http.Redirect(w, r, "/partners#"+anchor, http.StatusSeeOther)
 	case len(errs.AllFields(err)) > 0:
 		s.partnersRender(w, r, http.StatusUnprocessableEntity, view{Form: maracFormValues(r)}, formFor, err)
 	default:
