@@ -40,6 +40,8 @@ type Config struct {
 	Binary      string
 	Seed        int64
 	Fresh       bool
+	// CPUProfile, when set, is where serve writes its CPU profile.
+	CPUProfile string
 	// Schema is the PostgreSQL schema of the data set (default
 	// bench_<scale>_<seed>); DropSchema drops it when the run ends (tests).
 	Schema     string
@@ -197,7 +199,15 @@ func Run(ctx context.Context, c Config, out, log io.Writer) (*Summary, error) {
 	}
 
 	// The server, and how long it takes to answer ready.
-	srv, err := startServe(ctx, bin, args)
+	serveArgs := args
+	if c.CPUProfile != "" {
+		abs, err := filepath.Abs(c.CPUProfile)
+		if err != nil {
+			return nil, err
+		}
+		serveArgs = append(slices.Clone(args), "--cpu-profile", abs)
+	}
+	srv, err := startServe(ctx, bin, serveArgs)
 	if err != nil {
 		return nil, err
 	}

@@ -42,6 +42,7 @@ func main() {
 	flag.StringVar(&c.DatabaseURL, "database-url", "", "PostgreSQL server (default $FRONTDOOR_TEST_DATABASE_URL, else the local test server)")
 	flag.StringVar(&c.Binary, "binary", "", "frontdoor binary to run (default: go build ./cmd/frontdoor)")
 	flag.Int64Var(&c.Seed, "seed", 1, "generator seed")
+	flag.StringVar(&c.CPUProfile, "cpuprofile", "", "have serve write a CPU profile of the run to this `file` (go tool pprof)")
 	flag.BoolVar(&c.Fresh, "fresh", false, "rebuild the data set even if one is there")
 	flag.Parse()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)

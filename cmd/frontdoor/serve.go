@@ -5,18 +5,20 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
-	"frontdoor/internal/intake"
-	"frontdoor/internal/risk"
 	"io"
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
+	"runtime/pprof"
 	"strings"
 	"time"
 
 	"frontdoor/internal/api"
 	"frontdoor/internal/audit"
 	"frontdoor/internal/i18n"
+	"frontdoor/internal/intake"
+	"frontdoor/internal/risk"
 	"frontdoor/internal/store"
 	"frontdoor/internal/vault"
 	"frontdoor/internal/web"
@@ -39,6 +41,7 @@ type serveFlags struct {
 	sessionMax      *time.Duration
 	settings        serviceSettings
 	loneWorking     loneWorkingSettings
+	cpuProfile      *string
 }
 
 func addServeFlags(f *flagSet) serveFlags {
@@ -59,6 +62,7 @@ func addServeFlags(f *flagSet) serveFlags {
 		sessionMax:      f.Duration("session-max", 12*time.Hour, "sign a person out this long after they signed in, however active"),
 		settings:        addServiceSettings(f),
 		loneWorking:     addLoneWorkingSettings(f),
+		cpuProfile:      f.String("cpu-profile", "", "write a CPU profile of this run to `file` when serve stops (for diagnosing performance; go tool pprof reads it)"),
 	}
 }
 
@@ -100,6 +104,13 @@ func runServe(ctx context.Context, args []string, out, errOut io.Writer) error {
 	logger, err := newLogger(errOut, *sf.logFormat, *sf.logLevel)
 	if err != nil {
 		return err
+	}
+	if *sf.cpuProfile != "" {
+		stop, err := startCPUProfile(*sf.cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer stop()
 	}
 	// The service's targets are checked before anything is opened.
 	if err := sf.settings.apply(capabilities{intake: &intake.Service{}, risk: &risk.Service{}}); err != nil {
@@ -305,4 +316,19 @@ func repeat(ctx context.Context, every time.Duration, job func()) {
 		}
 		job()
 	}
+}
+
+// startCPUProfile profiles the process into path until the returned
+// function is called. A profile holds function names and counts, never
+// data.
+func startCPUProfile(path string) (func(), error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, fmt.Errorf("--cpu-profile: %v", err)
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("--cpu-profile: %v", err)
+	}
+	return func() { pprof.StopCPUProfile(); f.Close() }, nil
 }
