@@ -24,13 +24,16 @@ var templateFiles embed.FS
 //go:embed static
 var staticFiles embed.FS
 
-// pages holds one parsed template set per page, each the layout plus the
-// page, and the static assets under content-hashed paths so they can be
-// cached forever and a changed file is never served stale.
+// pages holds one parsed template set per page and language, each the
+// layout plus the page with "t" bound to that language's printer, and the
+// static assets under content-hashed paths so they can be cached forever
+// and a changed file is never served stale. The sets are made once at
+// start: cloning a set per request to bind the printer cost more than
+// executing most pages.
 type pages struct {
 	cat    *i18n.Catalogue
-	byName map[string]*template.Template
-	assets map[string]asset // file name → content
+	byName map[string]map[string]*template.Template // page → language → set
+	assets map[string]asset                         // file name → content
 }
 
 type asset struct {
@@ -40,7 +43,7 @@ type asset struct {
 }
 
 func loadPages(cat *i18n.Catalogue) (*pages, error) {
-	p := &pages{cat: cat, byName: map[string]*template.Template{}, assets: map[string]asset{}}
+	p := &pages{cat: cat, byName: map[string]map[string]*template.Template{}, assets: map[string]asset{}}
 	err := fs.WalkDir(staticFiles, "static", func(name string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
 			return err
@@ -66,7 +69,7 @@ func loadPages(cat *i18n.Catalogue) (*pages, error) {
 		return nil, err
 	}
 	funcs := template.FuncMap{
-		// Replaced per render with the request's printer.
+		// Bound to each language's printer below.
 		"t": func(key string, args ...any) string { return key },
 		"field": func(v view, name, label, hint string) formField {
 			return formField{Name: name, Label: label, Hint: hint, Value: v.Form[name], Error: v.Field[name]}
@@ -112,7 +115,15 @@ func loadPages(cat *i18n.Catalogue) (*pages, error) {
 		if err != nil {
 			return nil, err
 		}
-		p.byName[strings.TrimSuffix(base, ".html")] = t
+		byLang := map[string]*template.Template{}
+		for _, lang := range cat.Languages() {
+			lt, err := t.Clone()
+			if err != nil {
+				return nil, err
+			}
+			byLang[lang] = lt.Funcs(template.FuncMap{"t": cat.Printer(lang).T})
+		}
+		p.byName[strings.TrimSuffix(base, ".html")] = byLang
 	}
 	return p, nil
 }
@@ -143,11 +154,11 @@ type fieldError struct{ Field, Message string }
 type formField struct{ Name, Label, Hint, Value, Error string }
 
 func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, page string, v view) {
-	t, ok := s.pages.byName[page]
-	if !ok {
-		panic("web: no template " + page)
-	}
 	pr := s.Catalogue.Printer(s.Catalogue.Match(r.Header.Get("Accept-Language")))
+	t, ok := s.pages.byName[page][pr.Lang]
+	if !ok {
+		panic("web: no template " + page + " in " + pr.Lang)
+	}
 	v.Lang, v.Nonce, v.RequestID = pr.Lang, nonceOf(r), requestIDOf(r)
 	if st := staffOf(r); st != nil && v.Staff == nil {
 		v.Staff = st
@@ -157,12 +168,7 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, page
 		v.CanCreate = access.Decide(actorOf(se), access.CreateRecord, access.Record{}).Allow
 	}
 	var buf bytes.Buffer
-	t, err := t.Clone()
-	if err == nil {
-		t.Funcs(template.FuncMap{"t": pr.T})
-		err = t.ExecuteTemplate(&buf, "layout.html", v)
-	}
-	if err != nil {
+	if err := t.ExecuteTemplate(&buf, "layout.html", v); err != nil {
 		s.Logger.Error("render failed", "page", page, "request_id", v.RequestID, "err", err)
 		http.Error(w, pr.T("error.internal"), http.StatusInternalServerError)
 		return
