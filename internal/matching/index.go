@@ -136,7 +136,7 @@ func (x *Index) dropKeys(ctx context.Context, tx *store.Tx, kind Kind, id string
 	old := strings.Fields(keys)
 	for chunk := range slices.Chunk(old, 200) {
 		args := []any{string(kind), id}
-		q := `DELETE FROM match_keys WHERE kind = $1 AND id = $2 AND key IN (` + placeholders(3, len(chunk)) + `)`
+		q := `DELETE FROM match_keys WHERE kind = $1 AND id = $2 AND key IN (` + store.Placeholders(3, len(chunk)) + `)`
 		for _, k := range chunk {
 			args = append(args, k)
 		}
@@ -164,18 +164,6 @@ func insertKeys(ctx context.Context, tx *store.Tx, kind Kind, id string, keys []
 		}
 	}
 	return nil
-}
-
-// placeholders returns "$from, $from+1, ..." n of them.
-func placeholders(from, n int) string {
-	var b strings.Builder
-	for i := range n {
-		if i > 0 {
-			b.WriteString(", ")
-		}
-		fmt.Fprintf(&b, "$%d", from+i)
-	}
-	return b.String()
 }
 
 // Remove forgets a subject (its record was erased), with the alerts that
@@ -234,9 +222,9 @@ func (x *Index) find(ctx context.Context, tx *store.Tx, organisationID string, p
 		}
 		weight[b] = max(weight[b], keyWeight[k.typ])
 	}
-	q := `SELECT key, kind, id FROM match_keys WHERE key IN (` + placeholders(1, len(args)) + `)`
+	q := `SELECT key, kind, id FROM match_keys WHERE key IN (` + store.Placeholders(1, len(args)) + `)`
 	if len(kinds) > 0 {
-		q += ` AND kind IN (` + placeholders(len(args)+1, len(kinds)) + `)`
+		q += ` AND kind IN (` + store.Placeholders(len(args)+1, len(kinds)) + `)`
 		for _, k := range kinds {
 			args = append(args, string(k))
 		}
@@ -285,7 +273,7 @@ func (x *Index) find(ctx context.Context, tx *store.Tx, organisationID string, p
 		for _, sid := range ids {
 			args = append(args, sid)
 		}
-		rows, err := tx.Query(ctx, `SELECT id, profile_sealed FROM match_subjects WHERE kind = $1 AND organisation_id = $2 AND id IN (`+placeholders(3, len(ids))+`)`, args...)
+		rows, err := tx.Query(ctx, `SELECT id, profile_sealed FROM match_subjects WHERE kind = $1 AND organisation_id = $2 AND id IN (`+store.Placeholders(3, len(ids))+`)`, args...)
 		if err != nil {
 			return nil, fmt.Errorf("matching: read profiles: %w", err)
 		}

@@ -59,6 +59,10 @@ func sqliteDSN(path string, readOnly bool) string {
 	return dsn
 }
 
+// maxCachedStmts bounds each SQLite pool's prepared statements: frontdoor
+// has a few hundred distinct queries.
+const maxCachedStmts = 1000
+
 func openSQLite(ctx context.Context, cfg Config) (*DB, error) {
 	dir := cfg.DataDir
 	if dir == "" {
@@ -103,7 +107,8 @@ func openSQLite(ctx context.Context, cfg Config) (*DB, error) {
 	read.SetMaxOpenConns(n)
 	read.SetMaxIdleConns(n)
 	read.SetConnMaxLifetime(0)
-	db := &DB{dialect: SQLite, write: write, read: read, path: path}
+	db := &DB{dialect: SQLite, write: write, read: read, path: path,
+		writeStmts: newStmtCache(write, maxCachedStmts), readStmts: newStmtCache(read, maxCachedStmts)}
 	if err := db.Ping(ctx); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("the database %s cannot be opened: %v", path, err)

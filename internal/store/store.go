@@ -12,6 +12,7 @@ import (
 	"math/rand/v2"
 	"net/url"
 	"runtime"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -49,6 +50,9 @@ type DB struct {
 	write   *sql.DB
 	read    *sql.DB
 	path    string // SQLite file, for backup
+	// Prepared statements of the SQLite pools (nil on PostgreSQL, whose
+	// driver keeps its own per connection).
+	writeStmts, readStmts *stmtCache
 }
 
 // Open opens and checks the database described by cfg. It does not migrate.
@@ -69,6 +73,8 @@ func (db *DB) Reader() *sql.DB { return db.read }
 
 // Close closes both pools.
 func (db *DB) Close() error {
+	db.writeStmts.close()
+	db.readStmts.close()
 	err := db.write.Close()
 	if db.read != db.write {
 		err = errors.Join(err, db.read.Close())
@@ -88,24 +94,52 @@ func (db *DB) Ping(ctx context.Context) error {
 type Tx struct {
 	tx      *sql.Tx
 	dialect Dialect
+	stmts   *stmtCache
 }
 
 func (t *Tx) Dialect() Dialect { return t.dialect }
 
+// prepared is the transaction's handle on query's cached statement, or
+// nil to run query unprepared.
+func (t *Tx) prepared(ctx context.Context, query string) *sql.Stmt {
+	if st := t.stmts.get(query); st != nil {
+		return t.tx.StmtContext(ctx, st)
+	}
+	return nil
+}
+
 func (t *Tx) Exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
-	r, err := t.tx.ExecContext(ctx, query, args...)
+	var r sql.Result
+	var err error
+	if st := t.prepared(ctx, query); st != nil {
+		r, err = st.ExecContext(ctx, args...)
+	} else {
+		r, err = t.tx.ExecContext(ctx, query, args...)
+	}
 	return r, mapErr(t.dialect, err)
 }
 
 func (t *Tx) Query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
-	r, err := t.tx.QueryContext(ctx, query, args...)
+	var r *sql.Rows
+	var err error
+	if st := t.prepared(ctx, query); st != nil {
+		r, err = st.QueryContext(ctx, args...)
+	} else {
+		r, err = t.tx.QueryContext(ctx, query, args...)
+	}
 	return r, mapErr(t.dialect, err)
 }
 
 // QueryRow runs a query expected to return one row and scans it into dest.
 // No row is ErrNotFound.
 func (t *Tx) QueryRow(ctx context.Context, query string, args []any, dest ...any) error {
-	return mapErr(t.dialect, t.tx.QueryRowContext(ctx, query, args...).Scan(dest...))
+	var row *sql.Row
+	if st := t.prepared(ctx, query); st != nil {
+		row = st.QueryRowContext(ctx, args...)
+	} else {
+		row = t.tx.QueryRowContext(ctx, query, args...)
+	}
+	return mapErr(t.dialect, row.Scan(dest...))
 }
 
 // maxAttempts bounds retries of a transaction that lost a race (busy,
@@ -191,7 +225,11 @@ func (db *DB) once(ctx context.Context, pool *sql.DB, opts *sql.TxOptions, fn fu
 			_ = tx.Rollback()
 		}
 	}()
-	if err = fn(&Tx{tx: tx, dialect: db.dialect}); err != nil {
+	stmts := db.readStmts
+	if pool == db.write {
+		stmts = db.writeStmts
+	}
+	if err = fn(&Tx{tx: tx, dialect: db.dialect, stmts: stmts}); err != nil {
 		return err
 	}
 	return mapErr(db.dialect, tx.Commit())
@@ -240,4 +278,17 @@ func QueryAll[T any, P Row[T]](ctx context.Context, tx *Tx, query string, args .
 		out = append(out, r)
 	}
 	return out, rows.Err()
+}
+
+// Placeholders returns "$from, $from+1, ..." for n parameters, the list
+// of an IN (...) clause.
+func Placeholders(from, n int) string {
+	var sb strings.Builder
+	for i := range n {
+		if i > 0 {
+			sb.WriteString(", ")
+		}
+		sb.WriteString("$" + strconv.Itoa(from+i))
+	}
+	return sb.String()
 }
