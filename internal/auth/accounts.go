@@ -220,6 +220,41 @@ func (s *Service) ListStaff(ctx context.Context) ([]Staff, error) {
 	return out, err
 }
 
+// StaffNames maps the given account IDs to "Display Name (username)", the
+// way pages name who did something. Only those accounts are opened: a
+// case page names a handful of workers, not the whole service's staff.
+// An ID with no account is left out.
+func (s *Service) StaffNames(ctx context.Context, ids []string) (map[string]string, error) {
+	out := make(map[string]string, len(ids))
+	ids = slices.Compact(slices.Sorted(slices.Values(ids)))
+	err := s.DB.Read(ctx, func(tx *store.Tx) error {
+		for chunk := range slices.Chunk(ids, 200) {
+			args := make([]any, len(chunk))
+			for i, id := range chunk {
+				args[i] = id
+			}
+			rows, err := tx.Query(ctx, `SELECT `+staffColumns+` FROM staff WHERE id IN (`+store.Placeholders(1, len(chunk))+`)`, args...)
+			if err != nil {
+				return err
+			}
+			for rows.Next() {
+				st, err := s.scanStaff(rows.Scan)
+				if err != nil {
+					rows.Close()
+					return err
+				}
+				out[st.ID] = st.DisplayName + " (" + st.Username + ")"
+			}
+			rows.Close()
+			if err := rows.Err(); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	return out, err
+}
+
 // StaffByUsername finds one account.
 func (s *Service) StaffByUsername(ctx context.Context, username string) (*Staff, error) {
 	var st *Staff

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"frontdoor/internal/errs"
+	"frontdoor/internal/i18n"
 	"frontdoor/internal/id"
 	"frontdoor/internal/intake"
 	"frontdoor/internal/matching"
@@ -549,7 +550,6 @@ type timelinePage struct {
 	Latest  risk.Level
 	Cases   []caseRow
 	Entries []timelineEntry
-	Names   map[string]string
 	// ErrorCase is the case whose form the errors are about.
 	ErrorCase string
 }
@@ -559,9 +559,95 @@ type caseRow struct {
 	Opened, Closed time.Time
 }
 
+// timelineEntry is one line of the timeline, its words already chosen in
+// the reader's language: a case page holds hundreds, and a template action
+// per word cost more than the rest of the page.
 type timelineEntry struct {
-	intake.Entry
-	Local time.Time
+	Kind    string
+	When    string
+	Link    string // the referral's page, for a referral
+	Label   string // "Referral", "Triage"...; empty for a contact
+	Summary string // what happened and who, " · " between
+	Warning string // a contact made against the safe-contact rules
+	Note    string
+}
+
+// timelineEntries words entries newest first (the page is read from the
+// top) in pr's language, naming workers from names.
+func timelineEntries(pr i18n.Printer, entries []intake.Entry, names map[string]string) []timelineEntry {
+	out := make([]timelineEntry, 0, len(entries))
+	var parts []string
+	for i := len(entries) - 1; i >= 0; i-- {
+		e := &entries[i]
+		te := timelineEntry{Kind: e.Kind, When: e.At.In(frontDoorZone).Format("Mon 2 Jan 2006 15:04")}
+		parts = parts[:0]
+		switch {
+		case e.Contact != nil:
+			c := e.Contact
+			parts = append(parts, pr.T("frontdoor.direction."+string(c.Direction))+" "+pr.T("frontdoor.channel."+string(c.Channel)),
+				pr.T("frontdoor.outcome."+string(c.Outcome)))
+			if c.Voicemail {
+				parts = append(parts, pr.T("frontdoor.voicemail_left"))
+			}
+			if c.FollowUp {
+				parts = append(parts, pr.T("frontdoor.callback_on", c.CallbackDue.In(frontDoorZone).Format("2 Jan 15:04")))
+			}
+			parts = append(parts, names[c.TakenBy])
+			if c.Override {
+				te.Warning = pr.T("frontdoor.override_shown", c.OverrideReason)
+			}
+			te.Note = c.Note
+		case e.Referral != nil:
+			r := e.Referral
+			te.Link, te.Label = "/referrals/"+r.ID, pr.T("frontdoor.entry_referral")
+			src := pr.T("frontdoor.source." + string(r.Source))
+			if r.ReferrerOrg != "" {
+				src += " (" + r.ReferrerOrg + ")"
+			}
+			parts = append(parts, src, pr.T("frontdoor.risk_level."+string(r.RiskLevel)))
+			if r.Repeat {
+				parts = append(parts, pr.T("frontdoor.repeat"))
+			}
+			te.Note = r.Summary
+		case e.Triage != nil:
+			t := e.Triage
+			te.Label = pr.T("frontdoor.entry_triage")
+			d := pr.T("frontdoor.decision." + string(t.Decision))
+			if t.Service != "" {
+				d += " → " + pr.T("frontdoor.case_service."+string(t.Service))
+			}
+			parts = append(parts, d, names[t.DecidedBy])
+			te.Note = t.Note
+		case e.Case != nil:
+			c := e.Case
+			te.Label = pr.T("frontdoor.entry_case")
+			st := pr.T("frontdoor.case_service."+string(c.Service)) + " " + pr.T("frontdoor.case_status."+string(c.Status))
+			if c.Reason != "" {
+				st += " (" + pr.T("frontdoor.close_reason."+string(c.Reason)) + ")"
+			}
+			parts = append(parts, st, names[c.ChangedBy])
+			te.Note = c.Note
+		}
+		te.Summary = strings.Join(parts, " · ")
+		out = append(out, te)
+	}
+	return out
+}
+
+// entryWorkers lists the workers the entries name.
+func entryWorkers(entries []intake.Entry) []string {
+	ids := make([]string, 0, len(entries))
+	for _, e := range entries {
+		switch {
+		case e.Contact != nil:
+			ids = append(ids, e.Contact.TakenBy)
+		case e.Triage != nil:
+			ids = append(ids, e.Triage.DecidedBy)
+		case e.Case != nil:
+			ids = append(ids, e.Case.ChangedBy)
+		}
+	}
+	return ids
 }
 
 func (s *Server) timelineData(w http.ResponseWriter, r *http.Request) (*timelinePage, bool) {
@@ -601,14 +687,12 @@ func (s *Server) timelineData(w http.ResponseWriter, r *http.Request) (*timeline
 		s.formError(w, r, "error", view{}, err)
 		return nil, false
 	}
-	// Newest first: the page is read from the top.
-	for i := len(entries) - 1; i >= 0; i-- {
-		p.Entries = append(p.Entries, timelineEntry{Entry: entries[i], Local: entries[i].At.In(frontDoorZone)})
-	}
-	if p.Names, err = s.names(r); err != nil {
+	names, err := s.Auth.StaffNames(r.Context(), entryWorkers(entries))
+	if err != nil {
 		s.formError(w, r, "error", view{}, err)
 		return nil, false
 	}
+	p.Entries = timelineEntries(s.Catalogue.Printer(s.Catalogue.Match(r.Header.Get("Accept-Language"))), entries, names)
 	return p, true
 }
 

@@ -288,7 +288,8 @@ func TestFrontDoorReferralTriageAndCasePage(t *testing.T) {
 		if resp.StatusCode != 200 {
 			t.Fatalf("IDVA case page: %d", resp.StatusCode)
 		}
-		mustContain(t, "case page", body, `id="safe-contact"`, "Maya Okafor", "Referral", "Triage", "call-out last night; wants to leave", `name="version" value="1"`)
+		mustContain(t, "case page", body, `id="safe-contact"`, "Maya Okafor", "Referral", "Triage", "call-out last night; wants to leave", `name="version" value="1"`,
+			"Triage: Allocate → IDVA service", "Staff helpline.two (helpline.two)")
 		caseID := regexp.MustCompile(`action="/people/[0-9a-f-]{36}/cases/([0-9a-f-]{36})"`).FindStringSubmatch(body)
 		if caseID == nil {
 			t.Fatal("no case status form")
