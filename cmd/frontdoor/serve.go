@@ -177,6 +177,11 @@ func runServe(ctx context.Context, args []string, out, errOut io.Writer) error {
 	if err := sf.settings.apply(caps); err != nil {
 		return err
 	}
+	// Audited reads share commits. Closed last (deferred before the
+	// server's shutdown returns), so reads in flight are recorded.
+	reads := audit.NewBatcher(db, v.AuditKey(), audit.BatcherOptions{})
+	defer reads.Close()
+	caps.logReadsBy(audit.NewReadLog(reads, web.RequestID))
 	grants, clients, matches, risks, inbound := caps.grants, caps.people, caps.matches, caps.risk, caps.intake
 	partnerAPI, err := api.New(api.Options{DB: db, Auth: accounts, Intake: inbound, Refuge: caps.refuge, Outreach: caps.outreach, Catalogue: cat, Logger: logger})
 	if err != nil {

@@ -436,38 +436,38 @@ type CaseChange struct {
 // status changes. The read is audited ("timeline.read").
 func (s *Service) Timeline(ctx context.Context, actor access.Actor, clientID string) ([]Entry, error) {
 	var out []Entry
-	err := s.DB.Write(ctx, func(tx *store.Tx) error {
+	err := audit.Read(ctx, s.DB, s.Record, s.ReadLog, func(tx *store.Tx) ([]audit.Event, error) {
 		out = nil
 		d, err := s.decided(ctx, tx, actor, clientID, access.ReadRecord)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		// Contacts.
 		contacts, err := store.QueryAll[contactRow](ctx, tx, `SELECT `+contactCols+` FROM intake_contacts WHERE client_id = $1`, clientID)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		for i := range contacts {
 			c, err := s.contact(&contacts[i])
 			if err != nil {
-				return err
+				return nil, err
 			}
 			out = append(out, Entry{At: c.At, Kind: EntryContact, Contact: &c})
 		}
 		// Referrals and their triage.
 		refs, err := store.QueryAll[referralRow](ctx, tx, `SELECT `+referralCols+` FROM intake_referrals WHERE client_id = $1`, clientID)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		for i := range refs {
 			r, err := s.referral(&refs[i])
 			if err != nil {
-				return err
+				return nil, err
 			}
 			out = append(out, Entry{At: r.ReceivedAt, Kind: EntryReferral, Referral: r})
 			t, err := s.triageOf(ctx, tx, r.ID)
 			if err != nil {
-				return err
+				return nil, err
 			}
 			if t != nil {
 				out = append(out, Entry{At: t.DecidedAt, Kind: EntryTriage, Triage: t, ReferralID: r.ID})
@@ -477,20 +477,20 @@ func (s *Service) Timeline(ctx context.Context, actor access.Actor, clientID str
 		changes, err := store.QueryAll[changeRow](ctx, tx, `SELECT e.id, e.case_id, c.service, e.status, e.reason, e.note_sealed, e.changed_by, e.changed_at
 			FROM intake_case_events e JOIN intake_cases c ON c.id = e.case_id WHERE c.client_id = $1`, clientID)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		for _, r := range changes {
 			c := r.c
 			c.Reason = CloseReason(r.reason.String)
 			if r.note.Valid {
 				if c.Note, err = s.Vault.OpenString(r.note.String, "intake_case_events", r.id, "note"); err != nil {
-					return err
+					return nil, err
 				}
 			}
 			out = append(out, Entry{At: r.at.UTC(), Kind: EntryCaseStatus, Case: &c})
 		}
 		sort.SliceStable(out, func(i, j int) bool { return out[i].At.Before(out[j].At) })
-		return s.Record(ctx, tx, audit.Event{ActorID: actor.StaffID, Action: "timeline.read", RecordKind: RecordKind, RecordID: clientID, Purpose: d.Reason})
+		return []audit.Event{{ActorID: actor.StaffID, Action: "timeline.read", RecordKind: RecordKind, RecordID: clientID, Purpose: d.Reason}}, nil
 	})
 	if err != nil {
 		return nil, err
@@ -545,21 +545,17 @@ func (r *caseRow) Dest() []any {
 // ("case.list").
 func (s *Service) Cases(ctx context.Context, actor access.Actor, clientID string) ([]Case, error) {
 	var out []Case
-	err := s.DB.Write(ctx, func(tx *store.Tx) error {
+	err := audit.Read(ctx, s.DB, s.Record, s.ReadLog, func(tx *store.Tx) ([]audit.Event, error) {
 		out = nil
-		d, err := s.decided(ctx, tx, actor, clientID, access.ReadRecord)
+		rec, d, err := s.decidedFacts(ctx, tx, actor, clientID, access.ReadRecord)
 		if err != nil {
-			return err
-		}
-		rec, err := s.ClientFacts(ctx, tx, actor, clientID)
-		if err != nil {
-			return err
+			return nil, err
 		}
 		canUpdate := access.Decide(actor, access.UpdateRecord, rec).Allow
 		list, err := store.QueryAll[caseRow](ctx, tx, `SELECT c.id, c.client_id, c.service, c.team_id, t.name, c.status, c.close_reason, c.opened_at, c.closed_at, c.version
 			FROM intake_cases c LEFT JOIN teams t ON t.id = c.team_id WHERE c.client_id = $1 ORDER BY c.opened_at DESC, c.id DESC`, clientID)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		for _, r := range list {
 			c := r.c
@@ -573,7 +569,7 @@ func (s *Service) Cases(ctx context.Context, actor access.Actor, clientID string
 			}
 			out = append(out, c)
 		}
-		return s.Record(ctx, tx, audit.Event{ActorID: actor.StaffID, Action: "case.list", RecordKind: RecordKind, RecordID: clientID, Purpose: d.Reason})
+		return []audit.Event{{ActorID: actor.StaffID, Action: "case.list", RecordKind: RecordKind, RecordID: clientID, Purpose: d.Reason}}, nil
 	})
 	if err != nil {
 		return nil, err

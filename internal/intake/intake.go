@@ -56,9 +56,12 @@ var DefaultFirstContactTarget = map[RiskLevel]time.Duration{
 
 // Service runs the front door.
 type Service struct {
-	DB          *store.DB
-	Vault       Sealer
-	Record      audit.Recorder
+	DB     *store.DB
+	Vault  Sealer
+	Record audit.Recorder
+	// ReadLog, when set, records reads by group commit after a read-only
+	// transaction (audit.Read); nil records them in a write transaction.
+	ReadLog     audit.ReadLog
 	Now         func() time.Time
 	ClientFacts ClientFacts
 	// People creates a new client in the transaction that records their
@@ -100,21 +103,27 @@ var (
 
 // decided loads a client's facts and asks the policy about one action.
 func (s *Service) decided(ctx context.Context, tx *store.Tx, actor access.Actor, clientID string, act access.Action) (access.Decision, error) {
+	_, d, err := s.decidedFacts(ctx, tx, actor, clientID, act)
+	return d, err
+}
+
+// decidedFacts is decided, also returning the facts it decided on.
+func (s *Service) decidedFacts(ctx context.Context, tx *store.Tx, actor access.Actor, clientID string, act access.Action) (access.Record, access.Decision, error) {
 	rec, err := s.ClientFacts(ctx, tx, actor, clientID)
 	if errors.Is(err, store.ErrNotFound) || errs.CodeOf(err) == errs.NotFound {
-		return access.Decision{}, errNotFound
+		return rec, access.Decision{}, errNotFound
 	}
 	if err != nil {
-		return access.Decision{}, err
+		return rec, access.Decision{}, err
 	}
 	d := access.Decide(actor, act, rec)
 	if d.Hidden {
-		return d, errNotFound
+		return rec, d, errNotFound
 	}
 	if !d.Allow {
-		return d, errForbidden
+		return rec, d, errForbidden
 	}
-	return d, nil
+	return rec, d, nil
 }
 
 // service asks the policy about a service-wide action.

@@ -43,7 +43,10 @@ type Service struct {
 	Vault  Sealer
 	Grants *access.Grants
 	Record audit.Recorder
-	Now    func() time.Time
+	// ReadLog, when set, records reads by group commit after a read-only
+	// transaction (audit.Read); nil records them in a write transaction.
+	ReadLog audit.ReadLog
+	Now     func() time.Time
 	// Matches keeps every person's blocking keys and match profile, and
 	// raises counter-allegation alerts; each create and change calls Put
 	// in its own transaction. Nil skips matching (tests, tools).
@@ -318,27 +321,28 @@ func (d *Denied) Error() string { return "access denied: " + d.Reason }
 func (s *Service) Open(ctx context.Context, actor access.Actor, clientID string) (*Client, error) {
 	var out *Client
 	var denied *Denied
-	err := s.DB.Write(ctx, func(tx *store.Tx) error {
+	err := audit.Read(ctx, s.DB, s.Record, s.ReadLog, func(tx *store.Tx) ([]audit.Event, error) {
+		out, denied = nil, nil
 		rec, c, sealed, err := s.facts(ctx, tx, actor, clientID)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		d := access.Decide(actor, access.ReadRecord, rec)
 		if d.Hidden {
-			return errNotFound
+			return nil, errNotFound
 		}
 		if !d.Allow {
 			denied = &Denied{Reason: d.Reason, BreakGlass: access.Decide(actor, access.BreakGlass, rec).Allow}
-			return s.Record(ctx, tx, audit.Event{ActorID: actor.StaffID, Action: "record.read_denied", RecordKind: RecordKind, RecordID: clientID, Purpose: d.Reason})
+			return []audit.Event{{ActorID: actor.StaffID, Action: "record.read_denied", RecordKind: RecordKind, RecordID: clientID, Purpose: d.Reason}}, nil
 		}
 		if c.GivenName, err = s.Vault.OpenString(sealed[0], "clients", c.ID, "given_name"); err != nil {
-			return err
+			return nil, err
 		}
 		if c.FamilyName, err = s.Vault.OpenString(sealed[1], "clients", c.ID, "family_name"); err != nil {
-			return err
+			return nil, err
 		}
 		if c.Details, err = s.openDetails(c.ID, sealed[2]); err != nil {
-			return err
+			return nil, err
 		}
 		c.Relation = access.RelationOf(actor, rec)
 		c.RestrictedTo = rec.RestrictedTo
@@ -346,7 +350,7 @@ func (s *Service) Open(ctx context.Context, actor access.Actor, clientID string)
 		c.CanRestrict = access.Decide(actor, access.RestrictRecord, rec).Allow
 		c.CanViewHistory = access.Decide(actor, access.ViewHistory, rec).Allow
 		out = c
-		return s.Record(ctx, tx, audit.Event{ActorID: actor.StaffID, Action: "record.read", RecordKind: RecordKind, RecordID: clientID, Purpose: d.Reason})
+		return []audit.Event{{ActorID: actor.StaffID, Action: "record.read", RecordKind: RecordKind, RecordID: clientID, Purpose: d.Reason}}, nil
 	})
 	if err != nil {
 		return nil, err

@@ -142,31 +142,31 @@ type Point struct {
 // time" view; the read is audited.
 func (s *Service) History(ctx context.Context, actor access.Actor, clientID string) ([]Point, error) {
 	var out []Point
-	err := s.DB.Write(ctx, func(tx *store.Tx) error {
+	err := audit.Read(ctx, s.DB, s.Record, s.ReadLog, func(tx *store.Tx) ([]audit.Event, error) {
 		out = nil
 		d, err := s.decided(ctx, tx, actor, clientID, access.ReadRecord)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		rows, err := tx.Query(ctx, `SELECT id, completed_at, completed_by, yes_count, scored_level, final_level, police_callouts, window_callouts, escalation_suggested
 			FROM risk_assessments WHERE client_id = $1 ORDER BY completed_at, id`, clientID)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		defer rows.Close()
 		for rows.Next() {
 			var p Point
 			var scored, final string
 			if err := rows.Scan(&p.AssessmentID, &p.CompletedAt, &p.CompletedBy, &p.YesCount, &scored, &final, &p.PoliceCallouts, &p.WindowCallouts, &p.EscalationSuggested); err != nil {
-				return err
+				return nil, err
 			}
 			p.Scored, p.Final = Level(scored), Level(final)
 			out = append(out, p)
 		}
 		if err := rows.Err(); err != nil {
-			return err
+			return nil, err
 		}
-		return s.Record(ctx, tx, audit.Event{ActorID: actor.StaffID, Action: "risk.read", RecordKind: RecordKind, RecordID: clientID, Purpose: "history: " + d.Reason})
+		return []audit.Event{{ActorID: actor.StaffID, Action: "risk.read", RecordKind: RecordKind, RecordID: clientID, Purpose: "history: " + d.Reason}}, nil
 	})
 	if err != nil {
 		return nil, err

@@ -100,9 +100,12 @@ type ClientFacts func(ctx context.Context, tx *store.Tx, actor access.Actor, cli
 
 // Service runs risk assessments and MARAC.
 type Service struct {
-	DB          *store.DB
-	Vault       Sealer
-	Record      audit.Recorder
+	DB     *store.DB
+	Vault  Sealer
+	Record audit.Recorder
+	// ReadLog, when set, records reads by group commit after a read-only
+	// transaction (audit.Read); nil records them in a write transaction.
+	ReadLog     audit.ReadLog
 	Now         func() time.Time
 	ClientFacts ClientFacts
 
