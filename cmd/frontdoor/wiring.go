@@ -79,5 +79,5 @@ func newCapabilities(db *store.DB, v *vault.Vault, rec audit.Recorder, now func(
 // (group commit after a read-only transaction) instead of a write
 // transaction each: what serve does, where many pages are read at once.
 func (c capabilities) logReadsBy(log audit.ReadLog) {
-	c.people.ReadLog, c.risk.ReadLog, c.intake.ReadLog = log, log, log
+	c.people.ReadLog, c.risk.ReadLog, c.intake.ReadLog, c.refuge.ReadLog = log, log, log, log
 }

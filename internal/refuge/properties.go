@@ -454,21 +454,25 @@ func liveClaims(ctx context.Context, tx *store.Tx, now time.Time, where string, 
 		return nil, err
 	}
 	out := make(map[string]claimState, len(rows))
-	for _, r := range rows {
-		cs := claimState{Bedspace: r.bedspace}
-		if r.referral != nil {
-			cs.Referral = *r.referral
-		}
-		if r.stay != nil {
-			cs.Stay = *r.stay
-		}
-		if r.expires != nil {
-			cs.Expires = r.expires.UTC()
-		}
-		if r.expects != nil {
-			cs.ExpectOut = r.expects.UTC()
-		}
-		out[r.bedspace] = cs
+	for i := range rows {
+		out[rows[i].bedspace] = rows[i].state()
 	}
 	return out, nil
+}
+
+func (r *claimRow) state() claimState {
+	cs := claimState{Bedspace: r.bedspace}
+	if r.referral != nil {
+		cs.Referral = *r.referral
+	}
+	if r.stay != nil {
+		cs.Stay = *r.stay
+	}
+	if r.expires != nil {
+		cs.Expires = r.expires.UTC()
+	}
+	if r.expects != nil {
+		cs.ExpectOut = r.expects.UTC()
+	}
+	return cs
 }

@@ -62,14 +62,19 @@ type ClientFacts func(ctx context.Context, tx *store.Tx, actor access.Actor, cli
 
 // Service runs accommodation.
 type Service struct {
-	DB          *store.DB
-	Vault       Sealer
-	Record      audit.Recorder
+	DB     *store.DB
+	Vault  Sealer
+	Record audit.Recorder
+	// ReadLog, when set, records reads by group commit after a read-only
+	// transaction (audit.Read); nil records them in a write transaction.
+	ReadLog     audit.ReadLog
 	Now         func() time.Time
 	ClientFacts ClientFacts
 	// HoldFor is how long a hold (and an offer, and an accepted offer
 	// before admission) keeps a unit; zero means DefaultHoldFor.
 	HoldFor time.Duration
+
+	cache catalogueCache // for vacancy search and the board
 }
 
 func (s *Service) holdFor() time.Duration {

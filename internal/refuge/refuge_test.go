@@ -642,3 +642,73 @@ func TestClaimsUniqueInDatabase(t *testing.T) {
 		}
 	})
 }
+
+// TestSearchSeesOtherNodesAtOnce: each node keeps the catalogue and the
+// claims in memory, yet a property added, a hold taken, an expected
+// move-out set and a departure made through one node show in the next
+// search and board of another, and a raw change to the tables (a restore,
+// an operator's fix) is seen too.
+func TestSearchSeesOtherNodesAtOnce(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, d store.Dialect) {
+		w := newWorld(t, d)
+		other := &refuge.Service{DB: w.db, Vault: w.svc.Vault, Record: w.svc.Record, Now: w.now, ClientFacts: w.people.Facts}
+		search := func(node *refuge.Service) []string {
+			t.Helper()
+			got, err := node.Search(ctx, w.frontdoor, family(""))
+			if err != nil {
+				t.Fatal(err)
+			}
+			return units(got)
+		}
+		if got := search(other); len(got) != 0 {
+			t.Fatalf("vacancies before any property: %v", got)
+		}
+		p := w.property(t, "Rowan House", "Ashby", "Northgate", "1 Secret Row", criteria(), 3)
+		unit := p.Units[0].ID
+		if got := search(other); !slices.Equal(got, []string{unit}) {
+			t.Fatalf("the other node does not see the new property: %v", got)
+		}
+		c := w.client(t, "Amina")
+		ref, err := w.svc.Hold(ctx, w.frontdoor, refuge.HoldRequest{UnitID: unit, Household: family(c)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := search(other); len(got) != 0 {
+			t.Fatalf("the other node offers a held unit: %v", got)
+		}
+		if _, err := w.svc.Offer(ctx, w.workerA, ref.ID); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := w.svc.Accept(ctx, w.frontdoor, ref.ID); err != nil {
+			t.Fatal(err)
+		}
+		stay, err := w.svc.Admit(ctx, w.workerA, ref.ID, refuge.Admission{MoveIn: w.now()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		out := w.now().Add(72 * time.Hour).Truncate(24 * time.Hour)
+		if err := w.svc.SetExpectedMoveOut(ctx, w.workerA, stay.ID, out); err != nil {
+			t.Fatal(err)
+		}
+		board, err := other.Board(ctx, w.workerA)
+		if err != nil || len(board) != 1 || board[0].Units[0].State != refuge.UnitOccupied || len(board[0].Expected) != 1 || !board[0].Expected[0].Date.Equal(out) {
+			t.Fatalf("the other node's board after admission and expected move-out: %+v %v", board, err)
+		}
+		if err := w.svc.Depart(ctx, w.workerA, stay.ID, refuge.Departure{Date: w.now(), Reason: "planned_move_on", MoveOn: refuge.SocialHousing}); err != nil {
+			t.Fatal(err)
+		}
+		if got := search(other); !slices.Equal(got, []string{unit}) {
+			t.Fatalf("the other node does not see the unit free after departure: %v", got)
+		}
+		// A change made outside frontdoor moves the counters too.
+		if err := w.db.Write(ctx, func(tx *store.Tx) error {
+			_, err := tx.Exec(ctx, `UPDATE refuge_properties SET max_household = 1 WHERE id = $1`, p.ID)
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if got := search(other); len(got) != 0 {
+			t.Fatalf("the other node ignores a changed property: %v", got)
+		}
+	})
+}

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"frontdoor/internal/access"
+	"frontdoor/internal/audit"
 	"frontdoor/internal/store"
 )
 
@@ -152,28 +153,25 @@ func (s *Service) Search(ctx context.Context, actor access.Actor, h Household) (
 		return nil, err
 	}
 	var out []Vacancy
-	work := func(tx *store.Tx) error {
+	work := func(tx *store.Tx) ([]audit.Event, error) {
+		out = nil
 		areas := map[string]bool{}
 		if h.ClientID != "" {
 			if err := s.decidedClient(ctx, tx, actor, h.ClientID, access.ReadRecord); err != nil {
-				return err
+				return nil, err
 			}
 			idx, err := queryStrings(ctx, tx, `SELECT area_index FROM refuge_unsafe_areas WHERE client_id = $1`, h.ClientID)
 			if err != nil {
-				return err
+				return nil, err
 			}
 			for _, a := range idx {
 				areas[a] = true
 			}
 		}
 		now := s.now()
-		props, err := loadProperties(ctx, tx, "")
+		props, claims, err := s.catalogue(ctx, tx, now)
 		if err != nil {
-			return err
-		}
-		claims, err := liveClaims(ctx, tx, now, "")
-		if err != nil {
-			return err
+			return nil, err
 		}
 		for _, p := range props {
 			if !fitsProperty(&p.Property, h) || s.unsafe(&p.Property, areas) {
@@ -189,14 +187,21 @@ func (s *Service) Search(ctx context.Context, actor access.Actor, h Household) (
 			}
 		}
 		if h.ClientID != "" {
-			return s.audit(ctx, tx, actor, "refuge.search", ClientRecordKind, h.ClientID, "")
+			return []audit.Event{{ActorID: actor.StaffID, Action: "refuge.search", RecordKind: ClientRecordKind, RecordID: h.ClientID}}, nil
 		}
-		return nil
+		return nil, nil
 	}
-	if h.ClientID != "" {
-		return out, s.DB.Write(ctx, work)
+	var err error
+	if h.ClientID == "" {
+		err = s.DB.Read(ctx, func(tx *store.Tx) error { _, err := work(tx); return err })
+	} else {
+		// A search for a client reads their unsafe areas: recorded.
+		err = audit.Read(ctx, s.DB, s.Record, s.ReadLog, work)
 	}
-	return out, s.DB.Read(ctx, work)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
 }
 
 func unitClaimed(u Unit, claims map[string]claimState) bool {
@@ -252,11 +257,7 @@ func (s *Service) Board(ctx context.Context, actor access.Actor) ([]BoardPropert
 	var out []BoardProperty
 	err := s.DB.Read(ctx, func(tx *store.Tx) error {
 		now := s.now()
-		props, err := loadProperties(ctx, tx, "")
-		if err != nil {
-			return err
-		}
-		claims, err := liveClaims(ctx, tx, now, "")
+		props, claims, err := s.catalogue(ctx, tx, now)
 		if err != nil {
 			return err
 		}

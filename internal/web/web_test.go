@@ -76,7 +76,7 @@ func newHarness(t *testing.T, d store.Dialect) *harness {
 	reads := audit.NewBatcher(db, v.AuditKey(), audit.BatcherOptions{Now: c.Now})
 	t.Cleanup(func() { reads.Close() })
 	readLog := audit.NewReadLog(reads, web.RequestID)
-	clients.ReadLog, risks.ReadLog, in.ReadLog = readLog, readLog, readLog
+	clients.ReadLog, risks.ReadLog, in.ReadLog, refuges.ReadLog = readLog, readLog, readLog, readLog
 	srv, err := web.New(web.Options{DB: db, Auth: a, Grants: grants, People: clients, Risk: risks, Intake: in, Matches: matches, Refuge: refuges, Record: rec, Now: c.Now,
 		Catalogue: i18n.MustLoad(), Logger: slog.New(slog.NewJSONHandler(logs, nil))})
 	if err != nil {
