@@ -82,8 +82,16 @@ func runDemo(ctx context.Context, args []string, out, errOut io.Writer) error {
 	scale := f.Int("scale", 0, "build a benchmark data set of about this many `people` (clients, children, perpetrators, with their timelines) instead of the demo; 1000000 is the national-scale set")
 	benchUsers := f.Int("bench-users", 64, "with --scale: front door workers whose password and TOTP secret are written to "+demo.BenchFileName+" in --data (mode 0600), for the load harness (bench/)")
 	baseURL := f.String("base-url", "http://127.0.0.1:8080", "the `url` frontdoor is reached at, for the printed link")
+	cpuProfile := f.String("cpu-profile", "", "write a CPU profile of the build to `file` (go tool pprof reads it)")
 	if err := f.parse(args); err != nil {
 		return err
+	}
+	if *cpuProfile != "" {
+		stop, err := startCPUProfile(*cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer stop()
 	}
 	if *scale < 0 || *benchUsers < 0 {
 		return usageError{"demo: --scale and --bench-users must be 0 or more"}
@@ -133,7 +141,7 @@ func runScale(ctx context.Context, db *store.DB, v *vault.Vault, accounts *auth.
 	fmt.Fprintf(out, "Benchmark data set: %d people (%d clients, %d children, %d perpetrators; %d with ~200 events), %d timeline events (%d contacts, %d referrals, %d case changes, %d risk assessments), %d properties, %d bedspaces, %d staff, in %s (%.0f people/s, %.0f events/s).\n",
 		res.People, res.Clients, res.Children, res.Perpetrators, res.HeavyClients, res.Events, res.Contacts, res.Referrals, res.CaseEvents, res.Assessments,
 		res.Properties, res.Bedspaces, res.Staff, res.Elapsed.Round(time.Second), res.PeoplePerSecond, res.EventsPerSecond)
-	fmt.Fprintf(out, "Time: %s people and timelines in batches, %s risk assessments (one transaction each), %s matching index, %s benchmark accounts.\n",
+	fmt.Fprintf(out, "Time: %s people and timelines in batches, %s risk assessments (within the batches), %s matching index, %s benchmark accounts.\n",
 		res.BatchTime.Round(time.Millisecond), res.RiskTime.Round(time.Millisecond), res.IndexTime.Round(time.Millisecond), res.UsersTime.Round(time.Millisecond))
 	fmt.Fprintf(out, "Credentials of %d benchmark workers (password and TOTP secret) written to %s (mode 0600).\n", len(bf.Users), credentials)
 	return nil

@@ -70,8 +70,8 @@ type ScaleResult struct {
 	HeavyClients                 int
 	Elapsed                      time.Duration
 	// Where the time went: the batch transactions (clients, children,
-	// perpetrators, timelines), risk.Service.Assess (one transaction
-	// each), the matching index, the benchmark accounts.
+	// perpetrators, timelines), the risk assessments within them, the
+	// matching index, the benchmark accounts.
 	BatchTime, RiskTime, IndexTime, UsersTime time.Duration
 	PeoplePerSecond, EventsPerSecond          float64
 
@@ -150,10 +150,10 @@ const scaleBatch = 100
 //   - clients through people.Service.CreateInTx (validation, sealing,
 //     blind indexes, assignment, audit), a batch of 100 households per
 //     transaction;
-//   - risk checklists through risk.Service.Assess (scoring, escalation,
-//     IDVA tasks, MARAC referrals, audit), each in its own transaction as
-//     a worker's would be: about half the build time, until the risk
-//     package has an in-transaction form;
+//   - risk checklists through risk.Service.AssessInTx (scoring,
+//     escalation, IDVA tasks, MARAC referrals, audit) in the batch's
+//     transaction (one serializable transaction each had been half the
+//     build time);
 //   - the matching index through matching.Index.Bulk, per batch, without
 //     the per-record alert check (as imports do);
 //   - children and perpetrators (household) and the timeline rows
@@ -342,6 +342,28 @@ type loadedClient struct {
 	id string
 }
 
+// assess completes the household's risk checklists through the risk
+// service, in the batch's transaction (the only writer while the set is
+// built).
+func (l *scaleLoader) assess(ctx context.Context, tx *store.Tx, h *Household, clientID string) error {
+	for _, ra := range h.RiskAssessments {
+		n := risk.NewAssessment{ClientID: clientID, PoliceCallouts: min(ra.PoliceCallouts12m, 20)}
+		for i, a := range ra.Answers {
+			if i < len(l.keys) {
+				n.Answers = append(n.Answers, risk.AnswerInput{Key: l.keys[i], Value: risk.Answer(a), Source: risk.FromClient})
+			}
+		}
+		n.CompletedAt = l.at(ra.Completed)
+		if ra.ProfessionalJudgement && ra.Level == "high" {
+			n.Judgement, n.JudgementReason = risk.High, "Escalating abuse and recent threats to kill; professional judgement raises the level."
+		}
+		if _, err := l.svc.Risk.AssessInTx(ctx, tx, l.fdw, n); err != nil {
+			return fmt.Errorf("risk assessment of household %d: %w", h.Index, err)
+		}
+	}
+	return nil
+}
+
 // batch writes a batch of households: clients and timelines in one
 // transaction, then children, perpetrators and risk assessments through
 // the services, then the batch's matching entries.
@@ -355,6 +377,7 @@ func (l *scaleLoader) batch(ctx context.Context, hs []*Household) error {
 	l.res.lastBatch, l.res.lastRisk = 0, 0
 	err := l.svc.DB.Write(ctx, func(tx *store.Tx) error {
 		done, subjects, rows = done[:0], subjects[:0], timelineRows{}
+		l.res.lastRisk = 0
 		l.kids, l.perps = 0, 0
 		for _, h := range hs {
 			received := l.at(h.Referrals[0].Received)
@@ -372,13 +395,18 @@ func (l *scaleLoader) batch(ctx context.Context, hs []*Household) error {
 				return fmt.Errorf("household %d: %w", h.Index, err)
 			}
 			subjects = append(subjects, more...)
+			t := time.Now()
+			if err := l.assess(ctx, tx, h, c.ID); err != nil {
+				return err
+			}
+			l.res.lastRisk += time.Since(t)
 		}
 		return rows.insert(ctx, tx)
 	})
 	if err != nil {
 		return err
 	}
-	l.res.lastBatch = time.Since(t0)
+	l.res.lastBatch = time.Since(t0) - l.res.lastRisk
 	l.res.BatchTime += l.res.lastBatch
 	l.res.Children += l.kids
 	l.res.Perpetrators += l.perps
@@ -402,25 +430,8 @@ func (l *scaleLoader) batch(ctx context.Context, hs []*Household) error {
 		if len(h.Events) >= 150 {
 			l.res.HeavyClients++
 		}
-		for _, ra := range h.RiskAssessments {
-			n := risk.NewAssessment{ClientID: d.id, PoliceCallouts: min(ra.PoliceCallouts12m, 20)}
-			for i, a := range ra.Answers {
-				if i < len(l.keys) {
-					n.Answers = append(n.Answers, risk.AnswerInput{Key: l.keys[i], Value: risk.Answer(a), Source: risk.FromClient})
-				}
-			}
-			n.CompletedAt = l.at(ra.Completed)
-			if ra.ProfessionalJudgement && ra.Level == "high" {
-				n.Judgement, n.JudgementReason = risk.High, "Escalating abuse and recent threats to kill; professional judgement raises the level."
-			}
-			t := time.Now()
-			if _, err := l.svc.Risk.Assess(ctx, l.fdw, n); err != nil {
-				return fmt.Errorf("risk assessment of household %d: %w", h.Index, err)
-			}
-			l.res.lastRisk += time.Since(t)
-			l.res.Assessments++
-			l.res.Events++
-		}
+		l.res.Assessments += len(h.RiskAssessments)
+		l.res.Events += len(h.RiskAssessments)
 	}
 	l.res.RiskTime += l.res.lastRisk
 	l.clock.set(time.Time{})

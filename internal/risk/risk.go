@@ -308,6 +308,23 @@ func validate(q *QuestionSet, n *NewAssessment, now time.Time) (int, FieldErrors
 // MARAC referral, all in one transaction with the audit events. Invalid
 // input returns FieldErrors with every problem and changes nothing.
 func (s *Service) Assess(ctx context.Context, actor access.Actor, n NewAssessment) (*Result, error) {
+	var res *Result
+	err := s.DB.Serializable(ctx, func(tx *store.Tx) error {
+		var err error
+		res, err = s.AssessInTx(ctx, tx, actor, n)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+// AssessInTx is Assess inside the caller's transaction, which must be
+// serializable (or hold the only writer, as SQLite's does): the call-outs
+// in the escalation window and the current level are read and written in
+// it. Bulk loads use it to write many assessments in one transaction.
+func (s *Service) AssessInTx(ctx context.Context, tx *store.Tx, actor access.Actor, n NewAssessment) (*Result, error) {
 	if strings.TrimSpace(n.ClientID) == "" {
 		return nil, FieldErrors{errs.Field("client_id", "risk.client_required")}
 	}
@@ -319,99 +336,90 @@ func (s *Service) Assess(ctx context.Context, actor access.Actor, n NewAssessmen
 		n.Answers[i].Key = strings.TrimSpace(n.Answers[i].Key)
 		n.Answers[i].Comment = strings.TrimSpace(n.Answers[i].Comment)
 	}
-	var res *Result
-	err := s.DB.Serializable(ctx, func(tx *store.Tx) error {
-		res = nil
-		d, err := s.decided(ctx, tx, actor, n.ClientID, access.UpdateRecord)
-		if err != nil {
-			return err
-		}
-		if err := s.ensureDefault(ctx, tx); err != nil {
-			return err
-		}
-		q, err := loadSet(ctx, tx, n.SetID, n.SetVersion)
-		if err != nil {
-			return err
-		}
-		now := s.now()
-		completed := n.CompletedAt.UTC().Truncate(time.Microsecond)
-		if n.CompletedAt.IsZero() {
-			completed = now
-		}
-		yes, fe := validate(q, &n, now)
-		if len(fe) > 0 {
-			return fe
-		}
-		r := &Result{AssessmentID: id.New(), SetID: q.ID, SetVersion: q.Version, YesCount: yes, Scored: q.Level(yes)}
-		r.Final = r.Scored
-		if n.Judgement.rank() > r.Final.rank() {
-			r.Final = n.Judgement
-		}
-		// Potential escalation counts the call-outs of every assessment
-		// completed in the window up to this one, not this one alone.
-		var earlier int64
-		if err := tx.QueryRow(ctx, `SELECT COALESCE(SUM(police_callouts), 0) FROM risk_assessments
-			WHERE client_id = $1 AND completed_at > $2 AND completed_at <= $3`,
-			[]any{n.ClientID, completed.AddDate(0, -s.EscalationWindow(), 0), completed}, &earlier); err != nil {
-			return err
-		}
-		r.WindowCallouts = int(earlier) + n.PoliceCallouts
-		r.EscalationSuggested = r.Final != High && r.WindowCallouts >= s.escalation()
-		r.ReviewDue = completed.Add(s.reviewAfter(r.Final))
-
-		var reason any
-		if n.JudgementReason != "" {
-			reason = s.Vault.SealString(n.JudgementReason, "risk_assessments", r.AssessmentID, "judgement_reason")
-		}
-		if _, err := tx.Exec(ctx, `INSERT INTO risk_assessments (id, client_id, set_id, set_version, completed_by, completed_at, police_callouts,
-			yes_count, scored_level, final_level, judgement_reason_sealed, window_callouts, escalation_suggested, created_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
-			r.AssessmentID, n.ClientID, q.ID, q.Version, actor.StaffID, completed, n.PoliceCallouts,
-			yes, string(r.Scored), string(r.Final), reason, r.WindowCallouts, r.EscalationSuggested, now); err != nil {
-			return err
-		}
-		for _, a := range n.Answers {
-			var comment any
-			if a.Comment != "" {
-				comment = s.Vault.SealString(a.Comment, "risk_answers", r.AssessmentID, a.Key, "comment")
-			}
-			if _, err := tx.Exec(ctx, `INSERT INTO risk_answers (assessment_id, item_key, answer, source, comment_sealed) VALUES ($1, $2, $3, $4, $5)`,
-				r.AssessmentID, a.Key, string(a.Value), string(a.Source), comment); err != nil {
-				return err
-			}
-		}
-		// The current level is the latest assessment's, by completion time.
-		var latest time.Time
-		err = tx.QueryRow(ctx, `SELECT assessed_at FROM risk_levels WHERE client_id = $1`, []any{n.ClientID}, &latest)
-		switch {
-		case errors.Is(err, store.ErrNotFound):
-			if _, err := tx.Exec(ctx, `INSERT INTO risk_levels (client_id, level, assessment_id, assessed_at, review_due) VALUES ($1, $2, $3, $4, $5)`,
-				n.ClientID, string(r.Final), r.AssessmentID, completed, r.ReviewDue); err != nil {
-				return err
-			}
-		case err != nil:
-			return err
-		case !completed.Before(latest):
-			if _, err := tx.Exec(ctx, `UPDATE risk_levels SET level = $2, assessment_id = $3, assessed_at = $4, review_due = $5, review_requested_at = NULL WHERE client_id = $1`,
-				n.ClientID, string(r.Final), r.AssessmentID, completed, r.ReviewDue); err != nil {
-				return err
-			}
-		}
-		if err := s.Record(ctx, tx, audit.Event{ActorID: actor.StaffID, Action: "risk.assess", RecordKind: RecordKind, RecordID: n.ClientID, Purpose: d.Reason}); err != nil {
-			return err
-		}
-		if r.Final == High {
-			if err := s.highRisk(ctx, tx, actor, n, r, now); err != nil {
-				return err
-			}
-		}
-		res = r
-		return nil
-	})
+	d, err := s.decided(ctx, tx, actor, n.ClientID, access.UpdateRecord)
 	if err != nil {
 		return nil, err
 	}
-	return res, nil
+	if err := s.ensureDefault(ctx, tx); err != nil {
+		return nil, err
+	}
+	q, err := loadSet(ctx, tx, n.SetID, n.SetVersion)
+	if err != nil {
+		return nil, err
+	}
+	now := s.now()
+	completed := n.CompletedAt.UTC().Truncate(time.Microsecond)
+	if n.CompletedAt.IsZero() {
+		completed = now
+	}
+	yes, fe := validate(q, &n, now)
+	if len(fe) > 0 {
+		return nil, fe
+	}
+	r := &Result{AssessmentID: id.New(), SetID: q.ID, SetVersion: q.Version, YesCount: yes, Scored: q.Level(yes)}
+	r.Final = r.Scored
+	if n.Judgement.rank() > r.Final.rank() {
+		r.Final = n.Judgement
+	}
+	// Potential escalation counts the call-outs of every assessment
+	// completed in the window up to this one, not this one alone.
+	var earlier int64
+	if err := tx.QueryRow(ctx, `SELECT COALESCE(SUM(police_callouts), 0) FROM risk_assessments
+		WHERE client_id = $1 AND completed_at > $2 AND completed_at <= $3`,
+		[]any{n.ClientID, completed.AddDate(0, -s.EscalationWindow(), 0), completed}, &earlier); err != nil {
+		return nil, err
+	}
+	r.WindowCallouts = int(earlier) + n.PoliceCallouts
+	r.EscalationSuggested = r.Final != High && r.WindowCallouts >= s.escalation()
+	r.ReviewDue = completed.Add(s.reviewAfter(r.Final))
+
+	var reason any
+	if n.JudgementReason != "" {
+		reason = s.Vault.SealString(n.JudgementReason, "risk_assessments", r.AssessmentID, "judgement_reason")
+	}
+	if _, err := tx.Exec(ctx, `INSERT INTO risk_assessments (id, client_id, set_id, set_version, completed_by, completed_at, police_callouts,
+		yes_count, scored_level, final_level, judgement_reason_sealed, window_callouts, escalation_suggested, created_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
+		r.AssessmentID, n.ClientID, q.ID, q.Version, actor.StaffID, completed, n.PoliceCallouts,
+		yes, string(r.Scored), string(r.Final), reason, r.WindowCallouts, r.EscalationSuggested, now); err != nil {
+		return nil, err
+	}
+	for _, a := range n.Answers {
+		var comment any
+		if a.Comment != "" {
+			comment = s.Vault.SealString(a.Comment, "risk_answers", r.AssessmentID, a.Key, "comment")
+		}
+		if _, err := tx.Exec(ctx, `INSERT INTO risk_answers (assessment_id, item_key, answer, source, comment_sealed) VALUES ($1, $2, $3, $4, $5)`,
+			r.AssessmentID, a.Key, string(a.Value), string(a.Source), comment); err != nil {
+			return nil, err
+		}
+	}
+	// The current level is the latest assessment's, by completion time.
+	var latest time.Time
+	err = tx.QueryRow(ctx, `SELECT assessed_at FROM risk_levels WHERE client_id = $1`, []any{n.ClientID}, &latest)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		if _, err := tx.Exec(ctx, `INSERT INTO risk_levels (client_id, level, assessment_id, assessed_at, review_due) VALUES ($1, $2, $3, $4, $5)`,
+			n.ClientID, string(r.Final), r.AssessmentID, completed, r.ReviewDue); err != nil {
+			return nil, err
+		}
+	case err != nil:
+		return nil, err
+	case !completed.Before(latest):
+		if _, err := tx.Exec(ctx, `UPDATE risk_levels SET level = $2, assessment_id = $3, assessed_at = $4, review_due = $5, review_requested_at = NULL WHERE client_id = $1`,
+			n.ClientID, string(r.Final), r.AssessmentID, completed, r.ReviewDue); err != nil {
+			return nil, err
+		}
+	}
+	if err := s.Record(ctx, tx, audit.Event{ActorID: actor.StaffID, Action: "risk.assess", RecordKind: RecordKind, RecordID: n.ClientID, Purpose: d.Reason}); err != nil {
+		return nil, err
+	}
+	if r.Final == High {
+		if err := s.highRisk(ctx, tx, actor, n, r, now); err != nil {
+			return nil, err
+		}
+	}
+	return r, nil
 }
 
 // highRisk creates the IDVA allocation task and the MARAC referral.
