@@ -42,6 +42,9 @@ type Config struct {
 	Fresh       bool
 	// CPUProfile, when set, is where serve writes its CPU profile.
 	CPUProfile string
+	// AuditWrites is how many pairs of writes (bare, audited) measure
+	// the audit append's cost (default 300).
+	AuditWrites int
 	// Schema is the PostgreSQL schema of the data set (default
 	// bench_<scale>_<seed>); DropSchema drops it when the run ends (tests).
 	Schema     string
@@ -94,6 +97,14 @@ func (o *OpStats) at(q float64) time.Duration {
 	return s[min(len(s)-1, int(q*float64(len(s))))]
 }
 
+func sumOf(ds []time.Duration) time.Duration {
+	var t time.Duration
+	for _, d := range ds {
+		t += d
+	}
+	return t
+}
+
 func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
 
 // Run runs the harness: data set, server, sign-in, the three phases, the
@@ -101,6 +112,9 @@ func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond)
 func Run(ctx context.Context, c Config, out, log io.Writer) (*Summary, error) {
 	if c.Scale < 1 || c.Users < 1 || c.Duration <= 0 {
 		return nil, errors.New("-scale, -users and -duration must be positive")
+	}
+	if c.AuditWrites <= 0 {
+		c.AuditWrites = 300
 	}
 	if c.Engine != "sqlite" && c.Engine != "postgres" {
 		return nil, fmt.Errorf("-engine %q: say sqlite or postgres", c.Engine)
@@ -142,7 +156,7 @@ func Run(ctx context.Context, c Config, out, log io.Writer) (*Summary, error) {
 
 	// The engine.
 	args := []string{"--data", data}
-	var pgURL string
+	var pgURL, pgBase string
 	if c.Fresh {
 		if err := os.RemoveAll(data); err != nil {
 			return nil, err
@@ -159,6 +173,7 @@ func Run(ctx context.Context, c Config, out, log io.Writer) (*Summary, error) {
 		if base == "" {
 			base = defaultPostgresURL
 		}
+		pgBase = base
 		if pgURL, err = prepareSchema(ctx, base, c.Schema, c.Fresh); err != nil {
 			return nil, err
 		}
@@ -253,6 +268,15 @@ func Run(ctx context.Context, c Config, out, log io.Writer) (*Summary, error) {
 	baseRSS, _ := procMemory(bl.cmd.Process.Pid)
 	bl.stop()
 
+	// What the audit append adds to a write, on a scratch database.
+	fmt.Fprintf(log, "bench: audit append cost, %d writes\n", 2*c.AuditWrites)
+	bare, audited, err := auditCost(ctx, c.Engine, auditScratch(data), pgBase, c.AuditWrites)
+	if err != nil {
+		return nil, fmt.Errorf("audit append cost: %w", err)
+	}
+	sum.Ops = append(sum.Ops, &OpStats{Phase: "audit", Name: "write_bare", Lat: bare, Elapsed: sumOf(bare)},
+		&OpStats{Phase: "audit", Name: "write_audited", Lat: audited, Elapsed: sumOf(audited)})
+
 	// The report.
 	fmt.Fprintf(out, "\nfrontdoor bench: %s, %d people (%d heavy clients), %d workers, %v mixed + %v case page alone + %v baseline\n",
 		c.Engine, bf.People, len(bf.HeavyClients), len(workers), c.Duration, short, short)
@@ -285,6 +309,9 @@ func Run(ctx context.Context, c Config, out, log io.Writer) (*Summary, error) {
 		{"ratio", "case_page", ratio},
 		{"p95_ms", "intake_match", ms(find("mixed", "intake_match").at(0.95))},
 		{"p95_ms", "vacancy_search", ms(find("mixed", "vacancy_search").at(0.95))},
+		{"p95_ms", "hold_bedspace", ms(find("mixed", "hold_bedspace").at(0.95))},
+		// Negative when the difference is below the machine's noise.
+		{"p95_ms", "audit_append", ms(p95(audited) - p95(bare))},
 		{"rss_mb", "serve", rss},
 		{"", "binary_mb", binaryMB},
 		{"", "cold_start_ms", ms(srv.cold)},
@@ -632,6 +659,11 @@ type op struct {
 	name   string
 	weight int
 	do     func(w *worker, r *rand.Rand) error
+	// timed, instead of do, times only its own part of a longer errand
+	// (the hold, not the search before it nor the release after);
+	// skip means the errand could not be run this time and counts as
+	// nothing.
+	timed func(w *worker, r *rand.Rand) (d time.Duration, skip bool, err error)
 }
 
 func expect(resp *http.Response, err error, want int, what string) error {
@@ -662,24 +694,25 @@ func casePage(bf *demo.BenchFile) func(w *worker, r *rand.Rand) error {
 // check), vacancy searches, contacts logged, risk checklists completed.
 func mixedOps(bf *demo.BenchFile) []op {
 	return []op{
-		{"case_page", 35, casePage(bf)},
-		{"intake_match", 25, func(w *worker, r *rand.Rand) error {
+		{name: "case_page", weight: 35, do: casePage(bf)},
+		{name: "intake_match", weight: 25, do: func(w *worker, r *rand.Rand) error {
 			resp, err := w.client.PostForm(w.base+"/people/search", url.Values{"q": {bf.SearchNames[r.IntN(len(bf.SearchNames))]}})
 			return expect(resp, err, 200, "people search")
 		}},
-		{"vacancy_search", 20, func(w *worker, r *rand.Rand) error {
+		{name: "vacancy_search", weight: 20, do: func(w *worker, r *rand.Rand) error {
 			resp, err := w.client.PostForm(w.base+"/vacancies/search", url.Values{"adults": {"1"},
 				"child_age": {strconv.Itoa(r.IntN(17)), strconv.Itoa(r.IntN(12)), "", "", "", ""}, "child_boy": {strconv.Itoa(r.IntN(2)), "0", "0", "0", "0", "0"},
 				"service": {"women"}})
 			return expect(resp, err, 200, "vacancy search")
 		}},
-		{"log_contact", 15, func(w *worker, r *rand.Rand) error {
+		{name: "log_contact", weight: 15, do: func(w *worker, r *rand.Rand) error {
 			resp, err := w.client.PostForm(w.base+"/contacts/new", url.Values{"channel": {"phone"}, "direction": {"in"}, "caller_type": {"victim"},
 				"service_line": {"main"}, "outcome": {"advice_given"}, "client": {bf.Clients[r.IntN(len(bf.Clients))]},
 				"note": {"Benchmark contact: options discussed, safe contact details checked."}})
 			return expect(resp, err, http.StatusSeeOther, "log contact")
 		}},
-		{"risk_assessment", 5, func(w *worker, r *rand.Rand) error {
+		{name: "hold_bedspace", weight: 5, timed: holdBedspace(bf)},
+		{name: "risk_assessment", weight: 5, do: func(w *worker, r *rand.Rand) error {
 			cid := bf.Clients[r.IntN(len(bf.Clients))]
 			f := url.Values{"source": {"client"}, "police_callouts": {strconv.Itoa(r.IntN(3))}}
 			for _, k := range riskKeys {
@@ -692,6 +725,63 @@ func mixedOps(bf *demo.BenchFile) []op {
 			resp, err := w.client.PostForm(w.base+"/people/"+cid+"/risk", f)
 			return expect(resp, err, http.StatusSeeOther, "risk assessment")
 		}},
+	}
+}
+
+var (
+	holdForm    = regexp.MustCompile(`action="/vacancies/units/([0-9a-f-]{36})/hold"`)
+	referralURL = regexp.MustCompile(`^/refuge/referrals/([0-9a-f-]{36})$`)
+)
+
+// holdBedspace is a worker holding a bedspace for a client: a search for
+// a woman on her own, a hold on one of the units found (timed: 303 to the
+// referral, or 409 when another worker took it first, both answers the
+// worker may get), then, untimed, the client declining it, so the run
+// does not fill the service's bedspaces.
+func holdBedspace(bf *demo.BenchFile) func(w *worker, r *rand.Rand) (time.Duration, bool, error) {
+	household := url.Values{"adults": {"1"}, "child_age": {"", "", "", "", "", ""}, "child_boy": {"0", "0", "0", "0", "0", "0"}, "service": {"women"}}
+	return func(w *worker, r *rand.Rand) (time.Duration, bool, error) {
+		resp, err := w.client.PostForm(w.base+"/vacancies/search", household)
+		if err != nil {
+			return 0, false, err
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 200 {
+			return 0, false, fmt.Errorf("search before a hold: %d", resp.StatusCode)
+		}
+		units := holdForm.FindAllSubmatch(body, -1)
+		if len(units) == 0 {
+			return 0, true, nil // nothing free for her just now
+		}
+		f := url.Values{"client": {bf.Clients[r.IntN(len(bf.Clients))]}}
+		for k, v := range household {
+			f[k] = v
+		}
+		t := time.Now()
+		resp, err = w.client.PostForm(w.base+"/vacancies/units/"+string(units[r.IntN(len(units))][1])+"/hold", f)
+		took := time.Since(t)
+		if err != nil {
+			return 0, false, err
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		switch resp.StatusCode {
+		case http.StatusConflict:
+			return took, false, nil
+		case http.StatusSeeOther:
+		default:
+			return 0, false, fmt.Errorf("hold: %d (want 303 or 409)", resp.StatusCode)
+		}
+		m := referralURL.FindStringSubmatch(resp.Header.Get("Location"))
+		if m == nil {
+			return 0, false, fmt.Errorf("hold: redirected to %q, not a referral", resp.Header.Get("Location"))
+		}
+		resp, err = w.client.PostForm(w.base+"/refuge/referrals/"+m[1]+"/decline", url.Values{"by": {"client"}, "reason": {"client_declined"}})
+		if err := expect(resp, err, http.StatusSeeOther, "release the hold"); err != nil {
+			return 0, false, err
+		}
+		return took, false, nil
 	}
 }
 
@@ -724,14 +814,25 @@ func drive(ctx context.Context, phase string, workers []*worker, ops []op, d tim
 					k++
 				}
 				t := time.Now()
-				if err := ops[k].do(w, r); err != nil {
+				var took time.Duration
+				var skip bool
+				var err error
+				if ops[k].timed != nil {
+					took, skip, err = ops[k].timed(w, r)
+				} else {
+					err = ops[k].do(w, r)
+					took = time.Since(t)
+				}
+				if err != nil {
 					res.errs[k]++
 					if res.msg[k] == "" {
 						res.msg[k] = err.Error()
 					}
 					continue
 				}
-				res.lat[k] = append(res.lat[k], time.Since(t))
+				if !skip {
+					res.lat[k] = append(res.lat[k], took)
+				}
 			}
 			results[i] = res
 		}()

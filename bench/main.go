@@ -43,6 +43,7 @@ func main() {
 	flag.StringVar(&c.Binary, "binary", "", "frontdoor binary to run (default: go build ./cmd/frontdoor)")
 	flag.Int64Var(&c.Seed, "seed", 1, "generator seed")
 	flag.StringVar(&c.CPUProfile, "cpuprofile", "", "have serve write a CPU profile of the run to this `file` (go tool pprof)")
+	flag.IntVar(&c.AuditWrites, "audit-writes", 300, "pairs of writes (bare, audited) that measure what the audit append adds")
 	flag.BoolVar(&c.Fresh, "fresh", false, "rebuild the data set even if one is there")
 	flag.Parse()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
