@@ -435,17 +435,46 @@ type CaseChange struct {
 // order (oldest first): contacts, referrals, triage decisions and case
 // status changes. The read is audited ("timeline.read").
 func (s *Service) Timeline(ctx context.Context, actor access.Actor, clientID string) ([]Entry, error) {
+	out, _, err := s.timeline(ctx, actor, clientID, 0)
+	return out, err
+}
+
+// RecentTimeline is the newest entries of the timeline, at most newest of
+// them (oldest first, as Timeline), and how many entries it has in all:
+// what a case page shows first, the rest a link away. The read is
+// audited as Timeline's.
+func (s *Service) RecentTimeline(ctx context.Context, actor access.Actor, clientID string, newest int) ([]Entry, int, error) {
+	if newest <= 0 {
+		newest = 1
+	}
+	return s.timeline(ctx, actor, clientID, newest)
+}
+
+func (s *Service) timeline(ctx context.Context, actor access.Actor, clientID string, newest int) ([]Entry, int, error) {
 	var out []Entry
+	var total int
 	err := audit.Read(ctx, s.DB, s.Record, s.ReadLog, func(tx *store.Tx) ([]audit.Event, error) {
-		out = nil
+		out, total = nil, 0
 		d, err := s.decided(ctx, tx, actor, clientID, access.ReadRecord)
 		if err != nil {
 			return nil, err
 		}
-		// Contacts.
-		contacts, err := store.QueryAll[contactRow](ctx, tx, `SELECT `+contactCols+` FROM intake_contacts WHERE client_id = $1`, clientID)
+		// Contacts are most of a timeline: only the newest are read
+		// when that is all the page shows.
+		q, args := `SELECT `+contactCols+` FROM intake_contacts WHERE client_id = $1`, []any{clientID}
+		if newest > 0 {
+			q += ` ORDER BY taken_at DESC, id DESC LIMIT $2`
+			args = append(args, newest)
+		}
+		contacts, err := store.QueryAll[contactRow](ctx, tx, q, args...)
 		if err != nil {
 			return nil, err
+		}
+		allContacts := len(contacts)
+		if newest > 0 && len(contacts) == newest {
+			if err := tx.QueryRow(ctx, `SELECT count(*) FROM intake_contacts WHERE client_id = $1`, []any{clientID}, &allContacts); err != nil {
+				return nil, err
+			}
 		}
 		for i := range contacts {
 			c, err := s.contact(&contacts[i])
@@ -490,12 +519,16 @@ func (s *Service) Timeline(ctx context.Context, actor access.Actor, clientID str
 			out = append(out, Entry{At: r.at.UTC(), Kind: EntryCaseStatus, Case: &c})
 		}
 		sort.SliceStable(out, func(i, j int) bool { return out[i].At.Before(out[j].At) })
+		total = len(out) - len(contacts) + allContacts
+		if newest > 0 && len(out) > newest {
+			out = out[len(out)-newest:]
+		}
 		return []audit.Event{{ActorID: actor.StaffID, Action: "timeline.read", RecordKind: RecordKind, RecordID: clientID, Purpose: d.Reason}}, nil
 	})
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
-	return out, nil
+	return out, total, nil
 }
 
 // changeRow is a case status change as the timeline reads it.

@@ -362,3 +362,49 @@ func TestReferralsTriageAndCases(t *testing.T) {
 			"lives outside the county; passed to the local service", "safety plan in place; moved to family", "he found the new address")
 	})
 }
+
+// TestRecentTimeline: the case page's first view is the newest entries of
+// every kind, oldest first, with the count of all of them; asking for more
+// than there are gives them all.
+func TestRecentTimeline(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, d store.Dialect) {
+		w := newWorld(t, d)
+		c := w.client(t, "Amina")
+		start := w.clock
+		ref, err := w.svc.CreateReferral(ctx, w.outreach, intake.NewReferral{ClientID: c, Source: intake.FromPolice, RiskLevel: intake.RiskHigh,
+			Summary: "call-out last night", ReceivedAt: start.Add(-time.Hour)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var contacts []string
+		for i := range 6 {
+			k, err := w.svc.LogContact(ctx, w.outreach, intake.NewContact{Channel: intake.Phone, Direction: intake.Inbound,
+				CallerType: intake.CallerVictim, ServiceLine: intake.LineMain, Outcome: intake.AdviceGiven, ClientID: c,
+				At: start.Add(time.Duration(i) * time.Minute)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			contacts = append(contacts, k.ID)
+		}
+		all, err := w.svc.Timeline(ctx, w.outreach, c)
+		if err != nil || len(all) != 7 || all[0].Referral == nil || all[0].Referral.ID != ref.ID {
+			t.Fatalf("whole timeline %+v %v", all, err)
+		}
+		recent, total, err := w.svc.RecentTimeline(ctx, w.outreach, c, 3)
+		if err != nil || total != 7 || len(recent) != 3 {
+			t.Fatalf("recent: %d entries of %d, %v", len(recent), total, err)
+		}
+		for i, e := range recent {
+			if e.Contact == nil || e.Contact.ID != contacts[3+i] {
+				t.Fatalf("recent[%d] = %+v, want contact %d", i, e, 3+i)
+			}
+		}
+		recent, total, err = w.svc.RecentTimeline(ctx, w.outreach, c, 50)
+		if err != nil || total != 7 || len(recent) != 7 || recent[0].Referral == nil {
+			t.Fatalf("recent 50: %d entries of %d, %v", len(recent), total, err)
+		}
+		if _, _, err := w.svc.RecentTimeline(ctx, w.helpline, c, 3); errs.CodeOf(err) != errs.Forbidden && errs.CodeOf(err) != errs.NotFound {
+			t.Fatalf("a worker who may not read the client read the timeline: %v", err)
+		}
+	})
+}

@@ -550,6 +550,7 @@ type timelinePage struct {
 	Latest  risk.Level
 	Cases   []caseRow
 	Entries []timelineEntry
+	Total   int // entries in the whole timeline; more than Entries when only the newest are shown
 	// ErrorCase is the case whose form the errors are about.
 	ErrorCase string
 }
@@ -558,6 +559,11 @@ type caseRow struct {
 	intake.Case
 	Opened, Closed time.Time
 }
+
+// caseTimelineEntries is how many of a timeline's newest entries the case
+// page shows before "show all": enough for the story of recent weeks, few
+// enough that a client with years of contact opens at once.
+const caseTimelineEntries = 50
 
 // timelineEntry is one line of the timeline, its words already chosen in
 // the reader's language: a case page holds hundreds, and a template action
@@ -682,7 +688,14 @@ func (s *Server) timelineData(w http.ResponseWriter, r *http.Request) (*timeline
 		}
 		p.Cases = append(p.Cases, row)
 	}
-	entries, err := s.Intake.Timeline(r.Context(), actor, c.ID)
+	// The newest entries first; the whole history is a link away.
+	var entries []intake.Entry
+	if r.URL.Query().Get("all") == "1" {
+		entries, err = s.Intake.Timeline(r.Context(), actor, c.ID)
+		p.Total = len(entries)
+	} else {
+		entries, p.Total, err = s.Intake.RecentTimeline(r.Context(), actor, c.ID, caseTimelineEntries)
+	}
 	if err != nil {
 		s.formError(w, r, "error", view{}, err)
 		return nil, false

@@ -3,6 +3,7 @@ package web_test
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"net/http/cookiejar"
@@ -349,5 +350,41 @@ func TestFrontDoorUnsafeContactRefused(t *testing.T) {
 		}
 		_, body = worker.get(t, "/people/"+clientID+"/timeline")
 		mustContain(t, "case page", body, "Safe-contact rules overridden: no other way to reach her before the hearing")
+	})
+}
+
+// TestCasePageShowsNewestFirst: a long history opens at its newest fifty
+// entries, newest at the top, with a link to the whole of it.
+func TestCasePageShowsNewestFirst(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, d store.Dialect) {
+		f := newFrontDoor(t, d)
+		worker := f.as(t, "helpline.one", access.RoleFrontDoorWorker, "helpline")
+		resp, _ := worker.post(t, "/referrals/new", newClientForm("Rosa", "Lind"))
+		if resp.StatusCode != http.StatusSeeOther {
+			t.Fatalf("create: %d", resp.StatusCode)
+		}
+		_, body := worker.get(t, resp.Header.Get("Location"))
+		clientID := regexp.MustCompile(`href="/people/([0-9a-f-]{36})/timeline"`).FindStringSubmatch(body)[1]
+		for i := range 55 {
+			f.clock.Advance(time.Minute)
+			resp, _ := worker.post(t, "/contacts/new", url.Values{"client": {clientID}, "channel": {"phone"}, "direction": {"in"}, "caller_type": {"victim"},
+				"service_line": {"main"}, "outcome": {"advice_given"}, "note": {fmt.Sprintf("call number %d", i+1)}})
+			if resp.StatusCode != http.StatusSeeOther {
+				t.Fatalf("contact %d: %d", i+1, resp.StatusCode)
+			}
+		}
+		// 55 contacts and the referral.
+		_, body = worker.get(t, "/people/"+clientID+"/timeline")
+		if n := strings.Count(body, `<li class="entry-`); n != 50 {
+			t.Fatalf("the case page shows %d entries, want the newest 50", n)
+		}
+		mustContain(t, "case page", body, `id="timeline-all"`, "Show all 56")
+		if strings.Index(body, "call number 55<") > strings.Index(body, "call number 54<") || strings.Contains(body, "call number 5<") {
+			t.Fatal("not the newest entries, newest first")
+		}
+		_, body = worker.get(t, "/people/"+clientID+"/timeline?all=1")
+		if n := strings.Count(body, `<li class="entry-`); n != 56 || strings.Contains(body, `id="timeline-all"`) {
+			t.Fatalf("the whole timeline shows %d entries, want 56 and no link", n)
+		}
 	})
 }
