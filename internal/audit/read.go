@@ -2,6 +2,7 @@ package audit
 
 import (
 	"context"
+	"sync"
 
 	"frontdoor/internal/store"
 )
@@ -16,7 +17,12 @@ type ReadLog func(ctx context.Context, events ...Event) error
 // share a commit instead of each taking the database's write lock and
 // waiting for a commit of its own.
 func NewReadLog(b *Batcher, requestID func(context.Context) string) ReadLog {
-	return func(ctx context.Context, events ...Event) error {
+	var log ReadLog
+	log = func(ctx context.Context, events ...Event) error {
+		if d, _ := ctx.Value(deferredKey{}).(*deferred); d != nil {
+			d.add(log, events)
+			return nil
+		}
 		if requestID != nil {
 			if id := requestID(ctx); id != "" {
 				for i := range events {
@@ -28,6 +34,52 @@ func NewReadLog(b *Batcher, requestID func(context.Context) string) ReadLog {
 		}
 		return b.Record(ctx, events...)
 	}
+	return log
+}
+
+type deferredKey struct{}
+
+// deferred holds the events of a page's audited reads until FlushDeferred.
+type deferred struct {
+	mu     sync.Mutex
+	log    ReadLog
+	events []Event
+}
+
+func (d *deferred) add(log ReadLog, events []Event) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.log = log
+	d.events = append(d.events, events...)
+}
+
+// Defer returns a context in which reads recorded through a ReadLog are
+// held, to be recorded together by FlushDeferred: a page made of several
+// audited reads then waits for one commit, not one after another. The
+// caller must call FlushDeferred, and show nothing of what was read
+// unless it returns nil. Reads recorded in write transactions (no log)
+// are not affected.
+func Defer(ctx context.Context) context.Context {
+	return context.WithValue(ctx, deferredKey{}, &deferred{})
+}
+
+// FlushDeferred records the events held under ctx (see Defer) in one
+// call, returning once they are committed. It is safe to call more than
+// once; a call with nothing held returns nil.
+func FlushDeferred(ctx context.Context) error {
+	d, _ := ctx.Value(deferredKey{}).(*deferred)
+	if d == nil {
+		return nil
+	}
+	d.mu.Lock()
+	log, events := d.log, d.events
+	d.events = nil
+	d.mu.Unlock()
+	if len(events) == 0 {
+		return nil
+	}
+	// Recorded outside the deferral, or it would hold them again.
+	return log(context.WithValue(ctx, deferredKey{}, (*deferred)(nil)), events...)
 }
 
 // Read runs read, an audited read, and records the events it returns

@@ -62,3 +62,54 @@ func TestReadRecordsBeforeReturning(t *testing.T) {
 		}
 	})
 }
+
+// TestDeferredReadsRecordTogether: the reads of one page held by Defer are
+// not in the trail until FlushDeferred, which records them all at once;
+// reads recorded in write transactions are not held.
+func TestDeferredReadsRecordTogether(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, d store.Dialect) {
+		db := storetest.Open(t, d)
+		b := NewBatcher(db, testKey, BatcherOptions{})
+		defer b.Close()
+		rec := NewRecorder(testKey, func() time.Time { return t0 }, nil)
+		log := NewReadLog(b, nil)
+		read := func(id string) func(tx *store.Tx) ([]Event, error) {
+			return func(tx *store.Tx) ([]Event, error) {
+				return []Event{{ActorID: "s1", Action: "record.read", RecordKind: "client", RecordID: id, Purpose: "assigned"}}, nil
+			}
+		}
+		page := Defer(ctx)
+		for _, id := range []string{"c1", "c2", "c3"} {
+			if err := Read(page, db, rec, log, read(id)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if n := countEvents(t, db); n != 0 {
+			t.Fatalf("%d events recorded before the flush", n)
+		}
+		// Without a log the read is recorded with it, deferral or not.
+		if err := Read(page, db, rec, nil, read("c4")); err != nil {
+			t.Fatal(err)
+		}
+		if n := countEvents(t, db); n != 1 {
+			t.Fatalf("%d events after a read without a log, want 1", n)
+		}
+		batches := b.Stats().Batches
+		if err := FlushDeferred(page); err != nil {
+			t.Fatal(err)
+		}
+		if n := countEvents(t, db); n != 4 {
+			t.Fatalf("%d events after the flush, want 4", n)
+		}
+		if got := b.Stats().Batches - batches; got != 1 {
+			t.Fatalf("the flush took %d commits, want 1", got)
+		}
+		if err := FlushDeferred(page); err != nil || countEvents(t, db) != 4 {
+			t.Fatalf("a second flush: %v, %d events", err, countEvents(t, db))
+		}
+		if err := FlushDeferred(ctx); err != nil {
+			t.Fatalf("flush with nothing deferred: %v", err)
+		}
+		mustVerify(t, db, 4)
+	})
+}

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"frontdoor/internal/audit"
 	"frontdoor/internal/errs"
 	"frontdoor/internal/i18n"
 	"frontdoor/internal/id"
@@ -657,6 +658,23 @@ func entryWorkers(entries []intake.Entry) []string {
 }
 
 func (s *Server) timelineData(w http.ResponseWriter, r *http.Request) (*timelinePage, bool) {
+	// The page's audited reads (client, risk, cases, timeline) are
+	// recorded together, in one commit, before any of it is shown.
+	r = r.WithContext(audit.Defer(r.Context()))
+	p, ok := s.timelineReads(w, r)
+	if err := audit.FlushDeferred(r.Context()); err != nil {
+		if ok {
+			s.formError(w, r, "error", view{}, err)
+		} else {
+			// An error or denial page went out, showing nothing read.
+			s.Logger.Error("recording the case page's reads failed", "request_id", requestIDOf(r), "err", err)
+		}
+		return nil, false
+	}
+	return p, ok
+}
+
+func (s *Server) timelineReads(w http.ResponseWriter, r *http.Request) (*timelinePage, bool) {
 	c, ok := s.openClient(w, r)
 	if !ok {
 		return nil, false

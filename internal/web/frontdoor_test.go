@@ -379,6 +379,15 @@ func TestCasePageShowsNewestFirst(t *testing.T) {
 			t.Fatalf("the case page shows %d entries, want the newest 50", n)
 		}
 		mustContain(t, "case page", body, `id="timeline-all"`, "Show all 56")
+		// Every read the page made is in the trail, recorded before it showed.
+		for _, action := range []string{"record.read", "risk.read", "case.list", "timeline.read"} {
+			var n int
+			if err := f.db.Read(context.Background(), func(tx *store.Tx) error {
+				return tx.QueryRow(context.Background(), `SELECT count(*) FROM audit_events WHERE action = $1 AND record_id = $2`, []any{action, clientID}, &n)
+			}); err != nil || n == 0 {
+				t.Fatalf("the case page's %s is not in the audit trail (%d, %v)", action, n, err)
+			}
+		}
 		if strings.Index(body, "call number 55<") > strings.Index(body, "call number 54<") || strings.Contains(body, "call number 5<") {
 			t.Fatal("not the newest entries, newest first")
 		}
