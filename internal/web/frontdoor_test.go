@@ -52,6 +52,11 @@ func newFrontDoor(t *testing.T, d store.Dialect) *frontDoor {
 	clients.Matches = matches
 	risks := &risk.Service{DB: db, Vault: v, Record: rec, Now: c.Now, ClientFacts: clients.Facts}
 	in := &intake.Service{DB: db, Vault: v, Record: rec, Now: c.Now, ClientFacts: clients.Facts, People: clients, Matches: matches}
+	// Audited reads by group commit, as serve records them.
+	reads := audit.NewBatcher(db, v.AuditKey(), audit.BatcherOptions{Now: c.Now})
+	t.Cleanup(func() { reads.Close() })
+	readLog := audit.NewReadLog(reads, web.RequestID)
+	clients.ReadLog, risks.ReadLog, in.ReadLog = readLog, readLog, readLog
 	srv, err := web.New(web.Options{DB: db, Auth: a, Grants: grants, People: clients, Risk: risks, Intake: in, Matches: matches, Record: rec, Now: c.Now,
 		Catalogue: i18n.MustLoad(), Logger: slog.New(slog.NewJSONHandler(logs, nil))})
 	if err != nil {
