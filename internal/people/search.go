@@ -200,22 +200,23 @@ func (s *Service) summary(ctx context.Context, tx *store.Tx, actor access.Actor,
 // may read, by family name. The listing is one audit event.
 func (s *Service) MyClients(ctx context.Context, actor access.Actor) ([]Summary, error) {
 	var out []Summary
-	err := s.DB.Write(ctx, func(tx *store.Tx) error {
+	err := audit.Read(ctx, s.DB, s.Record, s.ReadLog, func(tx *store.Tx) ([]audit.Event, error) {
+		out = nil
 		list, err := ids(ctx, tx, `SELECT w.client_id FROM client_workers w JOIN clients c ON c.id = w.client_id
 			WHERE w.staff_id = $1 ORDER BY c.created_at, c.id`, actor.StaffID)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		for _, cid := range list {
 			sum, ok, err := s.summary(ctx, tx, actor, matching.Client, cid)
 			if err != nil {
-				return err
+				return nil, err
 			}
 			if ok {
 				out = append(out, sum)
 			}
 		}
-		return s.Record(ctx, tx, audit.Event{ActorID: actor.StaffID, Action: "record.caseload", Purpose: "clients " + strconv.Itoa(len(out))})
+		return []audit.Event{{ActorID: actor.StaffID, Action: "record.caseload", Purpose: "clients " + strconv.Itoa(len(out))}}, nil
 	})
 	if err != nil {
 		return nil, err

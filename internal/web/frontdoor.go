@@ -674,6 +674,19 @@ func (s *Server) timelineData(w http.ResponseWriter, r *http.Request) (*timeline
 	return p, ok
 }
 
+// deferReads holds the request's audited reads to be recorded in one
+// commit (audit.Defer): the handler calls audit.FlushDeferred before it
+// shows anything read. done records whatever is still held when the
+// handler ends (after an error page, which shows nothing read).
+func (s *Server) deferReads(r *http.Request) (*http.Request, func()) {
+	r = r.WithContext(audit.Defer(r.Context()))
+	return r, func() {
+		if err := audit.FlushDeferred(r.Context()); err != nil {
+			s.Logger.Error("recording a page's reads failed", "request_id", requestIDOf(r), "err", err)
+		}
+	}
+}
+
 func (s *Server) timelineReads(w http.ResponseWriter, r *http.Request) (*timelinePage, bool) {
 	c, ok := s.openClient(w, r)
 	if !ok {

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"frontdoor/internal/audit"
 	"frontdoor/internal/errs"
 	"frontdoor/internal/id"
 	"frontdoor/internal/people"
@@ -34,13 +35,17 @@ type hiddenField struct{ Name, Value string }
 // vacanciesPage is the vacancy board (for those who run properties) and
 // the vacancy search with its results.
 type vacanciesPage struct {
-	Board    []refuge.BoardProperty
-	Clients  []people.Summary
-	Children []childRow
-	Searched bool
-	Results  []refuge.Vacancy
-	Hidden   []hiddenField
-	Today    string
+	Board   []refuge.BoardProperty
+	Clients []people.Summary
+	// HoldClients are the clients each result's hold form offers: the
+	// client searched for when there was one (the usual way), else the
+	// whole caseload.
+	HoldClients []people.Summary
+	Children    []childRow
+	Searched    bool
+	Results     []refuge.Vacancy
+	Hidden      []hiddenField
+	Today       string
 	// Reasons are the turnaway reasons, for recording that no vacancy fits.
 	Reasons []refuge.TurnawayReason
 	// TurnawayRecorded says a turnaway was just recorded.
@@ -97,7 +102,21 @@ func (s *Server) vacanciesRender(w http.ResponseWriter, r *http.Request, status 
 		s.formError(w, r, "error", view{}, berr)
 		return
 	}
+	// Recorded before anything read is shown.
+	if err := audit.FlushDeferred(r.Context()); err != nil {
+		s.formError(w, r, "error", view{}, err)
+		return
+	}
 	page.Board = board
+	page.HoldClients = page.Clients
+	if chosen := v.Form["client"]; chosen != "" {
+		for _, c := range page.Clients {
+			if c.ID == chosen {
+				page.HoldClients = []people.Summary{c}
+				break
+			}
+		}
+	}
 	page.Today = s.Now().UTC().Format(refugeDate)
 	page.Reasons = refuge.TurnawayReasons
 	if page.Children == nil {
@@ -115,6 +134,8 @@ func (s *Server) vacanciesRender(w http.ResponseWriter, r *http.Request, status 
 }
 
 func (s *Server) vacancies(w http.ResponseWriter, r *http.Request) {
+	r, done := s.deferReads(r)
+	defer done()
 	s.vacanciesRender(w, r, http.StatusOK, view{}, vacanciesPage{TurnawayRecorded: r.URL.Query().Get("recorded") == "turnaway"}, nil)
 }
 
@@ -145,6 +166,8 @@ func (s *Server) recordTurnaway(w http.ResponseWriter, r *http.Request) {
 // searchVacancies runs the vacancy search. The household is POSTed,
 // never put in a URL.
 func (s *Server) searchVacancies(w http.ResponseWriter, r *http.Request) {
+	r, done := s.deferReads(r)
+	defer done()
 	form, rows := vacancyFormValues(r.PostForm)
 	v, page := view{Form: form}, vacanciesPage{Children: rows, Searched: true}
 	h, err := refuge.ParseSearch(r.PostForm)
