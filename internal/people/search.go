@@ -82,7 +82,8 @@ func (s *Service) search(ctx context.Context, actor access.Actor, query string, 
 		limit = MaxSearchResults
 	}
 	var out []Summary
-	err := s.DB.Write(ctx, func(tx *store.Tx) error {
+	err := audit.Read(ctx, s.DB, s.Record, s.ReadLog, func(tx *store.Tx) ([]audit.Event, error) {
+		out = nil
 		var hits []hit
 		seen := map[string]bool{}
 		add := func(h hit) {
@@ -97,7 +98,7 @@ func (s *Service) search(ctx context.Context, actor access.Actor, query string, 
 			list, err := ids(ctx, tx, `SELECT id FROM `+table+` WHERE organisation_id = $1 AND name_index = $2 ORDER BY created_at DESC LIMIT $3`,
 				actor.OrganisationID, s.Vault.BlindIndex(string(k)+".name", name), limit)
 			if err != nil {
-				return err
+				return nil, err
 			}
 			for _, id := range list {
 				add(hit{kind: k, id: id, score: 1})
@@ -114,7 +115,7 @@ func (s *Service) search(ctx context.Context, actor access.Actor, query string, 
 			if len(matchKinds) > 0 {
 				cands, err := s.Matches.Find(ctx, tx, actor.OrganisationID, matching.Probe{Given: given, Family: family, Kinds: matchKinds}, limit*3)
 				if err != nil {
-					return err
+					return nil, err
 				}
 				for _, c := range cands {
 					add(hit{kind: c.Kind, id: c.ID, score: c.Score, reasons: c.Reasons})
@@ -127,24 +128,20 @@ func (s *Service) search(ctx context.Context, actor access.Actor, query string, 
 			}
 			sum, ok, err := s.summary(ctx, tx, actor, h.kind, h.id)
 			if err != nil {
-				return err
+				return nil, err
 			}
 			if ok {
 				sum.Score, sum.Reasons = h.score, h.reasons
 				out = append(out, sum)
 			}
 		}
-		if err := s.Record(ctx, tx, audit.Event{ActorID: actor.StaffID, Action: "record.search", Purpose: "results " + strconv.Itoa(len(out))}); err != nil {
-			return err
-		}
+		events := []audit.Event{{ActorID: actor.StaffID, Action: "record.search", Purpose: "results " + strconv.Itoa(len(out))}}
 		// Each record whose name was shown is in its own access history:
 		// seeing a name in a list is seeing that the person is known here.
 		for _, r := range out {
-			if err := s.Record(ctx, tx, audit.Event{ActorID: actor.StaffID, Action: "record.search_result", RecordKind: r.Kind, RecordID: r.ID}); err != nil {
-				return err
-			}
+			events = append(events, audit.Event{ActorID: actor.StaffID, Action: "record.search_result", RecordKind: r.Kind, RecordID: r.ID})
 		}
-		return nil
+		return events, nil
 	})
 	if err != nil {
 		return nil, err
