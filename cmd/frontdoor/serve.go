@@ -10,7 +10,9 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"runtime/debug"
 	"runtime/pprof"
+	"strconv"
 	"strings"
 	"time"
 
@@ -42,6 +44,7 @@ type serveFlags struct {
 	settings        serviceSettings
 	loneWorking     loneWorkingSettings
 	cpuProfile      *string
+	memoryLimit     *string
 }
 
 func addServeFlags(f *flagSet) serveFlags {
@@ -62,6 +65,7 @@ func addServeFlags(f *flagSet) serveFlags {
 		sessionMax:      f.Duration("session-max", 12*time.Hour, "sign a person out this long after they signed in, however active"),
 		settings:        addServiceSettings(f),
 		loneWorking:     addLoneWorkingSettings(f),
+		memoryLimit:     f.String("memory-limit", defaultMemoryLimit, "soft `limit` on the server's memory (for example 128MiB or 1GiB; off for none): above it the collector works harder instead of the process growing. GOMEMLIMIT, when set, wins"),
 		cpuProfile:      f.String("cpu-profile", "", "write a CPU profile of this run to `file` when serve stops (for diagnosing performance; go tool pprof reads it)"),
 	}
 }
@@ -103,6 +107,9 @@ func runServe(ctx context.Context, args []string, out, errOut io.Writer) error {
 	}
 	logger, err := newLogger(errOut, *sf.logFormat, *sf.logLevel)
 	if err != nil {
+		return err
+	}
+	if err := applyMemoryLimit(*sf.memoryLimit); err != nil {
 		return err
 	}
 	if *sf.cpuProfile != "" {
@@ -336,4 +343,53 @@ func startCPUProfile(path string) (func(), error) {
 		return nil, fmt.Errorf("--cpu-profile: %v", err)
 	}
 	return func() { pprof.StopCPUProfile(); f.Close() }, nil
+}
+
+// defaultMemoryLimit keeps a node's resident memory near what the
+// service needs: sign-in's password hashing takes 46 MiB at a time, and
+// without a limit the collector let the heap (and so the process) grow to
+// twice the peak before collecting.
+const defaultMemoryLimit = "128MiB"
+
+// applyMemoryLimit sets the runtime's soft memory limit from --memory-limit,
+// unless GOMEMLIMIT is set (the runtime has applied it already).
+func applyMemoryLimit(v string) error {
+	if os.Getenv("GOMEMLIMIT") != "" {
+		return nil
+	}
+	n, err := parseBytes(v)
+	if err != nil {
+		return usageError{"serve: --memory-limit " + err.Error()}
+	}
+	if n > 0 {
+		debug.SetMemoryLimit(n)
+	}
+	return nil
+}
+
+// parseBytes reads a size as 160MiB, 1GiB, 512KiB or a number of bytes;
+// "off" or 0 is no limit.
+func parseBytes(v string) (int64, error) {
+	v = strings.TrimSpace(v)
+	if v == "off" || v == "0" {
+		return 0, nil
+	}
+	mult := int64(1)
+	for _, u := range []struct {
+		suffix string
+		m      int64
+	}{{"KiB", 1 << 10}, {"MiB", 1 << 20}, {"GiB", 1 << 30}, {"B", 1}} {
+		if strings.HasSuffix(v, u.suffix) {
+			v, mult = strings.TrimSuffix(v, u.suffix), u.m
+			break
+		}
+	}
+	n, err := strconv.ParseInt(v, 10, 64)
+	if err != nil || n <= 0 || n > (1<<62)/mult {
+		return 0, fmt.Errorf("%q: give a size such as 160MiB or 1GiB, or off", v)
+	}
+	if n*mult < 32<<20 {
+		return 0, fmt.Errorf("%q: below 32MiB the server could not sign anyone in (a password check takes 46MiB)", v)
+	}
+	return n * mult, nil
 }
