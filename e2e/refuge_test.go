@@ -291,7 +291,7 @@ func TestRefugeWalk(t *testing.T) {
 		}
 
 		// 7. The worker holds a unit of the refuge worker's property.
-		if v, _ := chromedp.Run(fdw.ctx, chromedp.Value(css("#hold-client-"+target))); v != client {
+		if v, _ := chromedp.Run(fdw.ctx, chromedp.Value(css("#hold-client"))); v != client {
 			t.Errorf("the hold form has client %q chosen, want the searched client", v)
 		}
 		fdw.do("hold the unit", chromedp.Click(css("#hold-"+target)), chromedp.WaitVisible(css("#referral-status")))
