@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"frontdoor/internal/access"
+	"frontdoor/internal/risk"
 )
 
 // Household is one client household: the client, their children, the people
@@ -1082,4 +1083,19 @@ func (pl *plan) perpDetails(r *rng, p *Perpetrator, client *Person, town int) {
 		}
 		p.Conditions = []string{cond}
 	}
+}
+
+// assessment is the checklist as the risk service takes it: the answers
+// against the checklist's item keys in order, completed at completed.
+func (ra RiskAssessment) assessment(clientID string, keys []string, completed time.Time) risk.NewAssessment {
+	n := risk.NewAssessment{ClientID: clientID, PoliceCallouts: min(ra.PoliceCallouts12m, 20), CompletedAt: completed}
+	for i, a := range ra.Answers {
+		if i < len(keys) {
+			n.Answers = append(n.Answers, risk.AnswerInput{Key: keys[i], Value: risk.Answer(a), Source: risk.FromClient})
+		}
+	}
+	if ra.ProfessionalJudgement && ra.Level == "high" {
+		n.Judgement, n.JudgementReason = risk.High, "Escalating abuse and recent threats to kill; professional judgement raises the level."
+	}
+	return n
 }

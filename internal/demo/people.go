@@ -378,16 +378,7 @@ func (l *peopleLoader) household(ctx context.Context, h *Household) error {
 		if !l.canWrite(worker) {
 			break
 		}
-		n := risk.NewAssessment{ClientID: client, PoliceCallouts: min(ra.PoliceCallouts12m, 20)}
-		for i, a := range ra.Answers {
-			if i < len(l.riskKeys) {
-				n.Answers = append(n.Answers, risk.AnswerInput{Key: l.riskKeys[i], Value: risk.Answer(a), Source: risk.FromClient})
-			}
-		}
-		n.CompletedAt = l.at(ra.Completed)
-		if ra.ProfessionalJudgement && ra.Level == "high" {
-			n.Judgement, n.JudgementReason = risk.High, "Escalating abuse and recent threats to kill; professional judgement raises the level."
-		}
+		n := ra.assessment(client, l.riskKeys, l.at(ra.Completed))
 		if _, err := l.svc.Risk.Assess(ctx, worker, n); err != nil {
 			return fmt.Errorf("risk assessment: %w", err)
 		}

@@ -347,16 +347,7 @@ type loadedClient struct {
 // built).
 func (l *scaleLoader) assess(ctx context.Context, tx *store.Tx, h *Household, clientID string) error {
 	for _, ra := range h.RiskAssessments {
-		n := risk.NewAssessment{ClientID: clientID, PoliceCallouts: min(ra.PoliceCallouts12m, 20)}
-		for i, a := range ra.Answers {
-			if i < len(l.keys) {
-				n.Answers = append(n.Answers, risk.AnswerInput{Key: l.keys[i], Value: risk.Answer(a), Source: risk.FromClient})
-			}
-		}
-		n.CompletedAt = l.at(ra.Completed)
-		if ra.ProfessionalJudgement && ra.Level == "high" {
-			n.Judgement, n.JudgementReason = risk.High, "Escalating abuse and recent threats to kill; professional judgement raises the level."
-		}
+		n := ra.assessment(clientID, l.keys, l.at(ra.Completed))
 		if _, err := l.svc.Risk.AssessInTx(ctx, tx, l.fdw, n); err != nil {
 			return fmt.Errorf("risk assessment of household %d: %w", h.Index, err)
 		}

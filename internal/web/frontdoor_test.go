@@ -326,14 +326,9 @@ func TestFrontDoorUnsafeContactRefused(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, d store.Dialect) {
 		f := newFrontDoor(t, d)
 		worker := f.as(t, "helpline.one", access.RoleFrontDoorWorker, "helpline")
-		resp, _ := worker.post(t, "/referrals/new", newClientForm("Rosa", "Lind"))
-		if resp.StatusCode != http.StatusSeeOther {
-			t.Fatalf("create: %d", resp.StatusCode)
-		}
-		_, body := worker.get(t, resp.Header.Get("Location"))
-		clientID := regexp.MustCompile(`href="/people/([0-9a-f-]{36})/timeline"`).FindStringSubmatch(body)[1]
+		clientID := referNewClient(t, worker, "Rosa", "Lind")
 
-		resp, body = worker.get(t, "/contacts/new?client="+clientID)
+		resp, body := worker.get(t, "/contacts/new?client="+clientID)
 		if resp.StatusCode != 200 || strings.Index(body, `id="safe-contact"`) > strings.Index(body, "<form method=\"post\" action=\"/contacts/new\"") {
 			t.Fatalf("the safe-contact rules are not first: %d", resp.StatusCode)
 		}
@@ -358,18 +353,29 @@ func TestFrontDoorUnsafeContactRefused(t *testing.T) {
 	})
 }
 
+// referNewClient refers a new client through the referral form and
+// returns the client's ID from the referral page's link.
+func referNewClient(t *testing.T, worker *harness, given, family string) string {
+	t.Helper()
+	resp, _ := worker.post(t, "/referrals/new", newClientForm(given, family))
+	if resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("create: %d", resp.StatusCode)
+	}
+	_, body := worker.get(t, resp.Header.Get("Location"))
+	m := regexp.MustCompile(`href="/people/([0-9a-f-]{36})/timeline"`).FindStringSubmatch(body)
+	if m == nil {
+		t.Fatal("no link to the case page")
+	}
+	return m[1]
+}
+
 // TestCasePageShowsNewestFirst: a long history opens at its newest fifty
 // entries, newest at the top, with a link to the whole of it.
 func TestCasePageShowsNewestFirst(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, d store.Dialect) {
 		f := newFrontDoor(t, d)
 		worker := f.as(t, "helpline.one", access.RoleFrontDoorWorker, "helpline")
-		resp, _ := worker.post(t, "/referrals/new", newClientForm("Rosa", "Lind"))
-		if resp.StatusCode != http.StatusSeeOther {
-			t.Fatalf("create: %d", resp.StatusCode)
-		}
-		_, body := worker.get(t, resp.Header.Get("Location"))
-		clientID := regexp.MustCompile(`href="/people/([0-9a-f-]{36})/timeline"`).FindStringSubmatch(body)[1]
+		clientID := referNewClient(t, worker, "Rosa", "Lind")
 		for i := range 55 {
 			f.clock.Advance(time.Minute)
 			resp, _ := worker.post(t, "/contacts/new", url.Values{"client": {clientID}, "channel": {"phone"}, "direction": {"in"}, "caller_type": {"victim"},
@@ -379,7 +385,7 @@ func TestCasePageShowsNewestFirst(t *testing.T) {
 			}
 		}
 		// 55 contacts and the referral.
-		_, body = worker.get(t, "/people/"+clientID+"/timeline")
+		_, body := worker.get(t, "/people/"+clientID+"/timeline")
 		if n := strings.Count(body, `<li class="entry-`); n != 50 {
 			t.Fatalf("the case page shows %d entries, want the newest 50", n)
 		}
