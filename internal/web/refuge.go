@@ -10,6 +10,7 @@ import (
 
 	"frontdoor/internal/audit"
 	"frontdoor/internal/errs"
+	"frontdoor/internal/i18n"
 	"frontdoor/internal/id"
 	"frontdoor/internal/people"
 	"frontdoor/internal/refuge"
@@ -37,19 +38,43 @@ type hiddenField struct{ Name, Value string }
 type vacanciesPage struct {
 	Board   []refuge.BoardProperty
 	Clients []people.Summary
-	// HoldClients are the clients each result's hold form offers: the
+	// HoldClients are the clients the results' hold form offers: the
 	// client searched for when there was one (the usual way), else the
 	// whole caseload.
 	HoldClients []people.Summary
 	Children    []childRow
 	Searched    bool
 	Results     []refuge.Vacancy
-	Hidden      []hiddenField
-	Today       string
+	// Rows are the results worded for the page: a national search can
+	// find hundreds of units, and a template action per word of each
+	// cost more than the search.
+	Rows   []vacancyRow
+	Hidden []hiddenField
+	Today  string
 	// Reasons are the turnaway reasons, for recording that no vacancy fits.
 	Reasons []refuge.TurnawayReason
 	// TurnawayRecorded says a turnaway was just recorded.
 	TurnawayRecorded bool
+}
+
+// vacancyRow is one result as the page shows it.
+type vacancyRow struct {
+	UnitID, Title, Detail string
+}
+
+func vacancyRows(pr i18n.Printer, results []refuge.Vacancy) []vacancyRow {
+	rows := make([]vacancyRow, len(results))
+	for i, v := range results {
+		d := pr.T("accommodation.kind_"+string(v.Kind)) + " · " + v.Town + ", " + v.Area + " · " +
+			pr.T("accommodation.service_"+string(v.Service)) + " · " + pr.T("accommodation.bedspaces", v.Bedspaces)
+		if v.Wheelchair {
+			d += " · " + pr.T("accommodation.wheelchair")
+		} else if v.GroundFloor {
+			d += " · " + pr.T("accommodation.ground_floor")
+		}
+		rows[i] = vacancyRow{UnitID: v.UnitID, Title: v.PropertyName + " · " + v.UnitName, Detail: d}
+	}
+	return rows
 }
 
 // vacancyFormValues keeps what was typed in the vacancy form: the single
@@ -108,6 +133,7 @@ func (s *Server) vacanciesRender(w http.ResponseWriter, r *http.Request, status 
 		return
 	}
 	page.Board = board
+	page.Rows = vacancyRows(s.Catalogue.Printer(s.Catalogue.Match(r.Header.Get("Accept-Language"))), page.Results)
 	page.HoldClients = page.Clients
 	if chosen := v.Form["client"]; chosen != "" {
 		for _, c := range page.Clients {
