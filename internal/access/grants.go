@@ -3,6 +3,7 @@ package access
 import (
 	"context"
 	"errors"
+	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -37,27 +38,59 @@ type Grants struct {
 // running break-glass grant. Capability packages call it inside the read
 // that loads the record, so the decision and the read see one snapshot.
 func (g *Grants) Facts(ctx context.Context, tx *store.Tx, actor Actor, r *Record) error {
-	rows, err := tx.Query(ctx, `SELECT staff_id FROM record_restrictions WHERE record_id = $1`, r.ID)
-	if err != nil {
-		return err
+	return g.FactsMany(ctx, tx, actor, []*Record{r})
+}
+
+// FactsMany is Facts for several records at once (a search's results): the
+// same two reads, for all of them.
+func (g *Grants) FactsMany(ctx context.Context, tx *store.Tx, actor Actor, recs []*Record) error {
+	byID := make(map[string][]*Record, len(recs))
+	for _, r := range recs {
+		byID[r.ID] = append(byID[r.ID], r)
 	}
-	defer rows.Close()
-	for rows.Next() {
-		var s string
-		if err := rows.Scan(&s); err != nil {
+	for chunk := range slices.Chunk(slices.Collect(maps.Keys(byID)), 500) {
+		args := make([]any, len(chunk))
+		for i, id := range chunk {
+			args[i] = id
+		}
+		rows, err := tx.Query(ctx, `SELECT record_id, staff_id FROM record_restrictions WHERE record_id IN (`+store.Placeholders(1, len(chunk))+`)`, args...)
+		if err != nil {
 			return err
 		}
-		r.RestrictedTo = append(r.RestrictedTo, s)
+		for rows.Next() {
+			var id, s string
+			if err := rows.Scan(&id, &s); err != nil {
+				rows.Close()
+				return err
+			}
+			for _, r := range byID[id] {
+				r.RestrictedTo = append(r.RestrictedTo, s)
+			}
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		rows, err = tx.Query(ctx, `SELECT DISTINCT record_id FROM break_glass_grants WHERE staff_id = $1 AND expires_at > $2 AND record_id IN (`+store.Placeholders(3, len(chunk))+`)`,
+			append([]any{actor.StaffID, g.Now().UTC()}, args...)...)
+		if err != nil {
+			return err
+		}
+		for rows.Next() {
+			var id string
+			if err := rows.Scan(&id); err != nil {
+				rows.Close()
+				return err
+			}
+			for _, r := range byID[id] {
+				r.BreakGlassGrant = true
+			}
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
 	}
-	if err := rows.Err(); err != nil {
-		return err
-	}
-	var n int
-	if err := tx.QueryRow(ctx, `SELECT count(*) FROM break_glass_grants WHERE staff_id = $1 AND record_id = $2 AND expires_at > $3`,
-		[]any{actor.StaffID, r.ID, g.Now().UTC()}, &n); err != nil {
-		return err
-	}
-	r.BreakGlassGrant = n > 0
 	return nil
 }
 

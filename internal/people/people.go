@@ -221,32 +221,93 @@ var errNotFound = errs.New(errs.NotFound, "error.not_found")
 
 // facts loads what the policy needs about a client, plus the sealed names.
 func (s *Service) facts(ctx context.Context, tx *store.Tx, actor access.Actor, clientID string) (access.Record, *Client, [3]string, error) {
-	var c Client
-	var sealed [3]string
-	err := tx.QueryRow(ctx, `SELECT id, organisation_id, team_id, given_name_sealed, family_name_sealed, details_sealed, created_at, version FROM clients WHERE id = $1`,
-		[]any{clientID}, &c.ID, &c.OrganisationID, &c.TeamID, &sealed[0], &sealed[1], &sealed[2], &c.CreatedAt, &c.Version)
-	if errors.Is(err, store.ErrNotFound) {
-		return access.Record{}, nil, sealed, errNotFound
-	}
+	all, err := s.factsMany(ctx, tx, actor, []string{clientID})
 	if err != nil {
-		return access.Record{}, nil, sealed, err
+		return access.Record{}, nil, [3]string{}, err
 	}
-	rows, err := tx.Query(ctx, `SELECT staff_id FROM client_workers WHERE client_id = $1 ORDER BY staff_id`, clientID)
-	if err != nil {
-		return access.Record{}, nil, sealed, err
+	f, ok := all[clientID]
+	if !ok {
+		return access.Record{}, nil, [3]string{}, errNotFound
 	}
-	defer rows.Close()
-	for rows.Next() {
-		var w string
-		if err := rows.Scan(&w); err != nil {
-			return access.Record{}, nil, sealed, err
+	return f.rec, f.client, f.sealed, nil
+}
+
+// clientFacts is what facts reads about one client.
+type clientFacts struct {
+	rec    access.Record
+	client *Client
+	sealed [3]string // given name, family name, details
+}
+
+// factsMany reads the facts of several clients in the same few queries (a
+// search checks each of its results): a client that does not exist is
+// absent from the map.
+func (s *Service) factsMany(ctx context.Context, tx *store.Tx, actor access.Actor, clientIDs []string) (map[string]*clientFacts, error) {
+	out := make(map[string]*clientFacts, len(clientIDs))
+	for chunk := range slices.Chunk(slices.Compact(slices.Sorted(slices.Values(clientIDs))), 500) {
+		if err := s.factsChunk(ctx, tx, chunk, out); err != nil {
+			return nil, err
 		}
-		c.Workers = append(c.Workers, w)
 	}
-	if err := rows.Err(); err != nil {
-		return access.Record{}, nil, sealed, err
+	recs := make([]*access.Record, 0, len(out))
+	for _, f := range out {
+		recs = append(recs, &f.rec)
 	}
-	rec := access.Record{ID: c.ID, OrganisationID: c.OrganisationID, TeamIDs: []string{c.TeamID}, AssignedStaff: c.Workers}
+	if err := s.Grants.FactsMany(ctx, tx, actor, recs); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (s *Service) factsChunk(ctx context.Context, tx *store.Tx, chunk []string, out map[string]*clientFacts) error {
+	args := make([]any, len(chunk))
+	for i, id := range chunk {
+		args[i] = id
+	}
+	in := store.Placeholders(1, len(chunk))
+	// each runs a query over the chunk and hands every row to row.
+	each := func(query string, row func(scan func(...any) error) error) error {
+		rows, err := tx.Query(ctx, query, args...)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			if err := row(rows.Scan); err != nil {
+				return err
+			}
+		}
+		return rows.Err()
+	}
+	if err := each(`SELECT id, organisation_id, team_id, given_name_sealed, family_name_sealed, details_sealed, created_at, version FROM clients WHERE id IN (`+in+`)`,
+		func(scan func(...any) error) error {
+			f := &clientFacts{client: &Client{}}
+			c := f.client
+			if err := scan(&c.ID, &c.OrganisationID, &c.TeamID, &f.sealed[0], &f.sealed[1], &f.sealed[2], &c.CreatedAt, &c.Version); err != nil {
+				return err
+			}
+			out[c.ID] = f
+			return nil
+		}); err != nil {
+		return err
+	}
+	if err := each(`SELECT client_id, staff_id FROM client_workers WHERE client_id IN (`+in+`) ORDER BY client_id, staff_id`,
+		func(scan func(...any) error) error {
+			var cid, w string
+			if err := scan(&cid, &w); err != nil {
+				return err
+			}
+			if f := out[cid]; f != nil {
+				f.client.Workers = append(f.client.Workers, w)
+			}
+			return nil
+		}); err != nil {
+		return err
+	}
+	for _, f := range out {
+		c := f.client
+		f.rec = access.Record{ID: c.ID, OrganisationID: c.OrganisationID, TeamIDs: []string{c.TeamID}, AssignedStaff: slices.Clone(c.Workers)}
+	}
 	// The teams the client's live cases are allocated to work the client
 	// too, for as long as the case is open; so does the team that runs the
 	// property of the client's live stay (admitted, not yet departed), for
@@ -256,52 +317,61 @@ func (s *Service) facts(ctx context.Context, tx *store.Tx, actor access.Actor, c
 	// record: the refuge assesses it on the referral's household profile,
 	// which the refuge service shows without names or contact details, and
 	// its access starts at admission.
-	caseTeams, err := tx.Query(ctx, `SELECT DISTINCT c.team_id, t.organisation_id FROM intake_cases c JOIN teams t ON t.id = c.team_id
-		WHERE c.client_id = $1 AND c.status <> 'closed'
-		UNION SELECT DISTINCT p.team_id, t.organisation_id FROM refuge_stays st JOIN refuge_properties p ON p.id = st.property_id JOIN teams t ON t.id = p.team_id
-		WHERE st.client_id = $1 AND st.move_out IS NULL`, clientID)
-	if err != nil {
-		return access.Record{}, nil, sealed, err
-	}
-	defer caseTeams.Close()
-	for caseTeams.Next() {
-		var t, org string
-		if err := caseTeams.Scan(&t, &org); err != nil {
-			return access.Record{}, nil, sealed, err
-		}
-		switch {
-		case org != c.OrganisationID:
-			if !slices.Contains(rec.PartnerTeamIDs, t) {
-				rec.PartnerTeamIDs = append(rec.PartnerTeamIDs, t)
+	if err := each(`SELECT DISTINCT c.client_id, c.team_id, t.organisation_id FROM intake_cases c JOIN teams t ON t.id = c.team_id
+		WHERE c.client_id IN (`+in+`) AND c.status <> 'closed'
+		UNION SELECT DISTINCT st.client_id, p.team_id, t.organisation_id FROM refuge_stays st JOIN refuge_properties p ON p.id = st.property_id JOIN teams t ON t.id = p.team_id
+		WHERE st.client_id IN (`+in+`) AND st.move_out IS NULL`,
+		func(scan func(...any) error) error {
+			var cid, t, org string
+			if err := scan(&cid, &t, &org); err != nil {
+				return err
 			}
-		case !slices.Contains(rec.TeamIDs, t):
-			rec.TeamIDs = append(rec.TeamIDs, t)
-		}
-	}
-	if err := caseTeams.Err(); err != nil {
-		return access.Record{}, nil, sealed, err
+			f := out[cid]
+			if f == nil {
+				return nil
+			}
+			rec := &f.rec
+			switch {
+			case org != f.client.OrganisationID:
+				if !slices.Contains(rec.PartnerTeamIDs, t) {
+					rec.PartnerTeamIDs = append(rec.PartnerTeamIDs, t)
+				}
+			case !slices.Contains(rec.TeamIDs, t):
+				rec.TeamIDs = append(rec.TeamIDs, t)
+			}
+			return nil
+		}); err != nil {
+		return err
 	}
 	// A volunteer with a live match to the client stands to the record as
 	// assigned (the policy gives a volunteer the limited view, nothing
 	// more); a partner agency a referral was sent to is a shared agency
 	// (the policy gives its users that referral, never the record).
-	volunteers, err := ids(ctx, tx, `SELECT m.volunteer_id FROM volunteer_matches m JOIN staff s ON s.id = m.volunteer_id
-		WHERE m.client_id = $1 AND m.ended_at IS NULL AND s.role = 'volunteer' AND s.disabled_at IS NULL`, clientID)
-	if err != nil {
-		return access.Record{}, nil, sealed, err
+	if err := each(`SELECT m.client_id, m.volunteer_id FROM volunteer_matches m JOIN staff s ON s.id = m.volunteer_id
+		WHERE m.client_id IN (`+in+`) AND m.ended_at IS NULL AND s.role = 'volunteer' AND s.disabled_at IS NULL`,
+		func(scan func(...any) error) error {
+			var cid, v string
+			if err := scan(&cid, &v); err != nil {
+				return err
+			}
+			if f := out[cid]; f != nil && !slices.Contains(f.rec.AssignedStaff, v) {
+				f.rec.AssignedStaff = append(f.rec.AssignedStaff, v)
+			}
+			return nil
+		}); err != nil {
+		return err
 	}
-	for _, v := range volunteers {
-		if !slices.Contains(rec.AssignedStaff, v) {
-			rec.AssignedStaff = append(rec.AssignedStaff, v)
-		}
-	}
-	if rec.SharedAgencies, err = ids(ctx, tx, `SELECT DISTINCT partner_id FROM partner_referrals WHERE client_id = $1 AND status <> 'withdrawn'`, clientID); err != nil {
-		return access.Record{}, nil, sealed, err
-	}
-	if err := s.Grants.Facts(ctx, tx, actor, &rec); err != nil {
-		return access.Record{}, nil, sealed, err
-	}
-	return rec, &c, sealed, nil
+	return each(`SELECT DISTINCT client_id, partner_id FROM partner_referrals WHERE client_id IN (`+in+`) AND status <> 'withdrawn'`,
+		func(scan func(...any) error) error {
+			var cid, p string
+			if err := scan(&cid, &p); err != nil {
+				return err
+			}
+			if f := out[cid]; f != nil {
+				f.rec.SharedAgencies = append(f.rec.SharedAgencies, p)
+			}
+			return nil
+		})
 }
 
 // Denied is returned when the actor may not open a record they are
@@ -521,6 +591,21 @@ func (s *Service) Update(ctx context.Context, actor access.Actor, clientID strin
 func (s *Service) Facts(ctx context.Context, tx *store.Tx, actor access.Actor, clientID string) (access.Record, error) {
 	rec, _, _, err := s.facts(ctx, tx, actor, clientID)
 	return rec, err
+}
+
+// FactsMany is Facts for several clients in a few queries for all of them:
+// a list's or a search's access checks. A client that does not exist is
+// absent from the map.
+func (s *Service) FactsMany(ctx context.Context, tx *store.Tx, actor access.Actor, clientIDs []string) (map[string]access.Record, error) {
+	all, err := s.factsMany(ctx, tx, actor, clientIDs)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string]access.Record, len(all))
+	for id, f := range all {
+		out[id] = f.rec
+	}
+	return out, nil
 }
 
 // MatchFacts loads the access facts of a client, child or perpetrator

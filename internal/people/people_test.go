@@ -3,6 +3,8 @@ package people_test
 import (
 	"context"
 	"errors"
+	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -217,5 +219,53 @@ func TestClientDetailsValidateSealAndUpdate(t *testing.T) {
 			t.Fatalf("unrelated worker editing: %v", err)
 		}
 		vaulttest.AssertNoPlaintext(t, w.db, w.cfg, "Quarry Lane", "900123", "900456", "bluebell", "her sister Ada", "grace@example.com", "1987-03-14", "Igbo", "Black African")
+	})
+}
+
+// TestFactsManyIsFacts: the facts read for many clients at once (search
+// results, lists) are exactly those read for each alone, for clients
+// assigned, restricted, broken into, and gone.
+func TestFactsManyIsFacts(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, d store.Dialect) {
+		w := newWorld(t, d)
+		var ids []string
+		for _, name := range []string{"Grace", "Amina", "Rosa", "Lena"} {
+			c, err := w.svc.Create(ctx, w.outreach, people.NewClient{GivenName: name, FamilyName: "Okafor"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			ids = append(ids, c.ID)
+		}
+		if err := w.svc.Restrict(ctx, w.manager, ids[1], []string{w.outreach.StaffID}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := w.svc.BreakGlass(ctx, w.helpline, ids[2], "she is on the line now and in danger"); err != nil {
+			t.Fatal(err)
+		}
+		gone := "0190f2a0-0000-7000-8000-00000000dead"
+		for _, actor := range []access.Actor{w.outreach, w.helpline, w.manager, w.admin} {
+			err := w.db.Read(ctx, func(tx *store.Tx) error {
+				many, err := w.svc.FactsMany(ctx, tx, actor, append(slices.Clone(ids), gone, ids[0]))
+				if err != nil {
+					return err
+				}
+				if len(many) != len(ids) {
+					t.Errorf("%s: %d clients' facts, want %d (none for the one gone)", actor.Role, len(many), len(ids))
+				}
+				for _, id := range ids {
+					one, err := w.svc.Facts(ctx, tx, actor, id)
+					if err != nil {
+						return err
+					}
+					if !reflect.DeepEqual(one, many[id]) {
+						t.Errorf("%s, client %s: alone %+v, with others %+v", actor.Role, id, one, many[id])
+					}
+				}
+				return nil
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
 	})
 }

@@ -122,11 +122,23 @@ func (s *Service) search(ctx context.Context, actor access.Actor, query string, 
 				}
 			}
 		}
+		// The clients' access facts in a few queries for all of them,
+		// not a few for each.
+		var clientHits []string
+		for _, h := range hits {
+			if h.kind == matching.Client {
+				clientHits = append(clientHits, h.id)
+			}
+		}
+		pre, err := s.factsMany(ctx, tx, actor, clientHits)
+		if err != nil {
+			return nil, err
+		}
 		for _, h := range hits {
 			if len(out) >= limit {
 				break
 			}
-			sum, ok, err := s.summary(ctx, tx, actor, h.kind, h.id)
+			sum, ok, err := s.summaryWith(ctx, tx, actor, h.kind, h.id, pre)
 			if err != nil {
 				return nil, err
 			}
@@ -149,9 +161,11 @@ func (s *Service) search(ctx context.Context, actor access.Actor, query string, 
 	return out, nil
 }
 
-// summary opens a record's names when the actor may read it; ok is false
-// otherwise (and for a record that has gone).
-func (s *Service) summary(ctx context.Context, tx *store.Tx, actor access.Actor, kind matching.Kind, recordID string) (Summary, bool, error) {
+// summaryWith opens a record's names when the actor may read it; ok is
+// false otherwise (and for a record that has gone). Clients' facts come
+// from pre, read beforehand for all of a list's clients (factsMany); a
+// client missing from it has gone.
+func (s *Service) summaryWith(ctx context.Context, tx *store.Tx, actor access.Actor, kind matching.Kind, recordID string, pre map[string]*clientFacts) (Summary, bool, error) {
 	sum := Summary{Kind: string(kind), ID: recordID}
 	var rec access.Record
 	var sealed [3]string
@@ -159,11 +173,11 @@ func (s *Service) summary(ctx context.Context, tx *store.Tx, actor access.Actor,
 	var err error
 	switch kind {
 	case matching.Client:
-		var c *Client
-		rec, c, sealed, err = s.facts(ctx, tx, actor, recordID)
-		if c != nil {
-			sum.TeamID = c.TeamID
+		f, ok := pre[recordID]
+		if !ok {
+			return sum, false, nil
 		}
+		rec, sealed, sum.TeamID = f.rec, f.sealed, f.client.TeamID
 		table = "clients"
 	case matching.Child:
 		rec, _, sealed, err = s.childFacts(ctx, tx, actor, recordID)
@@ -204,8 +218,12 @@ func (s *Service) MyClients(ctx context.Context, actor access.Actor) ([]Summary,
 		if err != nil {
 			return nil, err
 		}
+		pre, err := s.factsMany(ctx, tx, actor, list)
+		if err != nil {
+			return nil, err
+		}
 		for _, cid := range list {
-			sum, ok, err := s.summary(ctx, tx, actor, matching.Client, cid)
+			sum, ok, err := s.summaryWith(ctx, tx, actor, matching.Client, cid, pre)
 			if err != nil {
 				return nil, err
 			}
