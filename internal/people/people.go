@@ -304,9 +304,13 @@ func (s *Service) factsChunk(ctx context.Context, tx *store.Tx, chunk []string, 
 		}); err != nil {
 		return err
 	}
-	for _, f := range out {
-		c := f.client
-		f.rec = access.Record{ID: c.ID, OrganisationID: c.OrganisationID, TeamIDs: []string{c.TeamID}, AssignedStaff: slices.Clone(c.Workers)}
+	// This chunk's clients only: out holds the earlier chunks' too,
+	// whose records are complete.
+	for _, id := range chunk {
+		if f := out[id]; f != nil {
+			c := f.client
+			f.rec = access.Record{ID: c.ID, OrganisationID: c.OrganisationID, TeamIDs: []string{c.TeamID}, AssignedStaff: slices.Clone(c.Workers)}
+		}
 	}
 	// The teams the client's live cases are allocated to work the client
 	// too, for as long as the case is open; so does the team that runs the

@@ -3,6 +3,7 @@ package people_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"reflect"
 	"slices"
 	"strings"
@@ -242,15 +243,33 @@ func TestFactsManyIsFacts(t *testing.T) {
 		if _, err := w.svc.BreakGlass(ctx, w.helpline, ids[2], "she is on the line now and in danger"); err != nil {
 			t.Fatal(err)
 		}
+		// A live case allocated to the helpline team: that team works her.
+		if err := w.db.Write(ctx, func(tx *store.Tx) error {
+			_, err := tx.Exec(ctx, `INSERT INTO intake_cases (id, client_id, organisation_id, service, team_id, referral_id, status, opened_at)
+				VALUES ('0190f2a0-0000-7000-8000-0000000000c1', $1, $2, 'outreach', 'helpline', 'r1', 'allocated', $3)`, ids[3], w.org, time.Now().UTC())
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
 		gone := "0190f2a0-0000-7000-8000-00000000dead"
+		// Past one query's list of IDs (500): the real clients are in the
+		// first list (IDs are read in order), unknown ones fill the next.
+		asked := append([]string{ids[3]}, ids...)
+		for i := range 600 {
+			asked = append(asked, fmt.Sprintf("ffffffff-0000-7000-8000-%012d", i))
+		}
+		asked = append(asked, gone, ids[0], ids[3])
 		for _, actor := range []access.Actor{w.outreach, w.helpline, w.manager, w.admin} {
 			err := w.db.Read(ctx, func(tx *store.Tx) error {
-				many, err := w.svc.FactsMany(ctx, tx, actor, append(slices.Clone(ids), gone, ids[0]))
+				many, err := w.svc.FactsMany(ctx, tx, actor, asked)
 				if err != nil {
 					return err
 				}
 				if len(many) != len(ids) {
 					t.Errorf("%s: %d clients' facts, want %d (none for the one gone)", actor.Role, len(many), len(ids))
+				}
+				if !slices.Contains(many[ids[3]].TeamIDs, "helpline") {
+					t.Errorf("%s: the live case's team is not among the client's teams: %+v", actor.Role, many[ids[3]])
 				}
 				for _, id := range ids {
 					one, err := w.svc.Facts(ctx, tx, actor, id)

@@ -108,3 +108,81 @@ func TestCachedStatementsGiveTheSameAnswers(t *testing.T) {
 		t.Fatalf("the reader cache holds %d entries, bound 3", size)
 	}
 }
+
+// TestCachedStatementNestedInItself: a query run again, in the same
+// transaction, while its first run's rows are still open answers right
+// (the driver has one cursor per compiled statement, so the second run
+// must not share it).
+func TestCachedStatementNestedInItself(t *testing.T) {
+	ctx := context.Background()
+	db, err := Open(ctx, Config{DataDir: t.TempDir() + "/data", CreateDataDir: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	const list = `SELECT id FROM nums WHERE id >= $1 ORDER BY id`
+	const all = `SELECT id FROM nums ORDER BY id`
+	if err := db.Write(ctx, func(tx *Tx) error {
+		if _, err := tx.Exec(ctx, `CREATE TABLE nums (id INTEGER PRIMARY KEY)`); err != nil {
+			return err
+		}
+		for i := range 5 {
+			if _, err := tx.Exec(ctx, `INSERT INTO nums (id) VALUES ($1)`, i); err != nil {
+				return err
+			}
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{list, all} {
+		for deadline := time.Now().Add(10 * time.Second); ; {
+			db.readStmts.mu.Lock()
+			_, ok := db.readStmts.stmts[q]
+			db.readStmts.mu.Unlock()
+			if ok {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("%q never prepared", q)
+			}
+			db.readStmts.get(q)
+			time.Sleep(5 * time.Millisecond)
+		}
+	}
+	err = db.Read(ctx, func(tx *Tx) error {
+		for _, q := range []string{list, all} {
+			var args []any
+			if q == list {
+				args = []any{0}
+			}
+			rows, err := tx.Query(ctx, q, args...)
+			if err != nil {
+				return err
+			}
+			var outer []int
+			for rows.Next() {
+				var id int
+				if err := rows.Scan(&id); err != nil {
+					rows.Close()
+					return err
+				}
+				outer = append(outer, id)
+				// The same text again while the outer rows are open.
+				var first int
+				if err := tx.QueryRow(ctx, q, args, &first); err != nil || first != 0 {
+					rows.Close()
+					return fmt.Errorf("nested %q: %d, %v", q, first, err)
+				}
+			}
+			rows.Close()
+			if err := rows.Err(); err != nil || len(outer) != 5 {
+				return fmt.Errorf("outer %q: %v, %v", q, outer, err)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}

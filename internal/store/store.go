@@ -95,23 +95,39 @@ type Tx struct {
 	tx      *sql.Tx
 	dialect Dialect
 	stmts   *stmtCache
+	// queried holds the cached statements this transaction has opened
+	// rows on: they may still be open, and the SQLite driver runs one
+	// cursor per compiled statement, so the same text runs unprepared
+	// for the rest of the transaction.
+	queried map[string]bool
 }
 
 func (t *Tx) Dialect() Dialect { return t.dialect }
 
 // prepared is the transaction's handle on query's cached statement, or
-// nil to run query unprepared.
-func (t *Tx) prepared(ctx context.Context, query string) *sql.Stmt {
-	if st := t.stmts.get(query); st != nil {
-		return t.tx.StmtContext(ctx, st)
+// nil to run query unprepared. rows says the caller will hold the
+// statement's rows open.
+func (t *Tx) prepared(ctx context.Context, query string, rows bool) *sql.Stmt {
+	if t.stmts == nil || t.queried[query] {
+		return nil
 	}
-	return nil
+	st := t.stmts.get(query)
+	if st == nil {
+		return nil
+	}
+	if rows {
+		if t.queried == nil {
+			t.queried = map[string]bool{}
+		}
+		t.queried[query] = true
+	}
+	return t.tx.StmtContext(ctx, st)
 }
 
 func (t *Tx) Exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
 	var r sql.Result
 	var err error
-	if st := t.prepared(ctx, query); st != nil {
+	if st := t.prepared(ctx, query, false); st != nil {
 		r, err = st.ExecContext(ctx, args...)
 	} else {
 		r, err = t.tx.ExecContext(ctx, query, args...)
@@ -122,7 +138,7 @@ func (t *Tx) Exec(ctx context.Context, query string, args ...any) (sql.Result, e
 func (t *Tx) Query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
 	var r *sql.Rows
 	var err error
-	if st := t.prepared(ctx, query); st != nil {
+	if st := t.prepared(ctx, query, true); st != nil {
 		r, err = st.QueryContext(ctx, args...)
 	} else {
 		r, err = t.tx.QueryContext(ctx, query, args...)
@@ -134,7 +150,7 @@ func (t *Tx) Query(ctx context.Context, query string, args ...any) (*sql.Rows, e
 // No row is ErrNotFound.
 func (t *Tx) QueryRow(ctx context.Context, query string, args []any, dest ...any) error {
 	var row *sql.Row
-	if st := t.prepared(ctx, query); st != nil {
+	if st := t.prepared(ctx, query, false); st != nil {
 		row = st.QueryRowContext(ctx, args...)
 	} else {
 		row = t.tx.QueryRowContext(ctx, query, args...)
@@ -182,9 +198,11 @@ func (db *DB) Serializable(ctx context.Context, fn func(*Tx) error) error {
 const headLock = `LOCK TABLE audit_head IN EXCLUSIVE MODE`
 
 // Read runs fn in a read-only transaction on the reader pool: one
-// consistent snapshot for everything fn reads.
+// consistent snapshot for everything fn reads (SQLite's read
+// transactions are; PostgreSQL's at repeatable read, which a read-only
+// transaction has at no cost and never fails for).
 func (db *DB) Read(ctx context.Context, fn func(*Tx) error) error {
-	opts := &sql.TxOptions{ReadOnly: true}
+	opts := &sql.TxOptions{ReadOnly: true, Isolation: sql.LevelRepeatableRead}
 	if db.dialect == SQLite {
 		// The reader connections are query_only; database/sql's ReadOnly
 		// flag is not supported by the SQLite driver.

@@ -402,6 +402,18 @@ func TestCasePageShowsNewestFirst(t *testing.T) {
 		if strings.Index(body, "call number 55<") > strings.Index(body, "call number 54<") || strings.Contains(body, "call number 5<") {
 			t.Fatal("not the newest entries, newest first")
 		}
+		// A worker with no relation to her is refused, and the refusal
+		// (which says the record exists) is in the trail.
+		stranger := f.as(t, "outreach.one", access.RoleOutreachWorker, "outreach")
+		if resp, _ := stranger.get(t, "/people/"+clientID+"/timeline"); resp.StatusCode != http.StatusForbidden {
+			t.Fatalf("a stranger opening the case page: %d, want 403", resp.StatusCode)
+		}
+		var denied int
+		if err := f.db.Read(context.Background(), func(tx *store.Tx) error {
+			return tx.QueryRow(context.Background(), `SELECT count(*) FROM audit_events WHERE action = 'record.read_denied' AND record_id = $1`, []any{clientID}, &denied)
+		}); err != nil || denied != 1 {
+			t.Fatalf("the refusal is %d times in the trail (%v), want once", denied, err)
+		}
 		_, body = worker.get(t, "/people/"+clientID+"/timeline?all=1")
 		if n := strings.Count(body, `<li class="entry-`); n != 56 || strings.Contains(body, `id="timeline-all"`) {
 			t.Fatalf("the whole timeline shows %d entries, want 56 and no link", n)

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"frontdoor/internal/access"
+	"frontdoor/internal/audit"
 	"frontdoor/internal/errs"
 	"frontdoor/internal/id"
 	"frontdoor/internal/people"
@@ -182,6 +183,12 @@ func (s *Server) openClient(w http.ResponseWriter, r *http.Request) (*people.Cli
 	c, err := s.People.Open(r.Context(), actorOf(sessionOf(r)), cid)
 	var denied *people.Denied
 	if errors.As(err, &denied) {
+		// The refusal says the record exists: its audit event (held
+		// when the page defers its reads) is committed first.
+		if err := audit.FlushDeferred(r.Context()); err != nil {
+			s.formError(w, r, "error", view{}, err)
+			return nil, false
+		}
 		s.render(w, r, http.StatusForbidden, "client_denied", view{Title: "client.denied_title", Data: clientPage{Denied: denied, ID: cid}})
 		return nil, false
 	}
