@@ -384,13 +384,23 @@ func (s *Service) AssessInTx(ctx context.Context, tx *store.Tx, actor access.Act
 		yes, string(r.Scored), string(r.Final), reason, r.WindowCallouts, r.EscalationSuggested, now); err != nil {
 		return nil, err
 	}
-	for _, a := range n.Answers {
-		var comment any
-		if a.Comment != "" {
-			comment = s.Vault.SealString(a.Comment, "risk_answers", r.AssessmentID, a.Key, "comment")
+	// The answers in one statement: a checklist is two dozen of them.
+	if len(n.Answers) > 0 {
+		var q strings.Builder
+		q.WriteString(`INSERT INTO risk_answers (assessment_id, item_key, answer, source, comment_sealed) VALUES `)
+		args := make([]any, 0, 5*len(n.Answers))
+		for i, a := range n.Answers {
+			var comment any
+			if a.Comment != "" {
+				comment = s.Vault.SealString(a.Comment, "risk_answers", r.AssessmentID, a.Key, "comment")
+			}
+			if i > 0 {
+				q.WriteString(", ")
+			}
+			q.WriteString("(" + store.Placeholders(len(args)+1, 5) + ")")
+			args = append(args, r.AssessmentID, a.Key, string(a.Value), string(a.Source), comment)
 		}
-		if _, err := tx.Exec(ctx, `INSERT INTO risk_answers (assessment_id, item_key, answer, source, comment_sealed) VALUES ($1, $2, $3, $4, $5)`,
-			r.AssessmentID, a.Key, string(a.Value), string(a.Source), comment); err != nil {
+		if _, err := tx.Exec(ctx, q.String(), args...); err != nil {
 			return nil, err
 		}
 	}
