@@ -48,14 +48,21 @@ type vacanciesPage struct {
 	// Rows are the results worded for the page: a national search can
 	// find hundreds of units, and a template action per word of each
 	// cost more than the search.
-	Rows   []vacancyRow
-	Hidden []hiddenField
-	Today  string
+	Rows []vacancyRow
+	// NotShown counts the results past the first maxShownVacancies.
+	NotShown int
+	Hidden   []hiddenField
+	Today    string
 	// Reasons are the turnaway reasons, for recording that no vacancy fits.
 	Reasons []refuge.TurnawayReason
 	// TurnawayRecorded says a turnaway was just recorded.
 	TurnawayRecorded bool
 }
+
+// maxShownVacancies is how many results the page lists: a search across a
+// national estate can fit a thousand units, more than anyone reads; the
+// page says how many more there are and that a town or area narrows it.
+const maxShownVacancies = 100
 
 // vacancyRow is one result as the page shows it.
 type vacancyRow struct {
@@ -133,7 +140,11 @@ func (s *Server) vacanciesRender(w http.ResponseWriter, r *http.Request, status 
 		return
 	}
 	page.Board = board
-	page.Rows = vacancyRows(s.Catalogue.Printer(s.Catalogue.Match(r.Header.Get("Accept-Language"))), page.Results)
+	shown := page.Results
+	if len(shown) > maxShownVacancies {
+		shown, page.NotShown = shown[:maxShownVacancies], len(shown)-maxShownVacancies
+	}
+	page.Rows = vacancyRows(s.Catalogue.Printer(s.Catalogue.Match(r.Header.Get("Accept-Language"))), shown)
 	page.HoldClients = page.Clients
 	if chosen := v.Form["client"]; chosen != "" {
 		for _, c := range page.Clients {

@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
@@ -375,6 +376,43 @@ func TestRecordTurnaway(t *testing.T) {
 		}
 		if n := w.count(t, `refuge_referrals WHERE status = 'turned_away' AND turnaway_reason = 'no_space'`); n != 1 {
 			t.Fatalf("%d no-space turnaways recorded, want 1", n)
+		}
+	})
+}
+
+// TestVacancySearchListsTheFirstHundred: a search that fits more units
+// than anyone reads lists the first hundred, by town, says how many more
+// fit, and a town narrows it to that town's.
+func TestVacancySearchListsTheFirstHundred(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, d store.Dialect) {
+		w := newRefugeWorld(t, d)
+		big := refuge.NewProperty{ID: "0190f2a0-0000-7000-8000-0000000b1900", TeamID: "team-refuge", Name: "Big Block", Kind: refuge.Satellite,
+			Town: "Anytown", Area: "Centre", Address: "9 Big Road",
+			Accepts: refuge.Criteria{Service: refuge.Women, MaxHouseholdSize: 4, MaxChildren: 3, MaxBoyAge: 17, OutOfArea: true}}
+		for i := range 120 {
+			big.Units = append(big.Units, refuge.NewUnit{Name: fmt.Sprintf("Flat %d", i+1), Bedspaces: 3})
+		}
+		if err := w.svc.ImportProperties(context.Background(), []refuge.NewProperty{big}); err != nil {
+			t.Fatal(err)
+		}
+		resp, body := w.frontDoorWorker.post(t, "/vacancies/search", w.household(w.client))
+		if resp.StatusCode != 200 {
+			t.Fatalf("search: %d", resp.StatusCode)
+		}
+		if n := strings.Count(body, `<li class="vacancy"`); n != 100 {
+			t.Fatalf("%d results listed, want the first 100", n)
+		}
+		// Anytown sorts first, so its flats are the ones listed; the
+		// other towns' units are among those not shown.
+		mustContain(t, "search", body, `id="more-results"`, "The first 100 are listed, by town; 22 more fit", "Give a town or area")
+		if strings.Contains(body, `id="vacancy-`+w.elm.Units[0].ID+`"`) {
+			t.Fatal("a unit past the first hundred is listed")
+		}
+		narrow := w.household(w.client)
+		narrow.Set("area", "Southtown")
+		_, body = w.frontDoorWorker.post(t, "/vacancies/search", narrow)
+		if n := strings.Count(body, `<li class="vacancy"`); n != 1 || !strings.Contains(body, `id="vacancy-`+w.elm.Units[0].ID+`"`) || strings.Contains(body, `id="more-results"`) {
+			t.Fatalf("narrowed to Southtown: %d results listed", n)
 		}
 	})
 }
