@@ -210,11 +210,16 @@ func atLeastOneName(given, family string) error {
 func (s *Service) throughLinkedClients(ctx context.Context, tx *store.Tx, actor access.Actor, rec *access.Record, clientIDs []string) error {
 	var restricted []string
 	breakGlass := false
+	linked, err := s.factsMany(ctx, tx, actor, clientIDs)
+	if err != nil {
+		return err
+	}
 	for _, cid := range clientIDs {
-		cr, err := s.Facts(ctx, tx, actor, cid)
-		if err != nil {
-			return err
+		f, ok := linked[cid]
+		if !ok {
+			return errNotFound // a link to a client that has gone: as Facts said
 		}
+		cr := f.rec
 		rec.TeamIDs = union(rec.TeamIDs, cr.TeamIDs...)
 		rec.PartnerTeamIDs = union(rec.PartnerTeamIDs, cr.PartnerTeamIDs...)
 		rec.AssignedStaff = union(rec.AssignedStaff, cr.AssignedStaff...)

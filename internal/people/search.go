@@ -2,6 +2,7 @@ package people
 
 import (
 	"context"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -122,21 +123,27 @@ func (s *Service) search(ctx context.Context, actor access.Actor, query string, 
 				}
 			}
 		}
-		// The clients' access facts in a few queries for all of them,
-		// not a few for each.
-		var clientHits []string
-		for _, h := range hits {
-			if h.kind == matching.Client {
-				clientHits = append(clientHits, h.id)
-			}
-		}
-		pre, err := s.factsMany(ctx, tx, actor, clientHits)
-		if err != nil {
-			return nil, err
-		}
-		for _, h := range hits {
+		// The clients' access facts in a few queries for as many as
+		// can still be shown, not a few queries for each; more only if
+		// some of those may not be read.
+		pre := map[string]*clientFacts{}
+		fetched := 0 // hits[:fetched] have their clients' facts in pre
+		for i, h := range hits {
 			if len(out) >= limit {
 				break
+			}
+			if h.kind == matching.Client && i >= fetched {
+				var batch []string
+				for fetched = i; fetched < len(hits) && len(batch) < limit-len(out); fetched++ {
+					if hits[fetched].kind == matching.Client {
+						batch = append(batch, hits[fetched].id)
+					}
+				}
+				more, err := s.factsMany(ctx, tx, actor, batch)
+				if err != nil {
+					return nil, err
+				}
+				maps.Copy(pre, more)
 			}
 			sum, ok, err := s.summaryWith(ctx, tx, actor, h.kind, h.id, pre)
 			if err != nil {
