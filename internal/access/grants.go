@@ -49,11 +49,8 @@ func (g *Grants) FactsMany(ctx context.Context, tx *store.Tx, actor Actor, recs 
 		byID[r.ID] = append(byID[r.ID], r)
 	}
 	for chunk := range slices.Chunk(slices.Collect(maps.Keys(byID)), 500) {
-		args := make([]any, len(chunk))
-		for i, id := range chunk {
-			args[i] = id
-		}
-		rows, err := tx.Query(ctx, `SELECT record_id, staff_id FROM record_restrictions WHERE record_id IN (`+store.Placeholders(1, len(chunk))+`)`, args...)
+		in, args := store.InList(1, chunk)
+		rows, err := tx.Query(ctx, `SELECT record_id, staff_id FROM record_restrictions WHERE record_id IN (`+in+`)`, args...)
 		if err != nil {
 			return err
 		}
@@ -71,7 +68,8 @@ func (g *Grants) FactsMany(ctx context.Context, tx *store.Tx, actor Actor, recs 
 		if err := rows.Err(); err != nil {
 			return err
 		}
-		rows, err = tx.Query(ctx, `SELECT DISTINCT record_id FROM break_glass_grants WHERE staff_id = $1 AND expires_at > $2 AND record_id IN (`+store.Placeholders(3, len(chunk))+`)`,
+		in, args = store.InList(3, chunk)
+		rows, err = tx.Query(ctx, `SELECT DISTINCT record_id FROM break_glass_grants WHERE staff_id = $1 AND expires_at > $2 AND record_id IN (`+in+`)`,
 			append([]any{actor.StaffID, g.Now().UTC()}, args...)...)
 		if err != nil {
 			return err

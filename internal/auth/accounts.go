@@ -229,11 +229,8 @@ func (s *Service) StaffNames(ctx context.Context, ids []string) (map[string]stri
 	ids = slices.Compact(slices.Sorted(slices.Values(ids)))
 	err := s.DB.Read(ctx, func(tx *store.Tx) error {
 		for chunk := range slices.Chunk(ids, 200) {
-			args := make([]any, len(chunk))
-			for i, id := range chunk {
-				args[i] = id
-			}
-			rows, err := tx.Query(ctx, `SELECT `+staffColumns+` FROM staff WHERE id IN (`+store.Placeholders(1, len(chunk))+`)`, args...)
+			in, args := store.InList(1, chunk)
+			rows, err := tx.Query(ctx, `SELECT `+staffColumns+` FROM staff WHERE id IN (`+in+`)`, args...)
 			if err != nil {
 				return err
 			}

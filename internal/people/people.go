@@ -244,6 +244,9 @@ type clientFacts struct {
 // absent from the map.
 func (s *Service) factsMany(ctx context.Context, tx *store.Tx, actor access.Actor, clientIDs []string) (map[string]*clientFacts, error) {
 	out := make(map[string]*clientFacts, len(clientIDs))
+	if len(clientIDs) == 0 {
+		return out, nil
+	}
 	for chunk := range slices.Chunk(slices.Compact(slices.Sorted(slices.Values(clientIDs))), 500) {
 		if err := s.factsChunk(ctx, tx, chunk, out); err != nil {
 			return nil, err
@@ -260,11 +263,7 @@ func (s *Service) factsMany(ctx context.Context, tx *store.Tx, actor access.Acto
 }
 
 func (s *Service) factsChunk(ctx context.Context, tx *store.Tx, chunk []string, out map[string]*clientFacts) error {
-	args := make([]any, len(chunk))
-	for i, id := range chunk {
-		args[i] = id
-	}
-	in := store.Placeholders(1, len(chunk))
+	in, args := store.InList(1, chunk)
 	// each runs a query over the chunk and hands every row to row.
 	each := func(query string, row func(scan func(...any) error) error) error {
 		rows, err := tx.Query(ctx, query, args...)

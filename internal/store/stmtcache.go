@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"database/sql"
-	"strings"
 	"sync"
 	"time"
 )
@@ -17,9 +16,9 @@ import (
 // A query not yet cached runs unprepared, and is prepared in the
 // background: preparing on the pool from inside a transaction could wait
 // for a connection that transaction itself holds (the writer is a pool of
-// one). Queries with an IN list are not kept: their text varies with the
-// list's length. The cache is bounded; queries past the bound simply run
-// unprepared.
+// one). The cache is bounded; queries past the bound simply run
+// unprepared (IN lists are padded to a few lengths, InList, so that they
+// do not fill it).
 type stmtCache struct {
 	pool *sql.DB
 	max  int
@@ -39,7 +38,7 @@ func newStmtCache(pool *sql.DB, max int) *stmtCache {
 // get returns the prepared statement for query, or nil when it is not
 // prepared yet (it is then prepared in the background).
 func (c *stmtCache) get(query string) *sql.Stmt {
-	if c == nil || strings.Contains(query, " IN (") {
+	if c == nil {
 		return nil
 	}
 	c.mu.Lock()

@@ -186,3 +186,45 @@ func TestCachedStatementNestedInItself(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestInListPadsToFewShapes: IN lists come in a handful of lengths, each
+// answering exactly as the list itself.
+func TestInListPadsToFewShapes(t *testing.T) {
+	for _, tc := range []struct {
+		from   int
+		values []string
+		in     string
+		args   int
+	}{
+		{1, []string{"a"}, "$1", 1},
+		{3, []string{"a", "b", "c"}, "$3, $4, $5, $6", 4},
+		{1, make([]string, 33), "", 64},
+	} {
+		in, args := InList(tc.from, tc.values)
+		if len(args) != tc.args || (tc.in != "" && in != tc.in) || args[len(args)-1] != tc.values[len(tc.values)-1] {
+			t.Errorf("InList(%d, %d values) = %q, %d args", tc.from, len(tc.values), in, len(args))
+		}
+	}
+	ctx := context.Background()
+	db, err := Open(ctx, Config{DataDir: t.TempDir() + "/data", CreateDataDir: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var n int
+	err = db.Write(ctx, func(tx *Tx) error {
+		if _, err := tx.Exec(ctx, `CREATE TABLE t (id TEXT PRIMARY KEY)`); err != nil {
+			return err
+		}
+		for _, id := range []string{"a", "b", "c", "d", "e"} {
+			if _, err := tx.Exec(ctx, `INSERT INTO t (id) VALUES ($1)`, id); err != nil {
+				return err
+			}
+		}
+		in, args := InList(1, []string{"a", "c", "e"})
+		return tx.QueryRow(ctx, `SELECT count(*) FROM t WHERE id IN (`+in+`)`, args, &n)
+	})
+	if err != nil || n != 3 {
+		t.Fatalf("padded IN list matched %d rows (%v), want 3", n, err)
+	}
+}

@@ -310,3 +310,20 @@ func Placeholders(from, n int) string {
 	}
 	return sb.String()
 }
+
+// InList is an IN (...) list of values as placeholders from $from, and its
+// arguments. The list is padded to the next power of two by repeating the
+// last value (which changes nothing in an IN), so a query has a handful
+// of shapes whatever the list's length and its prepared statement is
+// reused. values must not be empty.
+func InList(from int, values []string) (string, []any) {
+	n := 1
+	for n < len(values) {
+		n *= 2
+	}
+	args := make([]any, n)
+	for i := range args {
+		args[i] = values[min(i, len(values)-1)]
+	}
+	return Placeholders(from, n), args
+}
