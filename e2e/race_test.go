@@ -152,9 +152,12 @@ type vacancy struct {
 }
 
 var (
-	vacancyRe = regexp.MustCompile(`(?s)<li class="vacancy" id="vacancy-([0-9a-f-]{36})">\s*<h3>(.*?)</h3>.*?<form method="post" action="(/vacancies/units/[0-9a-f-]{36}/hold)"[^>]*>(.*?)</form>`)
-	hiddenRe  = regexp.MustCompile(`<input type="hidden" name="([a-z_]+)" value="([^"]*)">`)
-	optionRe  = regexp.MustCompile(`<option value="([0-9a-f-]{36})"`)
+	// The results are one form: the household and the client once, a
+	// button per unit sending the form to that unit's hold.
+	holdFormRe = regexp.MustCompile(`(?s)<form method="post" action="/vacancies/search" id="hold-form"[^>]*>(.*?)</form>`)
+	vacancyRe  = regexp.MustCompile(`(?s)<li class="vacancy" id="vacancy-([0-9a-f-]{36})">\s*<h3>(.*?)</h3>.*?formaction="(/vacancies/units/[0-9a-f-]{36}/hold)"`)
+	hiddenRe   = regexp.MustCompile(`<input type="hidden" name="([a-z_]+)" value="([^"]*)">`)
+	optionRe   = regexp.MustCompile(`<option value="([0-9a-f-]{36})"`)
 )
 
 // search asks the vacancy search, on node s, for one adult client, and
@@ -166,17 +169,28 @@ func (w *worker) search(s *testserve.Server, client string) []vacancy {
 		w.t.Fatalf("%s: the vacancy search answered %d:\n%s", w.username, code, body)
 	}
 	var out []vacancy
-	for _, m := range vacancyRe.FindAllStringSubmatch(body, -1) {
+	form := holdFormRe.FindStringSubmatch(body)
+	if form == nil {
+		if strings.Contains(body, `<li class="vacancy"`) {
+			w.t.Fatalf("%s: results without their hold form", w.username)
+		}
+		return nil
+	}
+	hidden, clients := url.Values{}, map[string]bool{}
+	for _, h := range hiddenRe.FindAllStringSubmatch(form[1], -1) {
+		hidden.Add(h[1], html.UnescapeString(h[2]))
+	}
+	for _, o := range optionRe.FindAllStringSubmatch(form[1], -1) {
+		clients[o[1]] = true
+	}
+	for _, m := range vacancyRe.FindAllStringSubmatch(form[1], -1) {
 		v := vacancy{unit: m[1], property: html.UnescapeString(strings.SplitN(m[2], " · ", 2)[0]), action: m[3],
-			hidden: url.Values{}, clients: map[string]bool{}}
+			hidden: url.Values{}, clients: clients}
 		if !strings.Contains(m[3], m[1]) {
 			w.t.Fatalf("result %s holds through %s", m[1], m[3])
 		}
-		for _, h := range hiddenRe.FindAllStringSubmatch(m[4], -1) {
-			v.hidden.Add(h[1], html.UnescapeString(h[2]))
-		}
-		for _, o := range optionRe.FindAllStringSubmatch(m[4], -1) {
-			v.clients[o[1]] = true
+		for k, vs := range hidden {
+			v.hidden[k] = append([]string(nil), vs...)
 		}
 		out = append(out, v)
 	}
