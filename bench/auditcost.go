@@ -17,7 +17,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"slices"
 	"time"
 
 	"frontdoor/internal/audit"
@@ -93,16 +92,6 @@ func auditCost(ctx context.Context, engine, scratchDir, pgBase string, n int) (b
 		}
 	}
 	return bare, audited, nil
-}
-
-// p95 of a sample.
-func p95(ds []time.Duration) time.Duration {
-	if len(ds) == 0 {
-		return 0
-	}
-	s := slices.Clone(ds)
-	slices.Sort(s)
-	return s[min(len(s)-1, int(0.95*float64(len(s))))]
 }
 
 // auditScratch is where the SQLite measurement writes: beside the data

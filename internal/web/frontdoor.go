@@ -736,7 +736,7 @@ func (s *Server) timelineReads(w http.ResponseWriter, r *http.Request) (*timelin
 		s.formError(w, r, "error", view{}, err)
 		return nil, false
 	}
-	p.Entries = timelineEntries(s.Catalogue.Printer(s.Catalogue.Match(r.Header.Get("Accept-Language"))), entries, names)
+	p.Entries = timelineEntries(s.printer(r), entries, names)
 	return p, true
 }
 

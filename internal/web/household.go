@@ -63,7 +63,7 @@ func (s *Server) formVersion(w http.ResponseWriter, r *http.Request) (int, bool)
 // keeps what the person typed and says why, at the top of the form.
 func (s *Server) saveError(w http.ResponseWriter, r *http.Request, page string, v view, err error) {
 	if errs.CodeOf(err) == errs.Conflict && errs.As(err).Key == "record.stale" {
-		v.Errors = []fieldError{{Field: "form", Message: s.Catalogue.Printer(s.Catalogue.Match(r.Header.Get("Accept-Language"))).T("record.stale")}}
+		v.Errors = []fieldError{{Field: "form", Message: s.printer(r).T("record.stale")}}
 		s.render(w, r, http.StatusConflict, page, v)
 		return
 	}

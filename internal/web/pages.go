@@ -153,8 +153,14 @@ type fieldError struct{ Field, Message string }
 // formField is one text input as the shared form templates draw it.
 type formField struct{ Name, Label, Hint, Value, Error string }
 
+// printer words messages in the language the request asks for (the
+// catalogue's best match for Accept-Language).
+func (s *Server) printer(r *http.Request) i18n.Printer {
+	return s.Catalogue.Printer(s.Catalogue.Match(r.Header.Get("Accept-Language")))
+}
+
 func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, page string, v view) {
-	pr := s.Catalogue.Printer(s.Catalogue.Match(r.Header.Get("Accept-Language")))
+	pr := s.printer(r)
 	t, ok := s.pages.byName[page][pr.Lang]
 	if !ok {
 		panic("web: no template " + page + " in " + pr.Lang)
@@ -202,7 +208,7 @@ func (s *Server) formError(w http.ResponseWriter, r *http.Request, page string, 
 	if e.Code == errs.Internal {
 		s.Logger.Error("request failed", "request_id", requestIDOf(r), "err", err)
 	}
-	pr := s.Catalogue.Printer(s.Catalogue.Match(r.Header.Get("Accept-Language")))
+	pr := s.printer(r)
 	status := statusOf(e.Code)
 	fields := errs.AllFields(err)
 	if len(fields) == 0 && e.Code == errs.Unauthenticated && page != "error" {

@@ -35,7 +35,7 @@ func (s *Server) passkeyOptions(w http.ResponseWriter, r *http.Request, begin fu
 		// Browsers bind passkeys to a domain name, never an address: on
 		// http://127.0.0.1 the page simply offers no passkey.
 		w.WriteHeader(http.StatusServiceUnavailable)
-		pr := s.Catalogue.Printer(s.Catalogue.Match(r.Header.Get("Accept-Language")))
+		pr := s.printer(r)
 		json.NewEncoder(w).Encode(map[string]string{"error": pr.T("passkey.needs_domain")})
 		return
 	}
@@ -45,7 +45,7 @@ func (s *Server) passkeyOptions(w http.ResponseWriter, r *http.Request, begin fu
 		if e.Code == errs.Internal {
 			s.Logger.Error("request failed", "request_id", requestIDOf(r), "err", err)
 		}
-		pr := s.Catalogue.Printer(s.Catalogue.Match(r.Header.Get("Accept-Language")))
+		pr := s.printer(r)
 		w.WriteHeader(statusOf(e.Code))
 		json.NewEncoder(w).Encode(map[string]string{"error": pr.T(e.Key, e.Args...)})
 		return

@@ -163,7 +163,7 @@ func (s *Server) updateClient(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		if errs.As(err).Key == "record.stale" {
 			s.render(w, r, http.StatusConflict, "client_edit", view{Title: "client.edit_title", Data: editPage{ID: cid, Version: version},
-				Form: form, Errors: []fieldError{{Field: "form", Message: s.Catalogue.Printer(s.Catalogue.Match(r.Header.Get("Accept-Language"))).T("record.stale")}}})
+				Form: form, Errors: []fieldError{{Field: "form", Message: s.printer(r).T("record.stale")}}})
 			return
 		}
 		s.formError(w, r, "client_edit", view{Title: "client.edit_title", Data: editPage{ID: cid, Version: version}, Form: form}, err)

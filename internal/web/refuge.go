@@ -144,7 +144,7 @@ func (s *Server) vacanciesRender(w http.ResponseWriter, r *http.Request, status 
 	if len(shown) > maxShownVacancies {
 		shown, page.NotShown = shown[:maxShownVacancies], len(shown)-maxShownVacancies
 	}
-	page.Rows = vacancyRows(s.Catalogue.Printer(s.Catalogue.Match(r.Header.Get("Accept-Language"))), shown)
+	page.Rows = vacancyRows(s.printer(r), shown)
 	page.HoldClients = page.Clients
 	if chosen := v.Form["client"]; chosen != "" {
 		for _, c := range page.Clients {
