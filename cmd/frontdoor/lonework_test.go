@@ -63,8 +63,8 @@ func TestLoneWorkingSettings(t *testing.T) {
 }
 
 type fakeLoneWorker struct {
-	escalations, deliveries atomic.Int32
-	fail                    bool
+	escalations, deliveries, reminders atomic.Int32
+	fail                               bool
 }
 
 func (f *fakeLoneWorker) Escalate(context.Context) (int, error) {
@@ -80,10 +80,20 @@ func (f *fakeLoneWorker) Deliver(context.Context) (int, error) {
 	return 1, nil
 }
 
-func (f *fakeLoneWorker) SendReminders(context.Context) (int, error) { return 1, nil }
+func (f *fakeLoneWorker) SendReminders(context.Context) (int, error) {
+	f.reminders.Add(1)
+	return 1, nil
+}
 
-// The watcher escalates then delivers every interval, keeps going after a
-// failure, logs counts only and stops with its context.
+// ran says whether each of the three jobs has run at least n times; they run
+// in their own loops, so one may lag the others.
+func (f *fakeLoneWorker) ran(n int32) bool {
+	return f.escalations.Load() >= n && f.deliveries.Load() >= n && f.reminders.Load() >= n
+}
+
+// The watcher escalates, delivers and sends reminders every interval, each in
+// its own loop, keeps going after a failure, logs counts only and stops with
+// its context.
 func TestWatchLoneWorking(t *testing.T) {
 	var logs bytes.Buffer
 	logger := slog.New(slog.NewTextHandler(&logs, nil))
@@ -95,7 +105,7 @@ func TestWatchLoneWorking(t *testing.T) {
 		watchLoneWorking(ctx, f, time.Millisecond, logger)
 	}()
 	deadline := time.Now().Add(5 * time.Second)
-	for f.deliveries.Load() < 3 && time.Now().Before(deadline) {
+	for !f.ran(3) && time.Now().Before(deadline) {
 		time.Sleep(time.Millisecond)
 	}
 	cancel()
@@ -104,8 +114,8 @@ func TestWatchLoneWorking(t *testing.T) {
 	case <-time.After(5 * time.Second):
 		t.Fatal("the watcher did not stop with its context")
 	}
-	if f.escalations.Load() < 3 || f.deliveries.Load() < 3 {
-		t.Fatalf("%d escalation runs, %d deliveries", f.escalations.Load(), f.deliveries.Load())
+	if !f.ran(3) {
+		t.Fatalf("%d escalation runs, %d deliveries, %d reminder runs", f.escalations.Load(), f.deliveries.Load(), f.reminders.Load())
 	}
 	if !strings.Contains(logs.String(), "lone working escalation failed") || !strings.Contains(logs.String(), "lone working notices sent") || !strings.Contains(logs.String(), "appointment reminders sent") {
 		t.Errorf("logs: %s", logs.String())
