@@ -12,6 +12,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -247,18 +248,30 @@ func (s *Service) factsMany(ctx context.Context, tx *store.Tx, actor access.Acto
 	if len(clientIDs) == 0 {
 		return out, nil
 	}
-	for chunk := range slices.Chunk(slices.Compact(slices.Sorted(slices.Values(clientIDs))), 500) {
-		if err := s.factsChunk(ctx, tx, chunk, out); err != nil {
+	ids := slices.Compact(slices.Sorted(slices.Values(clientIDs)))
+	memo := memoFor(ctx, actor)
+	if memo != nil {
+		if ids = memo.take(ids, out); len(ids) == 0 {
+			return out, nil
+		}
+	}
+	read := make(map[string]*clientFacts, len(ids))
+	for chunk := range slices.Chunk(ids, 500) {
+		if err := s.factsChunk(ctx, tx, chunk, read); err != nil {
 			return nil, err
 		}
 	}
-	recs := make([]*access.Record, 0, len(out))
-	for _, f := range out {
+	recs := make([]*access.Record, 0, len(read))
+	for _, f := range read {
 		recs = append(recs, &f.rec)
 	}
 	if err := s.Grants.FactsMany(ctx, tx, actor, recs); err != nil {
 		return nil, err
 	}
+	if memo != nil {
+		memo.keep(read)
+	}
+	maps.Copy(out, read)
 	return out, nil
 }
 

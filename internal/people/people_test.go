@@ -288,3 +288,64 @@ func TestFactsManyIsFacts(t *testing.T) {
 		}
 	})
 }
+
+// A request that remembers facts decides its later reads on its first
+// read's facts, for the one actor it read them for; every read is still
+// decided and recorded, and another actor in the same context is decided
+// on its own facts.
+func TestRememberedFacts(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, d store.Dialect) {
+		w := newWorld(t, d)
+		c, err := w.svc.Create(ctx, w.outreach, people.NewClient{GivenName: "Grace", FamilyName: "Okafor"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		page := people.RememberFacts(ctx)
+		first, err := w.svc.Open(page, w.partner, c.ID)
+		if err != nil || first.GivenName != "Grace" {
+			t.Fatalf("first read: %+v %v", first, err)
+		}
+		// Restricted away from the colleague after the page's first read:
+		// the page's later reads stand on the facts it was decided on, a
+		// new request on the new ones.
+		if err := w.svc.Restrict(ctx, w.manager, c.ID, []string{w.outreach.StaffID}); err != nil {
+			t.Fatal(err)
+		}
+		again, err := w.svc.Open(page, w.partner, c.ID)
+		if err != nil || again.GivenName != "Grace" || again.RestrictedTo != nil {
+			t.Fatalf("the page's second read: %+v %v", again, err)
+		}
+		if _, err := w.svc.Open(ctx, w.partner, c.ID); errs.CodeOf(err) != errs.NotFound {
+			t.Fatalf("a new request after the restriction: %v", err)
+		}
+		// Another actor in the same context is decided on facts read for
+		// it: the restriction hides the record (on the remembered facts it
+		// would be refused with break-glass offered).
+		for _, a := range []access.Actor{w.helpline, w.admin} {
+			if _, err := w.svc.Open(page, a, c.ID); errs.CodeOf(err) != errs.NotFound {
+				t.Fatalf("%s in the remembering context: %v", a.Role, err)
+			}
+		}
+		// What a caller fills in is not remembered.
+		first.GivenName = "changed"
+		first.Workers[0] = "someone else"
+		third, err := w.svc.Open(page, w.partner, c.ID)
+		if err != nil || third.GivenName != "Grace" || third.Workers[0] != w.outreach.StaffID {
+			t.Fatalf("third read: %+v %v", third, err)
+		}
+		var events []audit.Event
+		w.db.Read(ctx, func(tx *store.Tx) error {
+			events, err = audit.History(ctx, tx, c.ID, 100)
+			return err
+		})
+		reads := 0
+		for _, e := range events {
+			if e.Action == "record.read" && e.ActorID == w.partner.StaffID {
+				reads++
+			}
+		}
+		if reads != 3 {
+			t.Fatalf("the colleague's recorded reads: %d, want 3", reads)
+		}
+	})
+}

@@ -659,8 +659,9 @@ func entryWorkers(entries []intake.Entry) []string {
 
 func (s *Server) timelineData(w http.ResponseWriter, r *http.Request) (*timelinePage, bool) {
 	// The page's audited reads (client, risk, cases, timeline) are
-	// recorded together, in one commit, before any of it is shown.
-	r = r.WithContext(audit.Defer(r.Context()))
+	// recorded together, in one commit, before any of it is shown; the
+	// four access decisions read the client's facts once.
+	r = r.WithContext(people.RememberFacts(audit.Defer(r.Context())))
 	p, ok := s.timelineReads(w, r)
 	if err := audit.FlushDeferred(r.Context()); err != nil {
 		if ok {
