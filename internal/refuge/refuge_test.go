@@ -2,7 +2,9 @@ package refuge_test
 
 import (
 	"context"
+	"database/sql"
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"sync"
@@ -711,4 +713,75 @@ func TestSearchSeesOtherNodesAtOnce(t *testing.T) {
 			t.Fatalf("the other node ignores a changed property: %v", got)
 		}
 	})
+}
+
+// TestRefugeWritesKeepOneLockOrder: on PostgreSQL a hold locks the audit
+// trail's head before it writes its claim (a serializable transaction),
+// while a departure or the expired-holds sweep changes a claim first and
+// appends to the audit trail after. The version counters the claims move
+// must not be a third lock between them: with the counters locked at the
+// change, the two transactions below deadlocked and PostgreSQL aborted one.
+func TestRefugeWritesKeepOneLockOrder(t *testing.T) {
+	w := newWorld(t, store.Postgres)
+	for i, name := range []string{"Amina", "Grace"} {
+		p := w.property(t, "House "+name, "Ashby", "Northgate", fmt.Sprintf("%d Secret Row", i+1), criteria(), 3)
+		if _, err := w.svc.Hold(ctx, w.frontdoor, refuge.HoldRequest{UnitID: p.Units[0].ID, Household: family(w.client(t, name))}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var claims []string
+	rows, err := w.db.Writer().QueryContext(ctx, `SELECT id FROM refuge_claims ORDER BY id`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for rows.Next() {
+		var id string
+		rows.Scan(&id)
+		claims = append(claims, id)
+	}
+	rows.Close()
+	if len(claims) < 2 {
+		t.Fatalf("claims: %v", claims)
+	}
+	claims = []string{claims[0], claims[len(claims)-1]} // one of each hold
+	// The departure's order: a claim, then the audit head.
+	depart, err := w.db.Writer().BeginTx(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer depart.Rollback()
+	if _, err := depart.ExecContext(ctx, `UPDATE refuge_claims SET created_at = created_at WHERE id = $1`, claims[0]); err != nil {
+		t.Fatal(err)
+	}
+	// The hold's order: the audit head, then a claim.
+	hold, err := w.db.Writer().BeginTx(ctx, &sql.TxOptions{Isolation: sql.LevelSerializable})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer hold.Rollback()
+	if _, err := hold.ExecContext(ctx, `LOCK TABLE audit_head IN EXCLUSIVE MODE`); err != nil {
+		t.Fatal(err)
+	}
+	holdDone, departDone := make(chan error, 1), make(chan error, 1)
+	go func() {
+		_, err := hold.ExecContext(ctx, `UPDATE refuge_claims SET created_at = created_at WHERE id = $1`, claims[1])
+		if err == nil {
+			err = hold.Commit()
+		}
+		holdDone <- err
+	}()
+	go func() {
+		var seq int64
+		err := depart.QueryRowContext(ctx, `SELECT seq FROM audit_head WHERE id = 1 FOR UPDATE`).Scan(&seq)
+		if err == nil {
+			err = depart.Commit()
+		}
+		departDone <- err
+	}()
+	if err := <-holdDone; err != nil {
+		t.Errorf("the hold's transaction: %v", err)
+	}
+	if err := <-departDone; err != nil {
+		t.Errorf("the departure's transaction: %v", err)
+	}
 }
