@@ -15,9 +15,10 @@ import (
 //
 // Only a request that reads, and changes nothing before it has shown what
 // it read, may use it: the facts it keeps are those of the request's
-// first decision, some milliseconds older than the later reads. Every
-// read is still decided and recorded in the audit trail; only the
-// queries behind the decision are shared.
+// first decision, some milliseconds older than the later reads. Only
+// read transactions use them (a write in the same request decides on its
+// own facts). Every read is still decided and recorded in the audit
+// trail; only the queries behind the decision are shared.
 type factsMemoKey struct{}
 
 type factsMemo struct {

@@ -249,7 +249,12 @@ func (s *Service) factsMany(ctx context.Context, tx *store.Tx, actor access.Acto
 		return out, nil
 	}
 	ids := slices.Compact(slices.Sorted(slices.Values(clientIDs)))
-	memo := memoFor(ctx, actor)
+	// Remembered facts decide reads only: a write is always decided on
+	// facts read in its own transaction.
+	var memo *factsMemo
+	if tx.ReadOnly() {
+		memo = memoFor(ctx, actor)
+	}
 	if memo != nil {
 		if ids = memo.take(ids, out); len(ids) == 0 {
 			return out, nil

@@ -296,6 +296,11 @@ func TestFactsManyIsFacts(t *testing.T) {
 func TestRememberedFacts(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, d store.Dialect) {
 		w := newWorld(t, d)
+		// Reads recorded by group commit, as serve records them: they run
+		// in read transactions, the only ones remembered facts decide.
+		batch := audit.NewBatcher(w.db, w.key, audit.BatcherOptions{})
+		t.Cleanup(func() { batch.Close() })
+		w.svc.ReadLog = audit.NewReadLog(batch, nil)
 		c, err := w.svc.Create(ctx, w.outreach, people.NewClient{GivenName: "Grace", FamilyName: "Okafor"})
 		if err != nil {
 			t.Fatal(err)
@@ -317,6 +322,10 @@ func TestRememberedFacts(t *testing.T) {
 		}
 		if _, err := w.svc.Open(ctx, w.partner, c.ID); errs.CodeOf(err) != errs.NotFound {
 			t.Fatalf("a new request after the restriction: %v", err)
+		}
+		// A write in the remembering context is decided on its own facts.
+		if _, err := w.svc.BreakGlass(page, w.partner, c.ID, "she is on the line now and in danger"); errs.CodeOf(err) != errs.NotFound {
+			t.Fatalf("a write in the remembering context after the restriction: %v", err)
 		}
 		// Another actor in the same context is decided on facts read for
 		// it: the restriction hides the record (on the remembered facts it

@@ -100,9 +100,16 @@ type Tx struct {
 	// cursor per compiled statement, so the same text runs unprepared
 	// for the rest of the transaction.
 	queried map[string]bool
+	// readOnly: a DB.Read transaction, which cannot write (a read-only
+	// transaction on PostgreSQL, a query_only connection on SQLite).
+	readOnly bool
 }
 
 func (t *Tx) Dialect() Dialect { return t.dialect }
+
+// ReadOnly says whether the transaction is a read (DB.Read): nothing it
+// decides can change a record.
+func (t *Tx) ReadOnly() bool { return t.readOnly }
 
 // prepared is the transaction's handle on query's cached statement, or
 // nil to run query unprepared. rows says the caller will hold the
@@ -167,7 +174,7 @@ const maxAttempts = 8
 // A transaction that failed only because another one won a race is retried
 // with a short random backoff; any other error rolls back and returns.
 func (db *DB) Write(ctx context.Context, fn func(*Tx) error) error {
-	return db.run(ctx, db.write, &sql.TxOptions{}, fn)
+	return db.run(ctx, db.write, &sql.TxOptions{}, false, fn)
 }
 
 // Serializable runs fn at SERIALIZABLE isolation (PostgreSQL; SQLite's
@@ -182,9 +189,9 @@ func (db *DB) Write(ctx context.Context, fn func(*Tx) error) error {
 // latest head, and appenders wait for it as they wait for each other.
 func (db *DB) Serializable(ctx context.Context, fn func(*Tx) error) error {
 	if db.dialect != Postgres {
-		return db.run(ctx, db.write, &sql.TxOptions{Isolation: sql.LevelSerializable}, fn)
+		return db.run(ctx, db.write, &sql.TxOptions{Isolation: sql.LevelSerializable}, false, fn)
 	}
-	return db.run(ctx, db.write, &sql.TxOptions{Isolation: sql.LevelSerializable}, func(tx *Tx) error {
+	return db.run(ctx, db.write, &sql.TxOptions{Isolation: sql.LevelSerializable}, false, func(tx *Tx) error {
 		// LOCK TABLE takes no snapshot: the first query after it does.
 		if _, err := tx.Exec(ctx, headLock); err != nil {
 			return err
@@ -208,13 +215,13 @@ func (db *DB) Read(ctx context.Context, fn func(*Tx) error) error {
 		// flag is not supported by the SQLite driver.
 		opts = nil
 	}
-	return db.run(ctx, db.read, opts, fn)
+	return db.run(ctx, db.read, opts, true, fn)
 }
 
-func (db *DB) run(ctx context.Context, pool *sql.DB, opts *sql.TxOptions, fn func(*Tx) error) error {
+func (db *DB) run(ctx context.Context, pool *sql.DB, opts *sql.TxOptions, readOnly bool, fn func(*Tx) error) error {
 	var err error
 	for attempt := 1; ; attempt++ {
-		err = db.once(ctx, pool, opts, fn)
+		err = db.once(ctx, pool, opts, readOnly, fn)
 		if err == nil || !retryable(err) || attempt == maxAttempts || ctx.Err() != nil {
 			return err
 		}
@@ -229,7 +236,7 @@ func (db *DB) run(ctx context.Context, pool *sql.DB, opts *sql.TxOptions, fn fun
 	}
 }
 
-func (db *DB) once(ctx context.Context, pool *sql.DB, opts *sql.TxOptions, fn func(*Tx) error) (err error) {
+func (db *DB) once(ctx context.Context, pool *sql.DB, opts *sql.TxOptions, readOnly bool, fn func(*Tx) error) (err error) {
 	tx, err := pool.BeginTx(ctx, opts)
 	if err != nil {
 		return mapErr(db.dialect, err)
@@ -247,7 +254,7 @@ func (db *DB) once(ctx context.Context, pool *sql.DB, opts *sql.TxOptions, fn fu
 	if pool == db.write {
 		stmts = db.writeStmts
 	}
-	if err = fn(&Tx{tx: tx, dialect: db.dialect, stmts: stmts}); err != nil {
+	if err = fn(&Tx{tx: tx, dialect: db.dialect, stmts: stmts, readOnly: readOnly}); err != nil {
 		return err
 	}
 	return mapErr(db.dialect, tx.Commit())
