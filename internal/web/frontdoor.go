@@ -660,8 +660,11 @@ func entryWorkers(entries []intake.Entry) []string {
 func (s *Server) timelineData(w http.ResponseWriter, r *http.Request) (*timelinePage, bool) {
 	// The page's audited reads (client, risk, cases, timeline) are
 	// recorded together, in one commit, before any of it is shown; the
-	// four access decisions read the client's facts once.
-	r = r.WithContext(people.RememberFacts(audit.Defer(r.Context())))
+	// four access decisions read the client's facts once. Should the
+	// page end early (a panic), what was read by then is still recorded.
+	r, done := s.deferReads(r)
+	defer done()
+	r = r.WithContext(people.RememberFacts(r.Context()))
 	p, ok := s.timelineReads(w, r)
 	if err := audit.FlushDeferred(r.Context()); err != nil {
 		if ok {
