@@ -3,7 +3,7 @@ package people
 import (
 	"context"
 	"encoding/json"
-	"errors"
+	"slices"
 	"strings"
 	"time"
 
@@ -151,25 +151,68 @@ func (s *Service) CreateChild(ctx context.Context, actor access.Actor, clientID 
 // so is the child: to the staff named on every restricted client. A
 // break-glass grant on a linked client reaches the child (read only).
 func (s *Service) childFacts(ctx context.Context, tx *store.Tx, actor access.Actor, childID string) (access.Record, *Child, [3]string, error) {
-	var c Child
-	var sealed [3]string
-	err := tx.QueryRow(ctx, `SELECT id, organisation_id, given_name_sealed, family_name_sealed, details_sealed, created_at, version FROM children WHERE id = $1`,
-		[]any{childID}, &c.ID, &c.OrganisationID, &sealed[0], &sealed[1], &sealed[2], &c.CreatedAt, &c.Version)
-	if errors.Is(err, store.ErrNotFound) {
-		return access.Record{}, nil, sealed, errNotFound
-	}
+	all, err := s.childFactsMany(ctx, tx, actor, []string{childID})
 	if err != nil {
-		return access.Record{}, nil, sealed, err
+		return access.Record{}, nil, [3]string{}, err
 	}
-	clients, err := ids(ctx, tx, `SELECT client_id FROM child_links WHERE child_id = $1 ORDER BY created_at, client_id`, childID)
+	f, ok := all[childID]
+	if !ok {
+		return access.Record{}, nil, [3]string{}, errNotFound
+	}
+	return f.rec, f.c, f.sealed, nil
+}
+
+// childFactsRow is what childFactsMany reads about one child.
+type childFactsRow struct {
+	rec    access.Record
+	c      *Child
+	sealed [3]string // given name, family name, details
+}
+
+// childFactsMany is childFacts for several children in the same few
+// queries for all of them: one that does not exist, or is linked to a
+// client that has gone, is absent.
+func (s *Service) childFactsMany(ctx context.Context, tx *store.Tx, actor access.Actor, childIDs []string) (map[string]*childFactsRow, error) {
+	out := map[string]*childFactsRow{}
+	childIDs = slices.Compact(slices.Sorted(slices.Values(childIDs)))
+	for chunk := range slices.Chunk(childIDs, 500) {
+		in, args := store.InList(1, chunk)
+		rows, err := tx.Query(ctx, `SELECT id, organisation_id, given_name_sealed, family_name_sealed, details_sealed, created_at, version FROM children WHERE id IN (`+in+`)`, args...)
+		if err != nil {
+			return nil, err
+		}
+		for rows.Next() {
+			f := &childFactsRow{c: &Child{}}
+			if err := rows.Scan(&f.c.ID, &f.c.OrganisationID, &f.sealed[0], &f.sealed[1], &f.sealed[2], &f.c.CreatedAt, &f.c.Version); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			f.rec = access.Record{ID: f.c.ID, OrganisationID: f.c.OrganisationID}
+			out[f.c.ID] = f
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, err
+		}
+	}
+	links, err := linksOf(ctx, tx, `SELECT child_id, client_id FROM child_links WHERE child_id IN (%s) ORDER BY child_id, created_at, client_id`, childIDs)
 	if err != nil {
-		return access.Record{}, nil, sealed, err
+		return nil, err
 	}
-	rec := access.Record{ID: c.ID, OrganisationID: c.OrganisationID}
-	if err := s.throughLinkedClients(ctx, tx, actor, &rec, clients); err != nil {
-		return access.Record{}, nil, sealed, err
+	recs := make([]linkedRecord, 0, len(out))
+	for id, f := range out {
+		recs = append(recs, linkedRecord{&f.rec, links[id]})
 	}
-	return rec, &c, sealed, nil
+	gone, err := s.throughLinkedClientsMany(ctx, tx, actor, recs)
+	if err != nil {
+		return nil, err
+	}
+	for id, f := range out {
+		if gone[&f.rec] {
+			delete(out, id)
+		}
+	}
+	return out, nil
 }
 
 // decidedChild loads a child's facts and asks the policy about one

@@ -2,6 +2,7 @@ package people
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"strings"
 	"time"
@@ -208,39 +209,110 @@ func atLeastOneName(given, family string) error {
 // staff named on every restricted client: otherwise someone not named
 // could read it and infer the hidden client behind it.
 func (s *Service) throughLinkedClients(ctx context.Context, tx *store.Tx, actor access.Actor, rec *access.Record, clientIDs []string) error {
-	var restricted []string
-	breakGlass := false
-	linked, err := s.factsMany(ctx, tx, actor, clientIDs)
+	gone, err := s.throughLinkedClientsMany(ctx, tx, actor, []linkedRecord{{rec, clientIDs}})
 	if err != nil {
 		return err
 	}
-	for _, cid := range clientIDs {
-		f, ok := linked[cid]
-		if !ok {
-			return errNotFound // a link to a client that has gone: as Facts said
-		}
-		cr := f.rec
-		rec.TeamIDs = union(rec.TeamIDs, cr.TeamIDs...)
-		rec.PartnerTeamIDs = union(rec.PartnerTeamIDs, cr.PartnerTeamIDs...)
-		rec.AssignedStaff = union(rec.AssignedStaff, cr.AssignedStaff...)
-		if cr.RestrictedTo != nil {
-			if restricted == nil {
-				restricted = slices.Clone(cr.RestrictedTo)
-			} else {
-				restricted = intersect(restricted, cr.RestrictedTo)
-			}
-		}
-		breakGlass = breakGlass || cr.BreakGlassGrant
+	if gone[rec] {
+		return errNotFound // a link to a client that has gone: as Facts said
 	}
-	if err := s.Grants.Facts(ctx, tx, actor, rec); err != nil {
-		return err
-	}
-	if restricted != nil {
-		if rec.RestrictedTo != nil {
-			restricted = intersect(restricted, rec.RestrictedTo)
-		}
-		rec.RestrictedTo = restricted
-	}
-	rec.BreakGlassGrant = rec.BreakGlassGrant || breakGlass
 	return nil
+}
+
+// linksOf runs query (a link table's record and client columns, IN %s
+// for the records, ordered by record) over ids, and lists each record's
+// linked clients in order.
+func linksOf(ctx context.Context, tx *store.Tx, query string, ids []string) (map[string][]string, error) {
+	out := map[string][]string{}
+	for chunk := range slices.Chunk(ids, 500) {
+		in, args := store.InList(1, chunk)
+		rows, err := tx.Query(ctx, fmt.Sprintf(query, in), args...)
+		if err != nil {
+			return nil, err
+		}
+		for rows.Next() {
+			var id, client string
+			if err := rows.Scan(&id, &client); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			out[id] = append(out[id], client)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// linkedRecord is a child's or a perpetrator's record and the clients it
+// is linked to.
+type linkedRecord struct {
+	rec     *access.Record
+	clients []string
+}
+
+// throughLinkedClientsMany is throughLinkedClients for several records (a
+// search's or a household's) in the same few queries for all of them. A
+// record linked to a client that has gone is in gone, its facts
+// incomplete: as with one record, it is not found.
+func (s *Service) throughLinkedClientsMany(ctx context.Context, tx *store.Tx, actor access.Actor, recs []linkedRecord) (map[*access.Record]bool, error) {
+	var all []string
+	for _, lr := range recs {
+		all = append(all, lr.clients...)
+	}
+	linked, err := s.factsMany(ctx, tx, actor, all)
+	if err != nil {
+		return nil, err
+	}
+	type through struct {
+		restricted []string
+		breakGlass bool
+	}
+	got := make([]through, len(recs))
+	gone := map[*access.Record]bool{}
+	live := make([]*access.Record, 0, len(recs))
+	for i, lr := range recs {
+		rec := lr.rec
+		for _, cid := range lr.clients {
+			f, ok := linked[cid]
+			if !ok {
+				gone[rec] = true
+				break
+			}
+			cr := f.rec
+			rec.TeamIDs = union(rec.TeamIDs, cr.TeamIDs...)
+			rec.PartnerTeamIDs = union(rec.PartnerTeamIDs, cr.PartnerTeamIDs...)
+			rec.AssignedStaff = union(rec.AssignedStaff, cr.AssignedStaff...)
+			if cr.RestrictedTo != nil {
+				if got[i].restricted == nil {
+					got[i].restricted = slices.Clone(cr.RestrictedTo)
+				} else {
+					got[i].restricted = intersect(got[i].restricted, cr.RestrictedTo)
+				}
+			}
+			got[i].breakGlass = got[i].breakGlass || cr.BreakGlassGrant
+		}
+		if !gone[rec] {
+			live = append(live, rec)
+		}
+	}
+	if err := s.Grants.FactsMany(ctx, tx, actor, live); err != nil {
+		return nil, err
+	}
+	for i, lr := range recs {
+		rec := lr.rec
+		if gone[rec] {
+			continue
+		}
+		if restricted := got[i].restricted; restricted != nil {
+			if rec.RestrictedTo != nil {
+				restricted = intersect(restricted, rec.RestrictedTo)
+			}
+			rec.RestrictedTo = restricted
+		}
+		rec.BreakGlassGrant = rec.BreakGlassGrant || got[i].breakGlass
+	}
+	return gone, nil
 }

@@ -3,6 +3,7 @@ package people_test
 import (
 	"errors"
 	"fmt"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -589,5 +590,92 @@ func TestMatchingHooks(t *testing.T) {
 			t.Fatalf("alerts %d -> %d: the match against the restricted client was not raised for its named staff", before, after)
 		}
 		vaulttest.AssertNoPlaintext(t, w.db, w.cfg, "Darren", "Daren", "900999", "1984-06-30")
+	})
+}
+
+// Children's and perpetrators' access facts read for a whole list (a
+// search's results) are what each one's own facts are: restricted linked
+// clients, break-glass, live cases' teams, several links, and none for a
+// record that does not exist.
+func TestLinkedFactsManyIsFacts(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, d store.Dialect) {
+		w := newWorld(t, d)
+		var clients []string
+		for _, name := range []string{"Grace", "Amina", "Rosa"} {
+			c, err := w.svc.Create(ctx, w.outreach, people.NewClient{GivenName: name, FamilyName: "Okafor"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			clients = append(clients, c.ID)
+		}
+		var kids, perps []string
+		for _, cid := range clients {
+			k, err := w.svc.CreateChild(ctx, w.outreach, cid, child())
+			if err != nil {
+				t.Fatal(err)
+			}
+			p, err := w.svc.CreatePerpetrator(ctx, w.outreach, cid, perpetrator())
+			if err != nil {
+				t.Fatal(err)
+			}
+			kids, perps = append(kids, k.ID), append(perps, p.ID)
+		}
+		// The first child and perpetrator are linked to two clients, one
+		// of them restricted; the helpline worker breaks glass on the
+		// third client; the second client's live case is the helpline's.
+		if err := w.svc.LinkChild(ctx, w.outreach, kids[0], clients[1]); err != nil {
+			t.Fatal(err)
+		}
+		if err := w.svc.LinkPerpetrator(ctx, w.outreach, perps[0], clients[1], "ex_partner"); err != nil {
+			t.Fatal(err)
+		}
+		if err := w.svc.Restrict(ctx, w.manager, clients[1], []string{w.outreach.StaffID, w.manager.StaffID}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := w.svc.BreakGlass(ctx, w.helpline, clients[2], "she is on the line now and in danger"); err != nil {
+			t.Fatal(err)
+		}
+		if err := w.db.Write(ctx, func(tx *store.Tx) error {
+			_, err := tx.Exec(ctx, `INSERT INTO intake_cases (id, client_id, organisation_id, service, team_id, referral_id, status, opened_at)
+				VALUES ('0190f2a0-0000-7000-8000-0000000000c1', $1, $2, 'outreach', 'helpline', 'r1', 'allocated', $3)`, clients[1], w.org, time.Now().UTC())
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		gone := "0190f2a0-0000-7000-8000-00000000beef"
+		for _, actor := range []access.Actor{w.outreach, w.partner, w.helpline, w.manager, w.admin} {
+			err := w.db.Read(ctx, func(tx *store.Tx) error {
+				many, err := w.svc.LinkedFactsMany(ctx, tx, actor, append(slices.Clone(kids), gone), append(slices.Clone(perps), gone))
+				if err != nil {
+					return err
+				}
+				if len(many) != len(kids)+len(perps) {
+					t.Errorf("%s: %d records' facts, want %d (none for the one gone)", actor.Role, len(many), len(kids)+len(perps))
+				}
+				check := func(kind matching.Kind, id string) {
+					one, err := w.svc.MatchFacts(ctx, tx, actor, kind, id)
+					if err != nil {
+						t.Errorf("%s, %s %s alone: %v", actor.Role, kind, id, err)
+						return
+					}
+					if !reflect.DeepEqual(one, many[id]) {
+						t.Errorf("%s, %s %s: alone %+v, in a list %+v", actor.Role, kind, id, one, many[id])
+					}
+				}
+				for _, id := range kids {
+					check(matching.Child, id)
+				}
+				for _, id := range perps {
+					check(matching.Perpetrator, id)
+				}
+				if f := many[kids[0]]; !slices.Contains(f.TeamIDs, "helpline") || !slices.Equal(f.RestrictedTo, []string{w.outreach.StaffID, w.manager.StaffID}) {
+					t.Errorf("%s: the first child's facts miss the second client's case team or restriction: %+v", actor.Role, f)
+				}
+				return nil
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
 	})
 }

@@ -3,7 +3,6 @@ package people
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"slices"
 	"strings"
 	"time"
@@ -204,36 +203,75 @@ func perpetratorLinks(ctx context.Context, tx *store.Tx, pid string) ([]perpetra
 // own organisation and team (the recording worker's), plus the teams and
 // workers of the clients it is linked to (see throughLinkedClients).
 func (s *Service) perpetratorFacts(ctx context.Context, tx *store.Tx, actor access.Actor, pid string) (access.Record, *Perpetrator, [3]string, error) {
-	var p Perpetrator
-	var sealed [3]string
-	var team *string
-	err := tx.QueryRow(ctx, `SELECT id, organisation_id, team_id, given_name_sealed, family_name_sealed, details_sealed, created_at, version FROM perpetrators WHERE id = $1`,
-		[]any{pid}, &p.ID, &p.OrganisationID, &team, &sealed[0], &sealed[1], &sealed[2], &p.CreatedAt, &p.Version)
-	if errors.Is(err, store.ErrNotFound) {
-		return access.Record{}, nil, sealed, errNotFound
-	}
+	all, err := s.perpetratorFactsMany(ctx, tx, actor, []string{pid})
 	if err != nil {
-		return access.Record{}, nil, sealed, err
+		return access.Record{}, nil, [3]string{}, err
 	}
-	rec := access.Record{ID: p.ID, OrganisationID: p.OrganisationID}
-	if team != nil {
-		p.TeamID = *team
-		rec.TeamIDs = []string{p.TeamID}
+	f, ok := all[pid]
+	if !ok {
+		return access.Record{}, nil, [3]string{}, errNotFound
 	}
-	links, err := perpetratorLinks(ctx, tx, pid)
+	return f.rec, f.p, f.sealed, nil
+}
+
+// perpFactsRow is what perpetratorFactsMany reads about one.
+type perpFactsRow struct {
+	rec    access.Record
+	p      *Perpetrator
+	sealed [3]string // given name, family name, details
+}
+
+// perpetratorFactsMany is perpetratorFacts for several perpetrators in the
+// same few queries for all of them (a search's results, a household): one
+// that does not exist, or is linked to a client that has gone, is absent.
+func (s *Service) perpetratorFactsMany(ctx context.Context, tx *store.Tx, actor access.Actor, pids []string) (map[string]*perpFactsRow, error) {
+	out := map[string]*perpFactsRow{}
+	pids = slices.Compact(slices.Sorted(slices.Values(pids)))
+	for chunk := range slices.Chunk(pids, 500) {
+		in, args := store.InList(1, chunk)
+		rows, err := tx.Query(ctx, `SELECT id, organisation_id, team_id, given_name_sealed, family_name_sealed, details_sealed, created_at, version FROM perpetrators WHERE id IN (`+in+`)`, args...)
+		if err != nil {
+			return nil, err
+		}
+		for rows.Next() {
+			f := &perpFactsRow{p: &Perpetrator{}}
+			var team *string
+			if err := rows.Scan(&f.p.ID, &f.p.OrganisationID, &team, &f.sealed[0], &f.sealed[1], &f.sealed[2], &f.p.CreatedAt, &f.p.Version); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			f.rec = access.Record{ID: f.p.ID, OrganisationID: f.p.OrganisationID}
+			if team != nil {
+				f.p.TeamID = *team
+				f.rec.TeamIDs = []string{f.p.TeamID}
+			}
+			out[f.p.ID] = f
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, err
+		}
+	}
+	links, err := linksOf(ctx, tx, `SELECT perpetrator_id, client_id FROM perpetrator_links WHERE perpetrator_id IN (%s) ORDER BY perpetrator_id, created_at, client_id`, pids)
 	if err != nil {
-		return access.Record{}, nil, sealed, err
+		return nil, err
 	}
-	clients := make([]string, len(links))
-	for i, l := range links {
-		clients[i] = l.clientID
+	recs := make([]linkedRecord, 0, len(out))
+	for id, f := range out {
+		recs = append(recs, linkedRecord{&f.rec, links[id]})
 	}
 	// Restricted like a child of a restricted client: the recording
 	// worker's team must not keep a way to the hidden client.
-	if err := s.throughLinkedClients(ctx, tx, actor, &rec, clients); err != nil {
-		return access.Record{}, nil, sealed, err
+	gone, err := s.throughLinkedClientsMany(ctx, tx, actor, recs)
+	if err != nil {
+		return nil, err
 	}
-	return rec, &p, sealed, nil
+	for id, f := range out {
+		if gone[&f.rec] {
+			delete(out, id)
+		}
+	}
+	return out, nil
 }
 
 func (s *Service) decidedPerpetrator(ctx context.Context, tx *store.Tx, actor access.Actor, pid string, act access.Action) (access.Record, *Perpetrator, [3]string, error) {

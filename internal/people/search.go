@@ -123,29 +123,23 @@ func (s *Service) search(ctx context.Context, actor access.Actor, query string, 
 				}
 			}
 		}
-		// The clients' access facts in a few queries for as many as
-		// can still be shown, not a few queries for each; more only if
-		// some of those may not be read.
-		pre := map[string]*clientFacts{}
-		fetched := 0 // hits[:fetched] have their clients' facts in pre
+		// The access facts in a few queries for as many as can still be
+		// shown, not a few queries for each; more only if some of those
+		// may not be read.
+		pre := newPrefetched()
+		fetched := 0 // hits[:fetched] have their facts in pre
 		for i, h := range hits {
 			if len(out) >= limit {
 				break
 			}
-			if h.kind == matching.Client && i >= fetched {
-				var batch []string
-				for fetched = i; fetched < len(hits) && len(batch) < limit-len(out); fetched++ {
-					if hits[fetched].kind == matching.Client {
-						batch = append(batch, hits[fetched].id)
-					}
-				}
-				more, err := s.factsMany(ctx, tx, actor, batch)
-				if err != nil {
+			if i >= fetched {
+				end := min(len(hits), i+limit-len(out))
+				if err := s.prefetch(ctx, tx, actor, hits[i:end], pre); err != nil {
 					return nil, err
 				}
-				maps.Copy(pre, more)
+				fetched = end
 			}
-			sum, ok, err := s.summaryWith(ctx, tx, actor, h.kind, h.id, pre)
+			sum, ok, err := s.summaryWith(h.kind, h.id, actor, pre)
 			if err != nil {
 				return nil, err
 			}
@@ -168,43 +162,83 @@ func (s *Service) search(ctx context.Context, actor access.Actor, query string, 
 	return out, nil
 }
 
+// prefetched holds a list's access facts, read beforehand in a few
+// queries for all of them (prefetch).
+type prefetched struct {
+	clients  map[string]*clientFacts
+	children map[string]*childFactsRow
+	perps    map[string]*perpFactsRow
+}
+
+func newPrefetched() prefetched {
+	return prefetched{clients: map[string]*clientFacts{}, children: map[string]*childFactsRow{}, perps: map[string]*perpFactsRow{}}
+}
+
+// prefetch reads the facts of hits into pre, by kind.
+func (s *Service) prefetch(ctx context.Context, tx *store.Tx, actor access.Actor, hits []hit, pre prefetched) error {
+	byKind := map[matching.Kind][]string{}
+	for _, h := range hits {
+		byKind[h.kind] = append(byKind[h.kind], h.id)
+	}
+	if ids := byKind[matching.Client]; len(ids) > 0 {
+		got, err := s.factsMany(ctx, tx, actor, ids)
+		if err != nil {
+			return err
+		}
+		maps.Copy(pre.clients, got)
+	}
+	if ids := byKind[matching.Child]; len(ids) > 0 {
+		got, err := s.childFactsMany(ctx, tx, actor, ids)
+		if err != nil {
+			return err
+		}
+		maps.Copy(pre.children, got)
+	}
+	if ids := byKind[matching.Perpetrator]; len(ids) > 0 {
+		got, err := s.perpetratorFactsMany(ctx, tx, actor, ids)
+		if err != nil {
+			return err
+		}
+		maps.Copy(pre.perps, got)
+	}
+	return nil
+}
+
 // summaryWith opens a record's names when the actor may read it; ok is
-// false otherwise (and for a record that has gone). Clients' facts come
-// from pre, read beforehand for all of a list's clients (factsMany); a
-// client missing from it has gone.
-func (s *Service) summaryWith(ctx context.Context, tx *store.Tx, actor access.Actor, kind matching.Kind, recordID string, pre map[string]*clientFacts) (Summary, bool, error) {
+// false otherwise (and for a record that has gone). The facts come from
+// pre, read beforehand for all of a list's records (prefetch); a record
+// missing from it has gone.
+func (s *Service) summaryWith(kind matching.Kind, recordID string, actor access.Actor, pre prefetched) (Summary, bool, error) {
 	sum := Summary{Kind: string(kind), ID: recordID}
 	var rec access.Record
 	var sealed [3]string
 	var table string
-	var err error
 	switch kind {
 	case matching.Client:
-		f, ok := pre[recordID]
+		f, ok := pre.clients[recordID]
 		if !ok {
 			return sum, false, nil
 		}
 		rec, sealed, sum.TeamID = f.rec, f.sealed, f.client.TeamID
 		table = "clients"
 	case matching.Child:
-		rec, _, sealed, err = s.childFacts(ctx, tx, actor, recordID)
+		f, ok := pre.children[recordID]
+		if !ok {
+			return sum, false, nil
+		}
+		rec, sealed = f.rec, f.sealed
 		table = "children"
 	case matching.Perpetrator:
-		var p *Perpetrator
-		rec, p, sealed, err = s.perpetratorFacts(ctx, tx, actor, recordID)
-		if p != nil {
-			sum.TeamID = p.TeamID
+		f, ok := pre.perps[recordID]
+		if !ok {
+			return sum, false, nil
 		}
+		rec, sealed, sum.TeamID = f.rec, f.sealed, f.p.TeamID
 		table = "perpetrators"
 	default:
 		return sum, false, nil
 	}
-	if errs.CodeOf(err) == errs.NotFound {
-		return sum, false, nil
-	}
-	if err != nil {
-		return sum, false, err
-	}
+	var err error
 	if !access.Decide(actor, access.ReadRecord, rec).Allow {
 		return sum, false, nil
 	}
@@ -225,12 +259,12 @@ func (s *Service) MyClients(ctx context.Context, actor access.Actor) ([]Summary,
 		if err != nil {
 			return nil, err
 		}
-		pre, err := s.factsMany(ctx, tx, actor, list)
-		if err != nil {
+		pre := newPrefetched()
+		if pre.clients, err = s.factsMany(ctx, tx, actor, list); err != nil {
 			return nil, err
 		}
 		for _, cid := range list {
-			sum, ok, err := s.summaryWith(ctx, tx, actor, matching.Client, cid, pre)
+			sum, ok, err := s.summaryWith(matching.Client, cid, actor, pre)
 			if err != nil {
 				return nil, err
 			}
