@@ -195,22 +195,10 @@ func (s *Service) childFactsMany(ctx context.Context, tx *store.Tx, actor access
 			return nil, err
 		}
 	}
-	links, err := linksOf(ctx, tx, `SELECT child_id, client_id FROM child_links WHERE child_id IN (%s) ORDER BY child_id, created_at, client_id`, childIDs)
+	err := throughLinks(ctx, s, tx, actor, out, func(f *childFactsRow) *access.Record { return &f.rec },
+		`SELECT child_id, client_id FROM child_links WHERE child_id IN (%s) ORDER BY child_id, created_at, client_id`)
 	if err != nil {
 		return nil, err
-	}
-	recs := make([]linkedRecord, 0, len(out))
-	for id, f := range out {
-		recs = append(recs, linkedRecord{&f.rec, links[id]})
-	}
-	gone, err := s.throughLinkedClientsMany(ctx, tx, actor, recs)
-	if err != nil {
-		return nil, err
-	}
-	for id, f := range out {
-		if gone[&f.rec] {
-			delete(out, id)
-		}
 	}
 	return out, nil
 }

@@ -3,6 +3,7 @@ package people
 import (
 	"context"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -215,6 +216,30 @@ func (s *Service) throughLinkedClients(ctx context.Context, tx *store.Tx, actor 
 	}
 	if gone[rec] {
 		return errNotFound // a link to a client that has gone: as Facts said
+	}
+	return nil
+}
+
+// throughLinks completes the facts of the records in out (children or
+// perpetrators, by ID) through their linked clients, which linksQuery
+// lists (see linksOf), and drops those linked to a client that has gone.
+func throughLinks[F any](ctx context.Context, s *Service, tx *store.Tx, actor access.Actor, out map[string]F, rec func(F) *access.Record, linksQuery string) error {
+	links, err := linksOf(ctx, tx, linksQuery, slices.Sorted(maps.Keys(out)))
+	if err != nil {
+		return err
+	}
+	recs := make([]linkedRecord, 0, len(out))
+	for id, f := range out {
+		recs = append(recs, linkedRecord{rec(f), links[id]})
+	}
+	gone, err := s.throughLinkedClientsMany(ctx, tx, actor, recs)
+	if err != nil {
+		return err
+	}
+	for id, f := range out {
+		if gone[rec(f)] {
+			delete(out, id)
+		}
 	}
 	return nil
 }

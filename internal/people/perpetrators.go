@@ -252,24 +252,12 @@ func (s *Service) perpetratorFactsMany(ctx context.Context, tx *store.Tx, actor 
 			return nil, err
 		}
 	}
-	links, err := linksOf(ctx, tx, `SELECT perpetrator_id, client_id FROM perpetrator_links WHERE perpetrator_id IN (%s) ORDER BY perpetrator_id, created_at, client_id`, pids)
-	if err != nil {
-		return nil, err
-	}
-	recs := make([]linkedRecord, 0, len(out))
-	for id, f := range out {
-		recs = append(recs, linkedRecord{&f.rec, links[id]})
-	}
 	// Restricted like a child of a restricted client: the recording
 	// worker's team must not keep a way to the hidden client.
-	gone, err := s.throughLinkedClientsMany(ctx, tx, actor, recs)
+	err := throughLinks(ctx, s, tx, actor, out, func(f *perpFactsRow) *access.Record { return &f.rec },
+		`SELECT perpetrator_id, client_id FROM perpetrator_links WHERE perpetrator_id IN (%s) ORDER BY perpetrator_id, created_at, client_id`)
 	if err != nil {
 		return nil, err
-	}
-	for id, f := range out {
-		if gone[&f.rec] {
-			delete(out, id)
-		}
 	}
 	return out, nil
 }
