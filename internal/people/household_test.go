@@ -182,9 +182,13 @@ func TestChildren(t *testing.T) {
 	})
 }
 
+// perpetrator's values are looked for in the database files by
+// AssertNoPlaintext: each has a character that base64 (the sealed values)
+// does not, or is long enough that ciphertext cannot hold it by chance
+// ("Daz" alone once turned up inside a sealed value).
 func perpetrator() people.NewPerpetrator {
 	return people.NewPerpetrator{GivenName: "Darren", FamilyName: "Pike", Relationship: "ex_partner", Details: people.PerpetratorDetails{
-		Aliases: []string{"Daz"}, DateOfBirth: "1984-06-30", Phone: "07700 900999", Description: "tall, scar on left hand",
+		Aliases: []string{"Big Daz"}, DateOfBirth: "1984-06-30", Phone: "07700 900999", Description: "tall, scar on left hand",
 		Vehicle: "blue Transit van", KnownAddresses: "12 Kestrel Avenue", Conditions: "non-molestation order until 2027"}}
 }
 
@@ -320,7 +324,7 @@ func TestPerpetrators(t *testing.T) {
 		if _, err := audit.Verify(ctx, w.db, w.key); err != nil {
 			t.Fatal(err)
 		}
-		vaulttest.AssertNoPlaintext(t, w.db, w.cfg, "Darren", "Daz", "1984-06-30", "900999", "scar on left hand", "Transit", "Kestrel Avenue", "non-molestation", "silver Astra")
+		vaulttest.AssertNoPlaintext(t, w.db, w.cfg, "Darren", "Big Daz", "1984-06-30", "900999", "scar on left hand", "Transit", "Kestrel Avenue", "non-molestation", "silver Astra")
 	})
 }
 
