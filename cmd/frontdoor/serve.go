@@ -188,13 +188,15 @@ func runServe(ctx context.Context, args []string, out, errOut io.Writer) error {
 	// server's shutdown returns), so reads in flight are recorded.
 	reads := audit.NewBatcher(db, v.AuditKey(), audit.BatcherOptions{})
 	defer reads.Close()
-	caps.logReadsBy(audit.NewReadLog(reads, web.RequestID))
+	readLog := audit.NewReadLog(reads, web.RequestID)
+	caps.logReadsBy(readLog)
 	grants, clients, matches, risks, inbound := caps.grants, caps.people, caps.matches, caps.risk, caps.intake
-	partnerAPI, err := api.New(api.Options{DB: db, Auth: accounts, Intake: inbound, Refuge: caps.refuge, Outreach: caps.outreach, Catalogue: cat, Logger: logger})
+	partnerAPI, err := api.New(api.Options{DB: db, Auth: accounts, Intake: inbound, Refuge: caps.refuge, Outreach: caps.outreach, Catalogue: cat, Logger: logger,
+		Record: rec, ReadLog: readLog})
 	if err != nil {
 		return err
 	}
-	srv, err := web.New(web.Options{DB: db, Auth: accounts, Grants: grants, People: clients, Risk: risks, Intake: inbound, Refuge: caps.refuge, Outreach: caps.outreach, Matches: matches, Record: rec, Catalogue: cat, Logger: logger, Secure: useTLS || *sf.behindProxy,
+	srv, err := web.New(web.Options{DB: db, Auth: accounts, Grants: grants, People: clients, Risk: risks, Intake: inbound, Refuge: caps.refuge, Outreach: caps.outreach, Matches: matches, Record: rec, ReadLog: readLog, Review: caps.review(accounts, readLog), Catalogue: cat, Logger: logger, Secure: useTLS || *sf.behindProxy,
 		BehindProxy: *sf.behindProxy, BaseURL: strings.TrimRight(*sf.baseURL, "/"), API: partnerAPI.Handler()})
 	if err != nil {
 		return err

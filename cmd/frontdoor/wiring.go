@@ -12,6 +12,7 @@ import (
 	"frontdoor/internal/outreach"
 	"frontdoor/internal/people"
 	"frontdoor/internal/refuge"
+	"frontdoor/internal/review"
 	"frontdoor/internal/risk"
 	"frontdoor/internal/store"
 	"frontdoor/internal/vault"
@@ -73,6 +74,12 @@ func newCapabilities(db *store.DB, v *vault.Vault, rec audit.Recorder, now func(
 		// referrals and volunteers.
 		outreach: &outreach.Service{DB: db, Vault: v, Record: rec, Now: now, Clients: clients},
 	}
+}
+
+// review is the data protection lead's oversight over these capabilities.
+func (c capabilities) review(accounts *auth.Service, log audit.ReadLog) *review.Service {
+	return &review.Service{DB: c.people.DB, Grants: c.grants, Accounts: accounts, Vault: c.people.Vault, Record: c.people.Record,
+		ReadLog: log, Now: c.people.Now, RecordOrganisation: c.people.RecordOrganisation}
 }
 
 // logReadsBy has the capabilities record their audited reads through log

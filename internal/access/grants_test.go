@@ -74,16 +74,24 @@ func TestBreakGlassAndRestriction(t *testing.T) {
 			t.Fatal("helpline worker reads an outreach case without a relation")
 		}
 		err := write(func(tx *store.Tx) error {
-			_, err := g.BreakGlass(ctx, tx, helpline, facts(helpline), "survivor", "urgent")
+			_, err := g.BreakGlass(ctx, tx, helpline, facts(helpline), "survivor", access.ImmediateDanger, "urgent")
 			return err
 		})
 		if errs.As(err).Field != "reason" {
 			t.Fatalf("break-glass without a real reason: %v", err)
 		}
+		// "Curiosity" is not on the list, whatever the text says.
+		err = write(func(tx *store.Tx) error {
+			_, err := g.BreakGlass(ctx, tx, helpline, facts(helpline), "survivor", "curiosity", "curiosity, nothing urgent at all")
+			return err
+		})
+		if errs.As(err).Field != "reason_kind" {
+			t.Fatalf("break-glass with a reason off the list: %v", err)
+		}
 		var expires time.Time
 		err = write(func(tx *store.Tx) error {
 			var err error
-			expires, err = g.BreakGlass(ctx, tx, helpline, facts(helpline), "survivor", "caller says she is in danger tonight; need the safe number")
+			expires, err = g.BreakGlass(ctx, tx, helpline, facts(helpline), "survivor", access.ClientInContact, "caller says she is in danger tonight; need the safe number")
 			return err
 		})
 		if err != nil || !expires.Equal(c.Now().Add(time.Hour)) {
@@ -99,10 +107,11 @@ func TestBreakGlassAndRestriction(t *testing.T) {
 		}
 		var grants []access.Grant
 		db.Read(ctx, func(tx *store.Tx) error {
-			grants, err = g.BreakGlassSince(ctx, tx, c.Now().Add(-24*time.Hour), 50)
+			grants, err = g.BreakGlassSince(ctx, tx, orgID, c.Now().Add(-24*time.Hour), 50)
 			return err
 		})
-		if len(grants) != 1 || grants[0].StaffID != helpline.StaffID || grants[0].Reason != "caller says she is in danger tonight; need the safe number" {
+		if len(grants) != 1 || grants[0].StaffID != helpline.StaffID || grants[0].Reason != "caller says she is in danger tonight; need the safe number" ||
+			grants[0].ReasonKind != access.ClientInContact {
 			t.Fatalf("grants for review: %+v", grants)
 		}
 
@@ -122,13 +131,24 @@ func TestBreakGlassAndRestriction(t *testing.T) {
 			t.Fatal("the named staff lost access")
 		}
 		err = write(func(tx *store.Tx) error {
-			_, err := g.BreakGlass(ctx, tx, helpline, facts(helpline), "survivor", "trying to see a restricted case tonight")
+			_, err := g.BreakGlass(ctx, tx, helpline, facts(helpline), "survivor", access.ImmediateDanger, "trying to see a restricted case tonight")
 			return err
 		})
 		if errs.CodeOf(err) != errs.NotFound {
 			t.Fatalf("break-glass into a restricted record: %v, want not found", err)
 		}
-		if err := write(func(tx *store.Tx) error { return g.Unrestrict(ctx, tx, manager, facts(manager), "survivor") }); err != nil {
+		// A colleague who is not named cannot lift it, and learns nothing.
+		if err := write(func(tx *store.Tx) error {
+			return g.LiftRestriction(ctx, tx, colleague, facts(colleague), "survivor", "I work this case and need it back")
+		}); errs.CodeOf(err) != errs.NotFound || errs.RefusalOf(err) == nil {
+			t.Fatalf("an unnamed colleague lifting a restriction: %v, want not found with a refusal to record", err)
+		}
+		if err := write(func(tx *store.Tx) error { return g.LiftRestriction(ctx, tx, manager, facts(manager), "survivor", "") }); errs.As(err).Field != "reason" {
+			t.Fatalf("lifting without a reason: %v", err)
+		}
+		if err := write(func(tx *store.Tx) error {
+			return g.LiftRestriction(ctx, tx, manager, facts(manager), "survivor", "the staff member who knew her has left")
+		}); err != nil {
 			t.Fatal(err)
 		}
 		if !access.Decide(colleague, access.ReadRecord, facts(colleague)).Allow {

@@ -1,6 +1,10 @@
 package access
 
-import "slices"
+import (
+	"slices"
+
+	"frontdoor/internal/errs"
+)
 
 // Action is something an actor may want to do. Record actions concern one
 // record; the others are about the service as a whole.
@@ -14,9 +18,13 @@ const (
 	ExportRecord   Action = "record.export"       // a copy leaves the system (subject access, transfer)
 	RestrictRecord Action = "record.restrict"     // limit it to named staff
 	ViewHistory    Action = "record.history"      // who viewed or changed it, and when
-	BreakGlass     Action = "record.break_glass"  // emergency access without a relation
-	ReadReferral   Action = "referral.read"       // a referral sent to a partner agency
-	UpdateReferral Action = "referral.update"     // the agency's progress on it
+	// LiftRestriction ends a restriction: the managers who may restrict,
+	// and always the holding organisation's data protection lead, so that
+	// no record can be locked away from its controller.
+	LiftRestriction Action = "record.lift_restriction"
+	BreakGlass      Action = "record.break_glass" // emergency access without a relation
+	ReadReferral    Action = "referral.read"      // a referral sent to a partner agency
+	UpdateReferral  Action = "referral.update"    // the agency's progress on it
 
 	// Service-wide actions.
 	CreateRecord   Action = "record.create"
@@ -41,7 +49,7 @@ const (
 // RecordActions and ServiceActions list every action, for the exhaustive
 // policy test and for route registration.
 var (
-	RecordActions  = []Action{ReadRecord, ReadLimited, UpdateRecord, ExportRecord, RestrictRecord, ViewHistory, BreakGlass, ReadReferral, UpdateReferral}
+	RecordActions  = []Action{ReadRecord, ReadLimited, UpdateRecord, ExportRecord, RestrictRecord, LiftRestriction, ViewHistory, BreakGlass, ReadReferral, UpdateReferral}
 	ServiceActions = []Action{CreateRecord, SearchRecords, ViewReports, ManageAccounts, ReviewAudit, ManageProperties, ManageSharing, AgencyReferrals, MatchedClients}
 )
 
@@ -51,21 +59,38 @@ func (a Action) IsRecordAction() bool { return slices.Contains(RecordActions, a)
 // Relation is how an actor stands to a record. A record restricted to named
 // staff overrides everything else: the named have the restricted relation,
 // everyone else is excluded and must not learn the record exists.
+//
+// Only staff of the organisation that holds the record (its controller)
+// can be assigned, on its team, named on its restriction, in its
+// organisation or holding a break-glass grant on it. Staff of another
+// organisation of the partnership stand to it as a partner team (the
+// refuge team of a live stay there), as an agency it was shared with, or
+// not at all.
 type Relation string
 
 const (
 	Assigned         Relation = "assigned"           // the actor works the case (or, for a volunteer, is matched to the client)
-	SameTeam         Relation = "same_team"          // a team the case belongs to
-	SameOrganisation Relation = "same_organisation"  // the case's organisation, another team
+	SameTeam         Relation = "same_team"          // a team of the record's organisation that the case belongs to
+	SameOrganisation Relation = "same_organisation"  // the record's organisation, another team
+	PartnerTeam      Relation = "partner_team"       // another organisation's team working the client: the refuge of a live stay
 	SharedWithAgency Relation = "shared_with_agency" // sent to the actor's partner agency
 	RestrictedNamed  Relation = "restricted_named"   // restricted record; the actor is one of the named staff
-	RestrictedOther  Relation = "restricted_other"   // restricted record; the actor is not named
-	BreakGlassActive Relation = "break_glass"        // no relation, but an emergency grant is running
-	NoRelation       Relation = "none"
+	RestrictedOther  Relation = "restricted_other"   // restricted record; the actor is of its organisation, not named
+	// RestrictedOutside: a restricted record and an actor of another
+	// organisation (never named: only the holding organisation's staff can
+	// be).
+	RestrictedOutside Relation = "restricted_outside"
+	BreakGlassActive  Relation = "break_glass" // no relation, but an emergency grant is running
+	NoRelation        Relation = "none"        // another organisation's record, nothing shared
 )
 
 // Relations lists every relation, strongest first.
-var Relations = []Relation{Assigned, RestrictedNamed, SameTeam, SameOrganisation, SharedWithAgency, BreakGlassActive, RestrictedOther, NoRelation}
+var Relations = []Relation{Assigned, RestrictedNamed, SameTeam, PartnerTeam, SameOrganisation, SharedWithAgency, BreakGlassActive, RestrictedOther, RestrictedOutside, NoRelation}
+
+// Excluded reports whether the relation is to a restricted record the
+// actor is not named on: then the record, and everything that belongs to
+// it, does not exist for them.
+func (r Relation) Excluded() bool { return r == RestrictedOther || r == RestrictedOutside }
 
 // Actor is who is asking.
 type Actor struct {
@@ -84,7 +109,8 @@ type Record struct {
 	// PartnerTeamIDs are teams of other organisations in the partnership
 	// that work the client under its information sharing: the refuge
 	// team of another organisation running the property of the client's
-	// live stay. Their staff stand to the record as its own teams' do.
+	// live stay. Their staff read the record while the stay lasts; the
+	// stay's own records are the refuge's.
 	PartnerTeamIDs  []string
 	AssignedStaff   []string
 	SharedAgencies  []string // organisation IDs of partner agencies it was sent to
@@ -94,27 +120,34 @@ type Record struct {
 
 // RelationOf works out the actor's relation to the record.
 func RelationOf(a Actor, r Record) Relation {
+	own := a.OrganisationID != "" && a.OrganisationID == r.OrganisationID
 	if r.RestrictedTo != nil {
-		if slices.Contains(r.RestrictedTo, a.StaffID) {
+		switch {
+		case !own:
+			return RestrictedOutside
+		case slices.Contains(r.RestrictedTo, a.StaffID):
 			return RestrictedNamed
 		}
 		return RestrictedOther
 	}
+	if !own {
+		switch {
+		case a.Role == RolePartnerAgencyUser && slices.Contains(r.SharedAgencies, a.OrganisationID):
+			return SharedWithAgency
+		case a.Role != RolePartnerAgencyUser && overlaps(a.TeamIDs, r.PartnerTeamIDs):
+			return PartnerTeam
+		}
+		return NoRelation
+	}
 	switch {
 	case slices.Contains(r.AssignedStaff, a.StaffID):
 		return Assigned
-	case a.OrganisationID == r.OrganisationID && overlaps(a.TeamIDs, r.TeamIDs):
+	case overlaps(a.TeamIDs, r.TeamIDs):
 		return SameTeam
-	case a.Role != RolePartnerAgencyUser && overlaps(a.TeamIDs, r.PartnerTeamIDs):
-		return SameTeam
-	case a.Role == RolePartnerAgencyUser && slices.Contains(r.SharedAgencies, a.OrganisationID):
-		return SharedWithAgency
 	case r.BreakGlassGrant:
 		return BreakGlassActive
-	case a.OrganisationID == r.OrganisationID:
-		return SameOrganisation
 	}
-	return NoRelation
+	return SameOrganisation
 }
 
 func overlaps(a, b []string) bool {
@@ -221,9 +254,37 @@ func decideService(a Actor, act Action) Decision {
 	return deny("unknown action")
 }
 
+// decideRecord is the policy for one record, with the rule that a
+// refused actor who could neither read the record nor open it by
+// break-glass is answered as if it did not exist: telling them "not
+// allowed" would tell them it is there.
 func decideRecord(a Actor, act Action, rel Relation) Decision {
-	// A restricted record does not exist for anyone not named on it.
-	if rel == RestrictedOther {
+	d := decideRecordAction(a, act, rel)
+	if !d.Allow && !d.Hidden && !mayKnow(a, rel) {
+		d.Hidden = true
+	}
+	return d
+}
+
+// mayKnow reports whether the actor may learn that a record they stand in
+// rel to exists: they may read it, or ask for emergency access to it.
+func mayKnow(a Actor, rel Relation) bool {
+	for _, act := range []Action{ReadRecord, ReadLimited, BreakGlass} {
+		if decideRecordAction(a, act, rel).Allow {
+			return true
+		}
+	}
+	return false
+}
+
+func decideRecordAction(a Actor, act Action, rel Relation) Decision {
+	// A restricted record does not exist for anyone not named on it, but
+	// its organisation's data protection lead may always lift the
+	// restriction.
+	if rel.Excluded() {
+		if act == LiftRestriction && a.Role == RoleDataProtectionLead && rel == RestrictedOther {
+			return allow("data protection lead of the record's organisation: lifts restrictions")
+		}
 		return Decision{Reason: "restricted to named staff", Hidden: true}
 	}
 	switch a.Role {
@@ -245,12 +306,17 @@ func decideRecord(a Actor, act Action, rel Relation) Decision {
 		// A data protection lead answers for their own organisation's
 		// records: another organisation in the partnership is another
 		// controller with its own lead.
-		if rel == NoRelation || rel == SharedWithAgency {
+		if rel == NoRelation || rel == SharedWithAgency || rel == PartnerTeam {
 			return deny("another organisation's record: its own data protection lead reviews it")
 		}
 		switch act {
 		case ReadRecord, ReadLimited, ExportRecord, ViewHistory:
 			return allow("data protection lead: subject access, corrections, review")
+		case LiftRestriction:
+			if rel == RestrictedNamed {
+				return allow("data protection lead of the record's organisation: lifts restrictions")
+			}
+			return deny("the record is not restricted")
 		}
 		return deny("the data protection lead reviews, but does not work, cases")
 	}
@@ -258,6 +324,18 @@ func decideRecord(a Actor, act Action, rel Relation) Decision {
 	// Caseworkers and team managers.
 	manager := a.Role == RoleTeamManager
 	near := rel == Assigned || rel == RestrictedNamed || rel == SameTeam
+	if rel == PartnerTeam {
+		// The refuge team of another organisation reads what the stay
+		// needs; the record stays its own organisation's to change,
+		// restrict, export or review.
+		switch act {
+		case ReadRecord, ReadLimited:
+			return allow("partner team: the client's live stay")
+		case BreakGlass:
+			return deny("break-glass is for staff of the record's organisation")
+		}
+		return deny("a partner organisation's team reads the record; its own organisation keeps it")
+	}
 	switch act {
 	case ReadRecord, ReadLimited:
 		if near {
@@ -278,12 +356,22 @@ func decideRecord(a Actor, act Action, rel Relation) Decision {
 			return allow("team manager")
 		}
 		return deny("team managers only, for their teams' cases")
-	case BreakGlass:
-		if rel == SameOrganisation || rel == NoRelation {
-			return allow("emergency access with a reason")
+	case LiftRestriction:
+		if manager && rel == RestrictedNamed {
+			return allow("team manager named on the restriction")
 		}
-		if rel == BreakGlassActive {
+		if rel != RestrictedNamed {
+			return deny("the record is not restricted")
+		}
+		return deny("team managers named on the restriction, or the data protection lead, lift it")
+	case BreakGlass:
+		switch rel {
+		case SameOrganisation:
+			return allow("emergency access with a reason")
+		case BreakGlassActive:
 			return deny("break-glass already running")
+		case NoRelation, SharedWithAgency:
+			return deny("break-glass is for staff of the record's organisation")
 		}
 		return deny("not needed: access already follows from the relation")
 	case ReadReferral, UpdateReferral:
@@ -291,8 +379,38 @@ func decideRecord(a Actor, act Action, rel Relation) Decision {
 			return allow(string(rel))
 		}
 	}
-	if rel == SameOrganisation || rel == NoRelation {
+	if rel == SameOrganisation {
 		return deny("no relation to the record: break-glass available")
 	}
+	if rel == NoRelation {
+		return deny("another organisation's record")
+	}
 	return deny("not allowed for this relation")
+}
+
+// Require asks the policy about act on a record of kind and turns a
+// refusal into the error to return: NotFound when the actor must not
+// learn the record exists, Forbidden otherwise, either carrying the
+// refusal so that it goes into the audit trail where the request ends.
+func Require(a Actor, act Action, kind string, r Record) (Decision, error) {
+	d := Decide(a, act, r)
+	if d.Allow {
+		return d, nil
+	}
+	return d, Refusal(a, act, kind, r.ID, d)
+}
+
+// Refusal is the error answering the refused decision d about act on the
+// record of kind and id.
+func Refusal(a Actor, act Action, kind, id string, d Decision) error {
+	return errs.Refused(d.Hidden, errs.Refusal{ActorID: a.StaffID, Action: string(act), RecordKind: kind, RecordID: id, Reason: d.Reason})
+}
+
+// RequireService asks the policy about a service-wide action, answering a
+// refusal as Forbidden with the refusal for the audit trail.
+func RequireService(a Actor, act Action) error {
+	if d := Decide(a, act, Record{}); !d.Allow {
+		return errs.Refused(false, errs.Refusal{ActorID: a.StaffID, Action: string(act), Reason: d.Reason})
+	}
+	return nil
 }

@@ -77,8 +77,38 @@ func TestPolicyInvariants(t *testing.T) {
 	for _, role := range Roles {
 		a := Actor{StaffID: "s", Role: role, OrganisationID: "o"}
 		for _, act := range RecordActions {
-			if d := DecideRelation(a, act, RestrictedOther); d.Allow || !d.Hidden {
-				t.Errorf("%s may %s a record restricted to others: %+v", role, act, d)
+			for _, rel := range []Relation{RestrictedOther, RestrictedOutside} {
+				d := DecideRelation(a, act, rel)
+				if lift := act == LiftRestriction && role == RoleDataProtectionLead && rel == RestrictedOther; lift {
+					if !d.Allow {
+						t.Errorf("the data protection lead of a restricted record's organisation may not lift it: %+v", d)
+					}
+					continue
+				}
+				if d.Allow || !d.Hidden {
+					t.Errorf("%s may %s a record restricted to others (%s): %+v", role, act, rel, d)
+				}
+			}
+			// A partner organisation's team reads; it never changes,
+			// restricts, exports, reviews or breaks glass.
+			if d := DecideRelation(a, act, PartnerTeam); d.Allow && act != ReadRecord && act != ReadLimited {
+				t.Errorf("%s of a partner team may %s", role, act)
+			}
+			// Nobody of another organisation, or without any relation,
+			// learns that a record exists from a refusal.
+			for _, rel := range []Relation{NoRelation, RestrictedOutside} {
+				if d := DecideRelation(a, act, rel); !d.Allow && !d.Hidden {
+					t.Errorf("%s refused %s with relation %s is told the record exists: %+v", role, act, rel, d)
+				}
+			}
+			// Roles that can never read a record nor break glass get the
+			// answer a missing record gets, whatever the relation.
+			if role == RoleAdministrator || role == RoleCommissioner {
+				for _, rel := range Relations {
+					if d := DecideRelation(a, act, rel); !d.Hidden {
+						t.Errorf("%s refused %s with relation %s is told the record exists: %+v", role, act, rel, d)
+					}
+				}
 			}
 			if role == RoleAdministrator || role == RoleCommissioner {
 				for _, rel := range Relations {
@@ -105,8 +135,20 @@ func TestPolicyInvariants(t *testing.T) {
 		if DecideRelation(a, UpdateRecord, BreakGlassActive).Allow {
 			t.Errorf("%s may change a record under break-glass", role)
 		}
-		if DecideRelation(a, ReadRecord, NoRelation).Allow && role != RoleDataProtectionLead {
-			t.Errorf("%s may read a record with no relation", role)
+		if DecideRelation(a, ReadRecord, NoRelation).Allow {
+			t.Errorf("%s may read another organisation's record with no relation", role)
+		}
+		// Break-glass is for the record's own organisation only.
+		for _, rel := range Relations {
+			if DecideRelation(a, BreakGlass, rel).Allow && rel != SameOrganisation {
+				t.Errorf("%s may break glass with relation %s", role, rel)
+			}
+		}
+		// Only the holding organisation's managers restrict.
+		for _, rel := range Relations {
+			if DecideRelation(a, RestrictRecord, rel).Allow && (role != RoleTeamManager || (rel != Assigned && rel != SameTeam && rel != RestrictedNamed)) {
+				t.Errorf("%s may restrict with relation %s", role, rel)
+			}
 		}
 	}
 	if d := Decide(Actor{Role: "superuser"}, ManageAccounts, Record{}); d.Allow {
@@ -128,12 +170,16 @@ func TestRelationOf(t *testing.T) {
 		{"same organisation", worker, Record{OrganisationID: "wa", TeamIDs: []string{"idva"}}, SameOrganisation},
 		{"other organisation", worker, Record{OrganisationID: "ha", TeamIDs: []string{"outreach"}}, NoRelation},
 		{"team ID alone does not cross organisations", worker, Record{OrganisationID: "ha", TeamIDs: []string{"outreach"}, BreakGlassGrant: false}, NoRelation},
-		{"another organisation's team working the client", worker, Record{OrganisationID: "ha", TeamIDs: []string{"refuge"}, PartnerTeamIDs: []string{"outreach"}}, SameTeam},
+		{"another organisation's team working the client", worker, Record{OrganisationID: "ha", TeamIDs: []string{"refuge"}, PartnerTeamIDs: []string{"outreach"}}, PartnerTeam},
+		{"assigned across organisations counts for nothing", worker, Record{OrganisationID: "ha", AssignedStaff: []string{"w1"}}, NoRelation},
 		{"partner teams are not agencies", Actor{StaffID: "p2", Role: RolePartnerAgencyUser, OrganisationID: "police", TeamIDs: []string{"outreach"}}, Record{OrganisationID: "ha", PartnerTeamIDs: []string{"outreach"}}, NoRelation},
-		{"break-glass", worker, Record{OrganisationID: "ha", BreakGlassGrant: true}, BreakGlassActive},
+		{"break-glass", worker, Record{OrganisationID: "wa", TeamIDs: []string{"idva"}, BreakGlassGrant: true}, BreakGlassActive},
+		{"a grant across organisations counts for nothing", worker, Record{OrganisationID: "ha", BreakGlassGrant: true}, NoRelation},
 		{"restricted, named", worker, Record{OrganisationID: "wa", RestrictedTo: []string{"w1"}}, RestrictedNamed},
 		{"restricted beats assignment", worker, Record{OrganisationID: "wa", AssignedStaff: []string{"w1"}, RestrictedTo: []string{"m1"}}, RestrictedOther},
-		{"restricted beats break-glass", worker, Record{OrganisationID: "ha", BreakGlassGrant: true, RestrictedTo: []string{}}, RestrictedOther},
+		{"restricted beats break-glass", worker, Record{OrganisationID: "wa", BreakGlassGrant: true, RestrictedTo: []string{}}, RestrictedOther},
+		{"restricted, another organisation", worker, Record{OrganisationID: "ha", PartnerTeamIDs: []string{"outreach"}, RestrictedTo: []string{"m1"}}, RestrictedOutside},
+		{"named, but of another organisation", worker, Record{OrganisationID: "ha", RestrictedTo: []string{"w1"}}, RestrictedOutside},
 		{"shared with agency", agency, Record{OrganisationID: "wa", SharedAgencies: []string{"police"}}, SharedWithAgency},
 		{"not shared", agency, Record{OrganisationID: "wa", SharedAgencies: []string{"housing"}}, NoRelation},
 		{"only agency users get the agency relation", Actor{StaffID: "x", Role: RoleIDVA, OrganisationID: "police"}, Record{OrganisationID: "wa", SharedAgencies: []string{"police"}}, NoRelation},

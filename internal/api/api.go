@@ -32,6 +32,7 @@ import (
 	"time"
 
 	"frontdoor/internal/api/ratelimit"
+	"frontdoor/internal/audit"
 	"frontdoor/internal/auth"
 	"frontdoor/internal/errs"
 	"frontdoor/internal/i18n"
@@ -52,6 +53,10 @@ type Options struct {
 	// Outreach serves the outreach routes (staff tokens) and the agency
 	// routes (partner tokens); without it they answer 503.
 	Outreach *outreach.Service
+	// Record and ReadLog put refusals into the audit trail (by group
+	// commit through ReadLog when set).
+	Record  audit.Recorder
+	ReadLog audit.ReadLog
 	// Catalogue gives the (English) messages of error bodies.
 	Catalogue *i18n.Catalogue
 	Logger    *slog.Logger
@@ -244,10 +249,16 @@ func (a *API) guard(rt route) http.Handler {
 		// A route of staff work needs a token that acts for a member of
 		// staff; a partner agency's token is told so plainly.
 		if slices.Contains(auth.StaffTokenScopes, rt.scope) && t.StaffID == "" {
+			if !a.refused(w, r, t, rt, "a partner agency's token on a route of staff work") {
+				return
+			}
 			a.fail(w, r, http.StatusForbidden, problem{Code: codeStaffTokenRequired, Reason: a.msg("api.staff_token_required")})
 			return
 		}
 		if !t.Allows(rt.scope) {
+			if !a.refused(w, r, t, rt, "the token is not scoped for "+rt.scope) {
+				return
+			}
 			w.Header().Set("WWW-Authenticate", `Bearer realm="frontdoor", error="insufficient_scope", scope="`+rt.scope+`"`)
 			a.fail(w, r, http.StatusForbidden, problem{Code: string(errs.Forbidden), Reason: a.msg("api.scope_missing", rt.scope)})
 			return
@@ -264,6 +275,28 @@ func (a *API) guard(rt route) http.Handler {
 		}
 		rt.handler(w, r, t)
 	})
+}
+
+// refused records a route the token may not use in the audit trail (the
+// token named, as for every event a token's request records); false means
+// it could not be recorded and the request has been answered.
+func (a *API) refused(w http.ResponseWriter, r *http.Request, t *auth.APIToken, rt route, reason string) bool {
+	err := errs.Refused(false, errs.Refusal{ActorID: t.StaffID, Action: "api.scope", RecordKind: "api_token", RecordID: t.ID,
+		Reason: reason + " (" + rt.pattern + ")"})
+	if rerr := a.recordRefusal(r, err); rerr != nil {
+		a.fault(w, r, rerr)
+		return false
+	}
+	return true
+}
+
+// recordRefusal puts the refusal err answers, if any, into the audit trail
+// before the answer goes out.
+func (a *API) recordRefusal(r *http.Request, err error) error {
+	if a.Record == nil && a.ReadLog == nil {
+		return nil
+	}
+	return audit.RecordRefusal(r.Context(), a.DB, a.Record, a.ReadLog, err)
 }
 
 // bearerToken takes the token from "Authorization: Bearer <token>".
@@ -336,6 +369,11 @@ func (a *API) fail(w http.ResponseWriter, r *http.Request, status int, ps ...pro
 // each field, others by code with the safe message; the cause of an
 // internal error goes to the log (it carries no personal data).
 func (a *API) fault(w http.ResponseWriter, r *http.Request, err error, fieldName ...func(string) string) {
+	if rerr := a.recordRefusal(r, err); rerr != nil {
+		a.Logger.Error("recording a refusal failed", "request_id", RequestID(r.Context()), "err", rerr)
+		a.fail(w, r, http.StatusServiceUnavailable, problem{Code: string(errs.Unavailable), Reason: a.msg("error.unavailable")})
+		return
+	}
 	if fields := errs.AllFields(err); len(fields) > 0 {
 		name := func(f string) string { return f }
 		if len(fieldName) > 0 {

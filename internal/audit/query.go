@@ -83,3 +83,24 @@ func Recent(ctx context.Context, tx *store.Tx, action string, since time.Time, l
 	return collect(ctx, tx, `SELECT `+eventColumns+` FROM audit_events WHERE action = $1 AND at >= $2 ORDER BY seq DESC LIMIT $3`,
 		action, since, clampLimit(limit))
 }
+
+// CountByActor counts the events with the given action at or after since,
+// per actor: how many refusals each account met today, for instance.
+func CountByActor(ctx context.Context, tx *store.Tx, action string, since time.Time) (map[string]int, error) {
+	rows, err := tx.Query(ctx, `SELECT actor_id, count(*) FROM audit_events WHERE action = $1 AND at >= $2 GROUP BY actor_id`,
+		action, since.UTC().Truncate(time.Microsecond))
+	if err != nil {
+		return nil, fmt.Errorf("audit: %w", err)
+	}
+	defer rows.Close()
+	out := map[string]int{}
+	for rows.Next() {
+		var actor string
+		var n int
+		if err := rows.Scan(&actor, &n); err != nil {
+			return nil, fmt.Errorf("audit: %w", err)
+		}
+		out[actor] = n
+	}
+	return out, rows.Err()
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"time"
 
+	"frontdoor/internal/errs"
 	"frontdoor/internal/store"
 )
 
@@ -24,4 +25,32 @@ func NewRecorder(key []byte, now func() time.Time, requestID func(context.Contex
 		}
 		return Append(ctx, tx, key, e)
 	}
+}
+
+// ActionRefused is the action of every refusal's event: the policy said no.
+const ActionRefused = "access.refused"
+
+// RefusalEvent is the audit event of a refusal: who was refused what on
+// which record, with the policy's reason. The purpose reads
+// "<action>: <reason>".
+func RefusalEvent(r errs.Refusal) Event {
+	return Event{ActorID: r.ActorID, Action: ActionRefused, RecordKind: r.RecordKind, RecordID: r.RecordID, Purpose: r.Action + ": " + r.Reason}
+}
+
+// RecordRefusal records the refusal err answers, if it answers one: through
+// log by group commit, or without a log in a transaction of its own
+// through rec. It returns once the event is in the trail. The refused
+// request's own transaction has rolled back by then, so its event needs
+// a commit of its own.
+func RecordRefusal(ctx context.Context, db *store.DB, rec Recorder, log ReadLog, err error) error {
+	r := errs.RefusalOf(err)
+	if r == nil {
+		return nil
+	}
+	e := RefusalEvent(*r)
+	if log != nil {
+		// Not held for a page's deferred reads: the page is not shown.
+		return log(context.WithValue(ctx, deferredKey{}, (*deferred)(nil)), e)
+	}
+	return db.Write(ctx, func(tx *store.Tx) error { return rec(ctx, tx, e) })
 }

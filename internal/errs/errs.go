@@ -31,8 +31,40 @@ type Error struct {
 	// Field names the input field at fault, for Invalid errors.
 	Field string
 	// Args fill placeholders in the catalogue text (never personal data).
-	Args  []any
-	cause error
+	Args []any
+	// Refusal, when set, is the access policy's no that this error
+	// answers: where the request ends, it goes into the audit trail.
+	Refusal *Refusal
+	cause   error
+}
+
+// Refusal is what the access policy refused: who asked to do what to
+// which record, and the policy's reason. It names records by kind and ID
+// only, never by anything personal.
+type Refusal struct {
+	ActorID    string
+	Action     string
+	RecordKind string
+	RecordID   string
+	Reason     string
+}
+
+// Refused returns the error that answers a refusal: NotFound when the
+// actor must not learn the record exists, else Forbidden.
+func Refused(hidden bool, r Refusal) *Error {
+	if hidden {
+		return &Error{Code: NotFound, Key: "error.not_found", Refusal: &r}
+	}
+	return &Error{Code: Forbidden, Key: "error.forbidden", Refusal: &r}
+}
+
+// RefusalOf returns the refusal err answers, or nil.
+func RefusalOf(err error) *Refusal {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Refusal
+	}
+	return nil
 }
 
 func (e *Error) Error() string {
@@ -58,9 +90,10 @@ func Field(field, key string, args ...any) *Error {
 	return &Error{Code: Invalid, Key: key, Field: field, Args: args}
 }
 
-// Wrap attaches a cause (for the log) to a safe error.
+// Wrap attaches a cause (for the log) to a safe error. A refusal the
+// cause answers stays with it, so that it is still recorded.
 func Wrap(cause error, code Code, key string) *Error {
-	return &Error{Code: code, Key: key, cause: cause}
+	return &Error{Code: code, Key: key, Refusal: RefusalOf(cause), cause: cause}
 }
 
 // CodeOf returns the code of err, or Internal for errors that are not ours.

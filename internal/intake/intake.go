@@ -116,23 +116,14 @@ func (s *Service) decidedFacts(ctx context.Context, tx *store.Tx, actor access.A
 	if err != nil {
 		return rec, access.Decision{}, err
 	}
-	d := access.Decide(actor, act, rec)
-	if d.Hidden {
-		return rec, d, errNotFound
-	}
-	if !d.Allow {
-		return rec, d, errForbidden
-	}
-	return rec, d, nil
+	d, err := access.Require(actor, act, RecordKind, rec)
+	return rec, d, err
 }
 
 // service asks the policy about a service-wide action.
 func service(actor access.Actor, act access.Action) (access.Decision, error) {
 	d := access.Decide(actor, act, access.Record{})
-	if !d.Allow {
-		return d, errForbidden
-	}
-	return d, nil
+	return d, access.RequireService(actor, act)
 }
 
 const (

@@ -104,14 +104,8 @@ func (s *Service) decided(ctx context.Context, tx *store.Tx, actor access.Actor,
 	if err != nil {
 		return "", err
 	}
-	d := access.Decide(actor, act, rec)
-	if d.Hidden {
-		return "", errNotFound
-	}
-	if !d.Allow {
-		return "", errForbidden
-	}
-	return d.Reason, nil
+	d, err := access.Require(actor, act, RecordKind, rec)
+	return d.Reason, err
 }
 
 // allows is decided without failing on a refusal.

@@ -187,7 +187,8 @@ func TestSupportPlan(t *testing.T) {
 		code(t, err, errs.Forbidden)
 		_, err = w.svc.AddNeed(ctx, w.other, pid, outreach.NewNeed{Area: outreach.Legal, Need: "n", Goals: "g"})
 		code(t, err, errs.Forbidden)
-		code(t, w.svc.CompleteAction(ctx, w.volunteer, aid), errs.Forbidden)
+		// A volunteer not matched to the client is told nothing.
+		code(t, w.svc.CompleteAction(ctx, w.volunteer, aid), errs.NotFound)
 
 		p, err := w.svc.Plan(ctx, w.manager, c)
 		if err != nil {

@@ -182,7 +182,7 @@ func TestVolunteerSeesOnlyTheMatch(t *testing.T) {
 		_, err = w.svc.Plan(ctx, w.volunteer, c)
 		code(t, err, errs.Forbidden)
 		_, err = w.svc.ClientSessions(ctx, w.volunteer, other)
-		code(t, err, errs.Forbidden)
+		code(t, err, errs.NotFound)
 
 		// The address only when the match needs it.
 		if err := w.svc.EndMatch(ctx, w.worker, mid); err != nil {

@@ -68,8 +68,9 @@ func TestOnlyTheWorkerEndsAVisitUnderWay(t *testing.T) {
 }
 
 // partnerTeam stands in for a partner team of another organisation that
-// works the client (the refuge of a stay): the policy lets it update the
-// client, yet onward sharing stays with the client's organisation.
+// works the client (the refuge of a stay): it reads the client, and the
+// record, its plan and any onward sharing stay with the client's
+// organisation.
 type partnerTeam struct {
 	*people.Service
 	actor access.Actor
@@ -78,7 +79,7 @@ type partnerTeam struct {
 func (p partnerTeam) Facts(ctx context.Context, tx *store.Tx, actor access.Actor, clientID string) (access.Record, error) {
 	rec, err := p.Service.Facts(ctx, tx, actor, clientID)
 	if actor.StaffID == p.actor.StaffID {
-		rec.AssignedStaff = append(rec.AssignedStaff, actor.StaffID)
+		rec.PartnerTeamIDs = append(rec.PartnerTeamIDs, actor.TeamIDs...)
 	}
 	return rec, err
 }
@@ -89,12 +90,15 @@ func TestOnwardSharingStaysWithTheClientsOrganisation(t *testing.T) {
 		c := w.client(t, "Amina", people.Safe)
 		const otherOrg = "0190f2a0-0000-7000-8000-0000000000b2"
 		if err := w.db.Write(ctx, func(tx *store.Tx) error {
-			_, err := tx.Exec(ctx, `INSERT INTO organisations (id, name, kind, created_at) VALUES ($1, 'Other Refuge Trust', 'charity', $2)`, otherOrg, time.Now().UTC())
+			if _, err := tx.Exec(ctx, `INSERT INTO organisations (id, name, kind, created_at) VALUES ($1, 'Other Refuge Trust', 'charity', $2)`, otherOrg, time.Now().UTC()); err != nil {
+				return err
+			}
+			_, err := tx.Exec(ctx, `INSERT INTO teams (id, organisation_id, name, service, created_at) VALUES ('other-refuge', $1, 'Refuge', 'refuge', $2)`, otherOrg, time.Now().UTC())
 			return err
 		}); err != nil {
 			t.Fatal(err)
 		}
-		outsider := w.staffIn(t, otherOrg, "other.refuge", access.RoleRefugeWorker)
+		outsider := w.staffIn(t, otherOrg, "other.refuge", access.RoleRefugeWorker, "other-refuge")
 		theirAdmin := w.staffIn(t, otherOrg, "other.admin", access.RoleAdministrator)
 		theirVolunteer := w.staffIn(t, otherOrg, "other.volunteer", access.RoleVolunteer)
 		agency, err := w.svc.RegisterAgency(ctx, theirAdmin, "Their Locksmith", "security")
@@ -106,9 +110,8 @@ func TestOnwardSharingStaysWithTheClientsOrganisation(t *testing.T) {
 			t.Fatal(err)
 		}
 		w.svc.Clients = partnerTeam{Service: w.people, actor: outsider}
-		if _, err := w.svc.StartPlan(ctx, outsider, c); err != nil {
-			t.Fatalf("the partner team works the client: %v", err)
-		}
+		_, err = w.svc.StartPlan(ctx, outsider, c)
+		code(t, err, errs.Forbidden)
 		_, err = w.svc.ReferToPartner(ctx, outsider, outreach.NewPartnerReferral{ClientID: c, AgreementID: isa, Kind: "target_hardening", Share: []outreach.ShareField{"name", "address"}, Request: "Locks"})
 		code(t, err, errs.Forbidden)
 		_, err = w.svc.MatchVolunteer(ctx, outsider, outreach.NewMatch{ClientID: c, VolunteerID: theirVolunteer.StaffID, Kind: "befriending", Purpose: "Walks", ShareAddress: true})

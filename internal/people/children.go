@@ -210,12 +210,8 @@ func (s *Service) decidedChild(ctx context.Context, tx *store.Tx, actor access.A
 	if err != nil {
 		return rec, nil, sealed, err
 	}
-	d := access.Decide(actor, act, rec)
-	if d.Hidden {
-		return rec, nil, sealed, errNotFound
-	}
-	if !d.Allow {
-		return rec, nil, sealed, errs.New(errs.Forbidden, "error.forbidden")
+	if _, err := access.Require(actor, act, ChildRecordKind, rec); err != nil {
+		return rec, nil, sealed, err
 	}
 	return rec, c, sealed, nil
 }
@@ -242,11 +238,11 @@ func (s *Service) OpenChild(ctx context.Context, actor access.Actor, childID str
 		}
 		d := access.Decide(actor, access.ReadRecord, rec)
 		if d.Hidden {
-			return errNotFound
+			return access.Refusal(actor, access.ReadRecord, ChildRecordKind, childID, d)
 		}
 		if !d.Allow {
 			denied = &Denied{Reason: d.Reason}
-			return s.Record(ctx, tx, audit.Event{ActorID: actor.StaffID, Action: "record.read_denied", RecordKind: ChildRecordKind, RecordID: childID, Purpose: d.Reason})
+			return s.Record(ctx, tx, audit.RefusalEvent(errs.Refusal{ActorID: actor.StaffID, Action: string(access.ReadRecord), RecordKind: ChildRecordKind, RecordID: childID, Reason: d.Reason}))
 		}
 		if c.GivenName, c.FamilyName, err = s.openNames("children", c.ID, sealed[0], sealed[1]); err != nil {
 			return err

@@ -74,6 +74,7 @@ type Client struct {
 	RestrictedTo   []string
 	CanUpdate      bool
 	CanRestrict    bool
+	CanLift        bool
 	CanViewHistory bool
 	// Alerts is how many counter-allegation alerts the save that returned
 	// this record raised (the client looks like a recorded perpetrator):
@@ -407,9 +408,21 @@ func (d *Denied) Error() string { return "access denied: " + d.Reason }
 
 // Open reads a client for the actor, if the policy allows, and records the
 // read (or the refused attempt) in the audit trail in the same
-// transaction. A record hidden from the actor (restricted to others) or
-// missing is NotFound; one they have no relation to is *Denied.
+// transaction. A record hidden from the actor (restricted to others, or
+// one they may not learn exists) or missing is NotFound; one of their own
+// organisation they have no relation to is *Denied, with the offer of
+// break-glass.
 func (s *Service) Open(ctx context.Context, actor access.Actor, clientID string) (*Client, error) {
+	return s.open(ctx, actor, clientID, access.ReadRecord)
+}
+
+// OpenForUpdate is Open for the edit form: the actor must also be allowed
+// to change the record, or the refusal is the answer.
+func (s *Service) OpenForUpdate(ctx context.Context, actor access.Actor, clientID string) (*Client, error) {
+	return s.open(ctx, actor, clientID, access.UpdateRecord)
+}
+
+func (s *Service) open(ctx context.Context, actor access.Actor, clientID string, act access.Action) (*Client, error) {
 	var out *Client
 	var denied *Denied
 	err := audit.Read(ctx, s.DB, s.Record, s.ReadLog, func(tx *store.Tx) ([]audit.Event, error) {
@@ -420,11 +433,16 @@ func (s *Service) Open(ctx context.Context, actor access.Actor, clientID string)
 		}
 		d := access.Decide(actor, access.ReadRecord, rec)
 		if d.Hidden {
-			return nil, errNotFound
+			return nil, access.Refusal(actor, access.ReadRecord, RecordKind, clientID, d)
 		}
 		if !d.Allow {
 			denied = &Denied{Reason: d.Reason, BreakGlass: access.Decide(actor, access.BreakGlass, rec).Allow}
-			return []audit.Event{{ActorID: actor.StaffID, Action: "record.read_denied", RecordKind: RecordKind, RecordID: clientID, Purpose: d.Reason}}, nil
+			return []audit.Event{audit.RefusalEvent(errs.Refusal{ActorID: actor.StaffID, Action: string(access.ReadRecord), RecordKind: RecordKind, RecordID: clientID, Reason: d.Reason})}, nil
+		}
+		if act != access.ReadRecord {
+			if _, err := access.Require(actor, act, RecordKind, rec); err != nil {
+				return nil, err
+			}
 		}
 		if c.GivenName, err = s.Vault.OpenString(sealed[0], "clients", c.ID, "given_name"); err != nil {
 			return nil, err
@@ -439,6 +457,7 @@ func (s *Service) Open(ctx context.Context, actor access.Actor, clientID string)
 		c.RestrictedTo = rec.RestrictedTo
 		c.CanUpdate = access.Decide(actor, access.UpdateRecord, rec).Allow
 		c.CanRestrict = access.Decide(actor, access.RestrictRecord, rec).Allow
+		c.CanLift = access.Decide(actor, access.LiftRestriction, rec).Allow
 		c.CanViewHistory = access.Decide(actor, access.ViewHistory, rec).Allow
 		out = c
 		return []audit.Event{{ActorID: actor.StaffID, Action: "record.read", RecordKind: RecordKind, RecordID: clientID, Purpose: d.Reason}}, nil
@@ -452,35 +471,30 @@ func (s *Service) Open(ctx context.Context, actor access.Actor, clientID string)
 	return out, nil
 }
 
-// BreakGlass opens emergency read access to a client for an hour.
-func (s *Service) BreakGlass(ctx context.Context, actor access.Actor, clientID, reason string) (time.Time, error) {
+// BreakGlass opens emergency read access to a client of the actor's own
+// organisation for an hour, for one of the listed reasons with free text.
+func (s *Service) BreakGlass(ctx context.Context, actor access.Actor, clientID string, kind access.BreakGlassReason, reason string) (time.Time, error) {
 	var until time.Time
 	err := s.DB.Write(ctx, func(tx *store.Tx) error {
 		rec, _, _, err := s.facts(ctx, tx, actor, clientID)
 		if err != nil {
 			return err
 		}
-		until, err = s.Grants.BreakGlass(ctx, tx, actor, rec, RecordKind, reason)
+		until, err = s.Grants.BreakGlass(ctx, tx, actor, rec, RecordKind, kind, reason)
 		return err
 	})
 	return until, err
 }
 
 // decided loads a client's facts and asks the policy about one action,
-// answering not-found for a hidden record and forbidden for a refusal.
+// answering a refusal as the policy's error (not found when hidden).
 func (s *Service) decided(ctx context.Context, tx *store.Tx, actor access.Actor, clientID string, act access.Action) (access.Record, error) {
 	rec, _, _, err := s.facts(ctx, tx, actor, clientID)
 	if err != nil {
 		return rec, err
 	}
-	d := access.Decide(actor, act, rec)
-	if d.Hidden {
-		return rec, errNotFound
-	}
-	if !d.Allow {
-		return rec, errs.New(errs.Forbidden, "error.forbidden")
-	}
-	return rec, nil
+	_, err = access.Require(actor, act, RecordKind, rec)
+	return rec, err
 }
 
 // History is a client's access history for a manager of the case (or the
@@ -502,7 +516,8 @@ func (s *Service) History(ctx context.Context, actor access.Actor, clientID stri
 }
 
 // Restrict limits a client's record to the named staff (and the manager
-// doing it); to everyone else it no longer exists.
+// doing it), who must be active staff of the client's organisation; to
+// everyone else it no longer exists.
 func (s *Service) Restrict(ctx context.Context, actor access.Actor, clientID string, staffIDs []string) error {
 	return s.DB.Write(ctx, func(tx *store.Tx) error {
 		rec, _, _, err := s.facts(ctx, tx, actor, clientID)
@@ -513,14 +528,15 @@ func (s *Service) Restrict(ctx context.Context, actor access.Actor, clientID str
 	})
 }
 
-// Unrestrict lifts a restriction.
-func (s *Service) Unrestrict(ctx context.Context, actor access.Actor, clientID string) error {
+// LiftRestriction lifts a restriction, with a reason: a manager named on
+// it, or the data protection lead of the client's organisation.
+func (s *Service) LiftRestriction(ctx context.Context, actor access.Actor, clientID, reason string) error {
 	return s.DB.Write(ctx, func(tx *store.Tx) error {
 		rec, _, _, err := s.facts(ctx, tx, actor, clientID)
 		if err != nil {
 			return err
 		}
-		return s.Grants.Unrestrict(ctx, tx, actor, rec, RecordKind)
+		return s.Grants.LiftRestriction(ctx, tx, actor, rec, RecordKind, reason)
 	})
 }
 
@@ -575,12 +591,8 @@ func (s *Service) Update(ctx context.Context, actor access.Actor, clientID strin
 		if err != nil {
 			return err
 		}
-		d := access.Decide(actor, access.UpdateRecord, rec)
-		if d.Hidden {
-			return errNotFound
-		}
-		if !d.Allow {
-			return errs.New(errs.Forbidden, "error.forbidden")
+		if _, err := access.Require(actor, access.UpdateRecord, RecordKind, rec); err != nil {
+			return err
 		}
 		if c.Version != version {
 			return errs.New(errs.Conflict, "record.stale")
@@ -696,4 +708,17 @@ func clientSubject(clientID, organisationID string, n NewClient, now time.Time) 
 	return matching.Subject{Kind: matching.Client, ID: clientID, OrganisationID: organisationID, Given: n.GivenName, Family: n.FamilyName,
 		Aliases: n.Details.Aliases, DOB: n.Details.DateOfBirth, BirthYear: birthYear(n.Details.DateOfBirth, n.Details.EstimatedAge, now),
 		Phones: phones(n.Details.Phone, n.Details.SafeContact.Phone)}
+}
+
+// RecordOrganisation answers which organisation holds a person's record
+// (a client, a child or a perpetrator), or false when the ID names none.
+func (s *Service) RecordOrganisation(ctx context.Context, tx *store.Tx, recordID string) (string, bool, error) {
+	var org string
+	err := tx.QueryRow(ctx, `SELECT organisation_id FROM clients WHERE id = $1
+		UNION ALL SELECT organisation_id FROM children WHERE id = $1
+		UNION ALL SELECT organisation_id FROM perpetrators WHERE id = $1 LIMIT 1`, []any{recordID}, &org)
+	if errors.Is(err, store.ErrNotFound) {
+		return "", false, nil
+	}
+	return org, err == nil, err
 }

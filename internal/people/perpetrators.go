@@ -267,12 +267,8 @@ func (s *Service) decidedPerpetrator(ctx context.Context, tx *store.Tx, actor ac
 	if err != nil {
 		return rec, nil, sealed, err
 	}
-	d := access.Decide(actor, act, rec)
-	if d.Hidden {
-		return rec, nil, sealed, errNotFound
-	}
-	if !d.Allow {
-		return rec, nil, sealed, errs.New(errs.Forbidden, "error.forbidden")
+	if _, err := access.Require(actor, act, PerpetratorRecordKind, rec); err != nil {
+		return rec, nil, sealed, err
 	}
 	return rec, p, sealed, nil
 }
@@ -299,11 +295,11 @@ func (s *Service) OpenPerpetrator(ctx context.Context, actor access.Actor, pid s
 		}
 		d := access.Decide(actor, access.ReadRecord, rec)
 		if d.Hidden {
-			return errNotFound
+			return access.Refusal(actor, access.ReadRecord, PerpetratorRecordKind, pid, d)
 		}
 		if !d.Allow {
 			denied = &Denied{Reason: d.Reason}
-			return s.Record(ctx, tx, audit.Event{ActorID: actor.StaffID, Action: "record.read_denied", RecordKind: PerpetratorRecordKind, RecordID: pid, Purpose: d.Reason})
+			return s.Record(ctx, tx, audit.RefusalEvent(errs.Refusal{ActorID: actor.StaffID, Action: string(access.ReadRecord), RecordKind: PerpetratorRecordKind, RecordID: pid, Reason: d.Reason}))
 		}
 		if p.GivenName, p.FamilyName, err = s.openNames("perpetrators", p.ID, sealed[0], sealed[1]); err != nil {
 			return err

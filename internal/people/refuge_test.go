@@ -55,6 +55,10 @@ func TestFactsIncludeLiveStayTeam(t *testing.T) {
 			t.Fatal(err)
 		}
 		var denied *people.Denied
+		// Before admission and after departure the refuge has no way into
+		// the record: its own organisation's staff are refused (and may
+		// break glass), another organisation's are told nothing.
+		shut := func(err error) bool { return errors.As(err, &denied) || errs.CodeOf(err) == errs.NotFound }
 		stay := func(unit string, team access.Actor) (*people.Client, string) {
 			t.Helper()
 			c, err := w.svc.Create(ctx, w.outreach, people.NewClient{GivenName: "Ruth", FamilyName: "Adeyemi"})
@@ -65,7 +69,7 @@ func TestFactsIncludeLiveStayTeam(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if _, err := w.svc.Open(ctx, team, c.ID); !errors.As(err, &denied) {
+			if _, err := w.svc.Open(ctx, team, c.ID); !shut(err) {
 				t.Fatalf("a held referral: %v", err)
 			}
 			if _, err := rs.Offer(ctx, team, ref.ID); err != nil {
@@ -74,7 +78,7 @@ func TestFactsIncludeLiveStayTeam(t *testing.T) {
 			if _, err := rs.Accept(ctx, w.outreach, ref.ID); err != nil {
 				t.Fatal(err)
 			}
-			if _, err := w.svc.Open(ctx, team, c.ID); !errors.As(err, &denied) {
+			if _, err := w.svc.Open(ctx, team, c.ID); !shut(err) {
 				t.Fatalf("an accepted offer: %v", err)
 			}
 			st, err := rs.Admit(ctx, team, ref.ID, refuge.Admission{MoveIn: time.Now()})
@@ -114,11 +118,29 @@ func TestFactsIncludeLiveStayTeam(t *testing.T) {
 		if _, err := w.svc.Open(ctx, outside, c2.ID); err != nil {
 			t.Fatalf("another organisation's refuge team during the stay: %v", err)
 		}
+		// It reads what the stay needs; the record stays its holding
+		// organisation's to change, restrict, export or review.
+		var rec2 access.Record
+		if err := w.db.Read(ctx, func(tx *store.Tx) error {
+			var err error
+			rec2, err = w.svc.Facts(ctx, tx, outside, c2.ID)
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if rel := access.RelationOf(outside, rec2); rel != access.PartnerTeam {
+			t.Fatalf("another organisation's refuge team stands %s to its resident, want %s", rel, access.PartnerTeam)
+		}
+		for _, act := range []access.Action{access.UpdateRecord, access.RestrictRecord, access.ExportRecord, access.ViewHistory, access.BreakGlass} {
+			if access.Decide(outside, act, rec2).Allow {
+				t.Errorf("another organisation's refuge team may %s its resident's record", act)
+			}
+		}
 		if err := rs.Depart(ctx, outside, st2, refuge.Departure{Date: time.Now(), Reason: "planned_move_on", MoveOn: refuge.SocialHousing}); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := w.svc.Open(ctx, outside, c2.ID); !errors.As(err, &denied) && errs.CodeOf(err) != errs.NotFound {
-			t.Fatalf("another organisation's refuge team after departure: %v", err)
+		if _, err := w.svc.Open(ctx, outside, c2.ID); errs.CodeOf(err) != errs.NotFound {
+			t.Fatalf("another organisation's refuge team after departure: %v, want not found", err)
 		}
 	})
 }

@@ -126,14 +126,8 @@ func (s *Service) decidedClient(ctx context.Context, tx *store.Tx, actor access.
 	if err != nil {
 		return err
 	}
-	d := access.Decide(actor, act, rec)
-	if d.Hidden {
-		return errNotFound
-	}
-	if !d.Allow {
-		return errForbidden
-	}
-	return nil
+	_, err = access.Require(actor, act, ClientRecordKind, rec)
+	return err
 }
 
 // hiddenFrom reports whether the client's record is restricted to named
@@ -148,7 +142,7 @@ func (s *Service) hiddenFrom(ctx context.Context, tx *store.Tx, actor access.Act
 	if err != nil {
 		return false, err
 	}
-	return access.RelationOf(actor, rec) == access.RestrictedOther, nil
+	return access.RelationOf(actor, rec).Excluded(), nil
 }
 
 // clientAllows reports whether the policy allows act on the client,
@@ -186,10 +180,7 @@ func runsProperty(actor access.Actor, act access.Action, rec access.Record) bool
 
 // service asks the policy about a service-wide action.
 func service(actor access.Actor, act access.Action) error {
-	if !access.Decide(actor, act, access.Record{}).Allow {
-		return errForbidden
-	}
-	return nil
+	return access.RequireService(actor, act)
 }
 
 func (s *Service) audit(ctx context.Context, tx *store.Tx, actor access.Actor, action, kind, recordID, purpose string) error {

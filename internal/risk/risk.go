@@ -172,14 +172,7 @@ func (s *Service) decided(ctx context.Context, tx *store.Tx, actor access.Actor,
 	if err != nil {
 		return access.Decision{}, err
 	}
-	d := access.Decide(actor, act, rec)
-	if d.Hidden {
-		return d, errNotFound
-	}
-	if !d.Allow {
-		return d, errForbidden
-	}
-	return d, nil
+	return access.Require(actor, act, RecordKind, rec)
 }
 
 // AnswerInput is one answer as the form sends it.

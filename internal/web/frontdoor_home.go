@@ -10,6 +10,7 @@ import (
 	"frontdoor/internal/errs"
 	"frontdoor/internal/intake"
 	"frontdoor/internal/matching"
+	"frontdoor/internal/review"
 	"frontdoor/internal/risk"
 	"frontdoor/internal/store"
 )
@@ -21,6 +22,9 @@ import (
 type homePage struct {
 	Overview  *overview
 	Dashboard *dashboard
+	// Attention is the data protection lead's: break-glass on the
+	// organisation's records, and accounts refused often today.
+	Attention *review.Attention
 }
 
 // dashboard is a caseworker's or manager's day.
@@ -65,7 +69,12 @@ func (s *Server) home(w http.ResponseWriter, r *http.Request) {
 		s.formError(w, r, "error", view{}, err)
 		return
 	}
-	s.render(w, r, http.StatusOK, "home", view{Title: "home.title", Data: homePage{Overview: ov}})
+	att, err := s.attention(r, actor)
+	if err != nil {
+		s.formError(w, r, "error", view{}, err)
+		return
+	}
+	s.render(w, r, http.StatusOK, "home", view{Title: "home.title", Data: homePage{Overview: ov, Attention: att}})
 }
 
 func (s *Server) dashboard(r *http.Request, actor access.Actor) (*dashboard, error) {

@@ -23,6 +23,7 @@ import (
 	"frontdoor/internal/intake"
 	"frontdoor/internal/matching"
 	"frontdoor/internal/people"
+	"frontdoor/internal/review"
 	"frontdoor/internal/risk"
 	"frontdoor/internal/store"
 	"frontdoor/internal/store/storetest"
@@ -57,7 +58,8 @@ func newFrontDoor(t *testing.T, d store.Dialect) *frontDoor {
 	t.Cleanup(func() { reads.Close() })
 	readLog := audit.NewReadLog(reads, web.RequestID)
 	clients.ReadLog, risks.ReadLog, in.ReadLog = readLog, readLog, readLog
-	srv, err := web.New(web.Options{DB: db, Auth: a, Grants: grants, People: clients, Risk: risks, Intake: in, Matches: matches, Record: rec, Now: c.Now,
+	srv, err := web.New(web.Options{DB: db, Auth: a, Grants: grants, People: clients, Risk: risks, Intake: in, Matches: matches, Record: rec, ReadLog: readLog, Now: c.Now,
+		Review:    &review.Service{DB: db, Grants: grants, Accounts: a, Vault: v, Record: rec, ReadLog: readLog, Now: c.Now, RecordOrganisation: clients.RecordOrganisation},
 		Catalogue: i18n.MustLoad(), Logger: slog.New(slog.NewJSONHandler(logs, nil))})
 	if err != nil {
 		t.Fatal(err)
@@ -410,7 +412,7 @@ func TestCasePageShowsNewestFirst(t *testing.T) {
 		}
 		var denied int
 		if err := f.db.Read(context.Background(), func(tx *store.Tx) error {
-			return tx.QueryRow(context.Background(), `SELECT count(*) FROM audit_events WHERE action = 'record.read_denied' AND record_id = $1`, []any{clientID}, &denied)
+			return tx.QueryRow(context.Background(), `SELECT count(*) FROM audit_events WHERE action = 'access.refused' AND record_id = $1`, []any{clientID}, &denied)
 		}); err != nil || denied != 1 {
 			t.Fatalf("the refusal is %d times in the trail (%v), want once", denied, err)
 		}

@@ -154,9 +154,8 @@ func (s *Server) guard(rt route) http.Handler {
 		if rt.need == Authorised {
 			// Service-wide actions only: a record action needs the record's
 			// facts, which only the handler's capability service has.
-			d := access.Decide(actorOf(se), rt.action, access.Record{})
-			if !d.Allow {
-				s.renderError(w, r, http.StatusForbidden, "error.forbidden")
+			if err := access.RequireService(actorOf(se), rt.action); err != nil {
+				s.formError(w, r, "error", view{}, err)
 				return
 			}
 		}

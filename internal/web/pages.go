@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"frontdoor/internal/access"
+	"frontdoor/internal/audit"
 	"frontdoor/internal/auth"
 	"frontdoor/internal/errs"
 	"frontdoor/internal/i18n"
@@ -70,7 +71,8 @@ func loadPages(cat *i18n.Catalogue) (*pages, error) {
 	}
 	funcs := template.FuncMap{
 		// Bound to each language's printer below.
-		"t": func(key string, args ...any) string { return key },
+		"t":     func(key string, args ...any) string { return key },
+		"tcode": func(prefix, code string) string { return code },
 		"field": func(v view, name, label, hint string) formField {
 			return formField{Name: name, Label: label, Hint: hint, Value: v.Form[name], Error: v.Field[name]}
 		},
@@ -121,7 +123,8 @@ func loadPages(cat *i18n.Catalogue) (*pages, error) {
 			if err != nil {
 				return nil, err
 			}
-			byLang[lang] = lt.Funcs(template.FuncMap{"t": cat.Printer(lang).T})
+			pr := cat.Printer(lang)
+			byLang[lang] = lt.Funcs(template.FuncMap{"t": pr.T, "tcode": func(prefix, code string) string { return wordCode(cat, pr, prefix, code) }})
 		}
 		p.byName[strings.TrimSuffix(base, ".html")] = byLang
 	}
@@ -149,6 +152,16 @@ type view struct {
 }
 
 type fieldError struct{ Field, Message string }
+
+// wordCode says a stored code (an audit action, a record kind) in words:
+// the catalogue's prefix+code when it has one, else the code with its
+// punctuation turned into spaces, never a bracketed key.
+func wordCode(cat *i18n.Catalogue, pr i18n.Printer, prefix, code string) string {
+	if cat.Has(prefix + code) {
+		return pr.T(prefix + code)
+	}
+	return strings.NewReplacer("_", " ", ".", " ").Replace(code)
+}
 
 // formField is one text input as the shared form templates draw it.
 type formField struct{ Name, Label, Hint, Value, Error string }
@@ -207,6 +220,13 @@ func (s *Server) formError(w http.ResponseWriter, r *http.Request, page string, 
 	e := errs.As(err)
 	if e.Code == errs.Internal {
 		s.Logger.Error("request failed", "request_id", requestIDOf(r), "err", err)
+	}
+	// A refusal goes into the audit trail before it is answered; if it
+	// cannot be recorded, nothing else is said.
+	if rerr := audit.RecordRefusal(r.Context(), s.DB, s.Record, s.ReadLog, err); rerr != nil {
+		s.Logger.Error("recording a refusal failed", "request_id", requestIDOf(r), "err", rerr)
+		s.renderError(w, r, http.StatusServiceUnavailable, "error.unavailable")
+		return
 	}
 	pr := s.printer(r)
 	status := statusOf(e.Code)

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"slices"
@@ -131,12 +132,8 @@ type editPage struct {
 }
 
 func (s *Server) editClientForm(w http.ResponseWriter, r *http.Request) {
-	c, ok := s.openClient(w, r)
+	c, ok := s.openClientFor(w, r, s.People.OpenForUpdate)
 	if !ok {
-		return
-	}
-	if !c.CanUpdate {
-		s.renderError(w, r, http.StatusForbidden, "error.forbidden")
 		return
 	}
 	s.render(w, r, http.StatusOK, "client_edit", view{Title: "client.edit_title", Data: editPage{ID: c.ID, Version: c.Version, Safe: c.Details.SafeContact},
@@ -175,12 +172,16 @@ func (s *Server) updateClient(w http.ResponseWriter, r *http.Request) {
 // openClient opens a client for the request's actor, answering the
 // refusal or not-found itself; ok is false when it has answered.
 func (s *Server) openClient(w http.ResponseWriter, r *http.Request) (*people.Client, bool) {
+	return s.openClientFor(w, r, s.People.Open)
+}
+
+func (s *Server) openClientFor(w http.ResponseWriter, r *http.Request, open func(context.Context, access.Actor, string) (*people.Client, error)) (*people.Client, bool) {
 	cid := r.PathValue("id")
 	if !id.Valid(cid) {
 		s.renderError(w, r, http.StatusNotFound, "error.not_found")
 		return nil, false
 	}
-	c, err := s.People.Open(r.Context(), actorOf(sessionOf(r)), cid)
+	c, err := open(r.Context(), actorOf(sessionOf(r)), cid)
 	var denied *people.Denied
 	if errors.As(err, &denied) {
 		// The refusal says the record exists: its audit event (held
@@ -189,7 +190,8 @@ func (s *Server) openClient(w http.ResponseWriter, r *http.Request) (*people.Cli
 			s.formError(w, r, "error", view{}, err)
 			return nil, false
 		}
-		s.render(w, r, http.StatusForbidden, "client_denied", view{Title: "client.denied_title", Data: clientPage{Denied: denied, ID: cid}})
+		s.render(w, r, http.StatusForbidden, "client_denied", view{Title: "client.denied_title",
+			Data: breakGlassPage{clientPage: clientPage{Denied: denied, ID: cid}, Reasons: access.BreakGlassReasons}})
 		return nil, false
 	}
 	if err != nil {
@@ -319,16 +321,29 @@ func (s *Server) restrictClient(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) unrestrictClient(w http.ResponseWriter, r *http.Request) {
+	r.Body = http.MaxBytesReader(w, r.Body, formLimit)
 	cid := r.PathValue("id")
 	if !id.Valid(cid) {
 		s.renderError(w, r, http.StatusNotFound, "error.not_found")
 		return
 	}
-	if err := s.People.Unrestrict(r.Context(), actorOf(sessionOf(r)), cid); err != nil {
+	if err := s.People.LiftRestriction(r.Context(), actorOf(sessionOf(r)), cid, r.PostFormValue("reason")); err != nil {
 		s.formError(w, r, "error", view{}, err)
 		return
 	}
+	// The data protection lead lifts from the review page, and may not
+	// read the record they gave back; a named manager returns to it.
+	if r.PostFormValue("from") == "review" {
+		http.Redirect(w, r, "/review#restrictions", http.StatusSeeOther)
+		return
+	}
 	http.Redirect(w, r, "/people/"+cid, http.StatusSeeOther)
+}
+
+// breakGlassPage is the refusal page's emergency-access form.
+type breakGlassPage struct {
+	clientPage
+	Reasons []access.BreakGlassReason
 }
 
 func (s *Server) breakGlass(w http.ResponseWriter, r *http.Request) {
@@ -338,9 +353,11 @@ func (s *Server) breakGlass(w http.ResponseWriter, r *http.Request) {
 		s.renderError(w, r, http.StatusNotFound, "error.not_found")
 		return
 	}
-	if _, err := s.People.BreakGlass(r.Context(), actorOf(sessionOf(r)), cid, r.PostFormValue("reason")); err != nil {
+	kind, reason := access.BreakGlassReason(r.PostFormValue("reason_kind")), r.PostFormValue("reason")
+	if _, err := s.People.BreakGlass(r.Context(), actorOf(sessionOf(r)), cid, kind, reason); err != nil {
 		s.formError(w, r, "client_denied", view{Title: "client.denied_title",
-			Data: clientPage{Denied: &people.Denied{BreakGlass: true}, ID: cid}}, err)
+			Data: breakGlassPage{clientPage: clientPage{Denied: &people.Denied{BreakGlass: true}, ID: cid}, Reasons: access.BreakGlassReasons},
+			Form: map[string]string{"reason_kind": string(kind), "reason": reason}}, err)
 		return
 	}
 	http.Redirect(w, r, "/people/"+cid, http.StatusSeeOther)

@@ -538,7 +538,7 @@ func (f *frontDoor) breakGlass(t *testing.T, a access.Actor, clientID string) {
 			return err
 		}
 		if access.Decide(a, access.BreakGlass, rec).Allow {
-			_, err := f.grants.BreakGlass(ctx, tx, a, rec, people.RecordKind, "table test of the policy: emergency access")
+			_, err := f.grants.BreakGlass(ctx, tx, a, rec, people.RecordKind, access.ImmediateDanger, "table test of the policy: emergency access")
 			return err
 		}
 		grantID := id.New()

@@ -12,6 +12,7 @@ import (
 
 	"frontdoor/internal/access"
 	"frontdoor/internal/auth"
+	"frontdoor/internal/people"
 	"frontdoor/internal/store"
 	"frontdoor/internal/store/storetest"
 	"frontdoor/internal/web"
@@ -100,29 +101,52 @@ func TestDataProtectionLeadReviewsBreakGlass(t *testing.T) {
 		}
 		dpl, dplStaff := h.asRole(t, first.OrganisationID, access.RoleDataProtectionLead)
 		_, worker := h.asRole(t, first.OrganisationID, access.RoleFrontDoorWorker)
-		recordID := "0190f2a0-0000-7000-8000-00000000beef"
+		// A client of the organisation, kept by a helpline team the worker
+		// is not in: the worker has no relation and may break glass.
+		if err := h.db.Write(ctx, func(tx *store.Tx) error {
+			_, err := tx.Exec(ctx, `INSERT INTO teams (id, organisation_id, name, service, created_at) VALUES ('team-dpl-test', $1, 'Helpline', 'helpline', $2)`,
+				first.OrganisationID, h.clock.Now())
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		c, err := h.srv.Options.People.Create(ctx, access.Actor{StaffID: first.ID, Role: access.RoleTeamManager, OrganisationID: first.OrganisationID, TeamIDs: []string{"team-dpl-test"}},
+			people.NewClient{GivenName: "Breakglass", FamilyName: "Subject"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		recordID := c.ID
 		err = h.db.Write(ctx, func(tx *store.Tx) error {
-			_, err := h.grants.BreakGlass(ctx, tx, access.Actor{StaffID: worker.ID, Role: worker.Role, OrganisationID: worker.OrganisationID},
-				access.Record{ID: recordID, OrganisationID: "another-org"}, "survivor", "police on the phone asking for the safe contact")
+			rec, err := h.srv.Options.People.Facts(ctx, tx, access.Actor{StaffID: worker.ID, Role: worker.Role, OrganisationID: worker.OrganisationID}, recordID)
+			if err != nil {
+				return err
+			}
+			_, err = h.grants.BreakGlass(ctx, tx, access.Actor{StaffID: worker.ID, Role: worker.Role, OrganisationID: worker.OrganisationID},
+				rec, "client", access.EmergencyServices, "police on the phone asking for the safe contact")
 			return err
 		})
 		if err != nil {
 			t.Fatal(err)
+		}
+		// The data protection lead sees it at once on their home page.
+		if resp, body := dpl.get(t, "/"); resp.StatusCode != 200 || !strings.Contains(body, `id="home-break-glass"`) ||
+			!strings.Contains(body, "police on the phone asking for the safe contact") || !strings.Contains(body, "Police or ambulance need information now") {
+			t.Fatalf("home page of the data protection lead: %d\n%s", resp.StatusCode, body)
 		}
 		resp, body := dpl.get(t, "/review")
 		if resp.StatusCode != 200 || !strings.Contains(body, "police on the phone asking for the safe contact") || !strings.Contains(body, "Test front_door_worker") {
 			t.Fatalf("review page: %d\n%s", resp.StatusCode, body)
 		}
 		resp, body = dpl.get(t, "/review/records/"+recordID)
-		if resp.StatusCode != 200 || !strings.Contains(body, "breakglass.open") {
+		if resp.StatusCode != 200 || !strings.Contains(body, "Emergency access opened") {
 			t.Fatalf("record history: %d\n%s", resp.StatusCode, body)
 		}
 		var n int
 		h.db.Read(ctx, func(tx *store.Tx) error {
 			return tx.QueryRow(ctx, `SELECT count(*) FROM audit_events WHERE actor_id = $1 AND action IN ('audit.review', 'record.history')`, []any{dplStaff.ID}, &n)
 		})
-		if n != 2 {
-			t.Fatalf("%d review events recorded for the data protection lead's two views, want 2", n)
+		if n != 3 {
+			t.Fatalf("%d review events recorded for the data protection lead's three views (home, review, history), want 3", n)
 		}
 		// The reason never reaches the database in clear.
 		var raw int

@@ -75,7 +75,7 @@ func (s *Server) coreRoutes() []route {
 		{"POST /people/{id}/break-glass", ForRecord, access.BreakGlass, s.breakGlass},
 		{"GET /people/{id}/history", ForRecord, access.ViewHistory, s.clientHistory},
 		{"POST /people/{id}/restrict", ForRecord, access.RestrictRecord, s.restrictClient},
-		{"POST /people/{id}/unrestrict", ForRecord, access.RestrictRecord, s.unrestrictClient},
+		{"POST /people/{id}/unrestrict", ForRecord, access.LiftRestriction, s.unrestrictClient},
 
 		{"GET /review", Authorised, access.ReviewAudit, s.review},
 		{"GET /review/records/{id}", Authorised, access.ReviewAudit, s.recordHistory},

@@ -21,6 +21,7 @@ import (
 	"frontdoor/internal/outreach"
 	"frontdoor/internal/people"
 	"frontdoor/internal/refuge"
+	"frontdoor/internal/review"
 	"frontdoor/internal/risk"
 	"frontdoor/internal/store"
 )
@@ -41,7 +42,12 @@ type Options struct {
 	// counter-allegation alerts.
 	Matches *matching.Index
 	// Record appends to the audit trail inside a transaction.
-	Record    audit.Recorder
+	Record audit.Recorder
+	// ReadLog records refusals by group commit; nil records each in a
+	// transaction of its own through Record.
+	ReadLog audit.ReadLog
+	// Review is the data protection lead's oversight (package review).
+	Review    *review.Service
 	Catalogue *i18n.Catalogue
 	Logger    *slog.Logger
 	// Secure is true when browsers reach us over HTTPS (our own TLS or a

@@ -28,6 +28,7 @@ import (
 	"frontdoor/internal/matching"
 	"frontdoor/internal/people"
 	"frontdoor/internal/refuge"
+	"frontdoor/internal/review"
 	"frontdoor/internal/risk"
 	"frontdoor/internal/store"
 	"frontdoor/internal/store/storetest"
@@ -77,7 +78,8 @@ func newHarness(t *testing.T, d store.Dialect) *harness {
 	t.Cleanup(func() { reads.Close() })
 	readLog := audit.NewReadLog(reads, web.RequestID)
 	clients.ReadLog, risks.ReadLog, in.ReadLog, refuges.ReadLog = readLog, readLog, readLog, readLog
-	srv, err := web.New(web.Options{DB: db, Auth: a, Grants: grants, People: clients, Risk: risks, Intake: in, Matches: matches, Refuge: refuges, Record: rec, Now: c.Now,
+	srv, err := web.New(web.Options{DB: db, Auth: a, Grants: grants, People: clients, Risk: risks, Intake: in, Matches: matches, Refuge: refuges, Record: rec, ReadLog: readLog, Now: c.Now,
+		Review:    &review.Service{DB: db, Grants: grants, Accounts: a, Vault: v, Record: rec, ReadLog: readLog, Now: c.Now, RecordOrganisation: clients.RecordOrganisation},
 		Catalogue: i18n.MustLoad(), Logger: slog.New(slog.NewJSONHandler(logs, nil))})
 	if err != nil {
 		t.Fatal(err)
