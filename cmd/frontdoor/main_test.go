@@ -348,16 +348,26 @@ func TestAccountAndTokenCommands(t *testing.T) {
 	if n := events() - before; n != 6 {
 		t.Fatalf("the account and token commands appended %d audit events, want 6", n)
 	}
-	// A staff token acts as one member of staff, for accommodation only.
-	oneLineErr(t, testserve.Run(t, nil, "token", "create", "--data", data, "--staff", "admin", "--name", "Board sync", "--scopes", "referral.read"), 2, "--scopes")
+	// A staff token acts as one member of staff, for accommodation by
+	// default; the administrator, whose role does no case work, gets none.
+	r = testserve.Run(t, nil, "user", "list", "--data", data)
+	m = regexp.MustCompile(`(?m)^(\S+)\s+refuge_worker\s`).FindStringSubmatch(r.Stdout)
+	if m == nil {
+		t.Fatalf("the demo has no refuge worker:\n%s", r.Stdout)
+	}
+	worker := m[1]
+	oneLineErr(t, testserve.Run(t, nil, "token", "create", "--data", data, "--staff", worker, "--name", "Board sync", "--scopes", "referral.read"), 2, "--scopes")
 	oneLineErr(t, testserve.Run(t, nil, "token", "create", "--data", data, "--staff", "nobody", "--name", "Board sync"), 2, "no account is called")
-	r = testserve.Run(t, nil, "token", "create", "--data", data, "--staff", "admin", "--name", "Board sync")
-	if r.Code != 0 || !strings.Contains(r.Stdout, "acting as admin, scopes accommodation") {
+	oneLineErr(t, testserve.Run(t, nil, "token", "create", "--data", data, "--staff", "admin", "--name", "Board sync"), 2, "--scopes", "administrator", "accommodation")
+	r = testserve.Run(t, nil, "token", "create", "--data", data, "--staff", worker, "--name", "Board sync")
+	if r.Code != 0 || !strings.Contains(r.Stdout, "acting as "+worker+", scopes accommodation") {
 		t.Fatalf("staff token create: %+v", r)
 	}
-	if r = testserve.Run(t, nil, "token", "list", "--data", data); !regexp.MustCompile(`Board sync\s+admin\s+accommodation`).MatchString(r.Stdout) {
+	if r = testserve.Run(t, nil, "token", "list", "--data", data); !regexp.MustCompile(`Board sync\s+` + regexp.QuoteMeta(worker) + `\s+accommodation`).MatchString(r.Stdout) {
 		t.Fatalf("token list does not say whom the staff token acts as: %+v", r)
 	}
+	// The demo's commissioning board sends no referrals.
+	oneLineErr(t, testserve.Run(t, nil, "token", "create", "--data", data, "--organisation", "Hollinshire Joint Commissioning Board", "--name", "Board referrals"), 2, "--scopes", "commissioner", "referral.create")
 }
 
 // Someone with the database file drops a trigger that guards the audit
