@@ -4,10 +4,13 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"os"
 	"text/tabwriter"
 	"time"
 
+	"frontdoor/internal/auth"
 	"frontdoor/internal/store"
+	"frontdoor/internal/vault"
 )
 
 // openDB opens the database the flags name. create allows making a new
@@ -80,19 +83,50 @@ func runBackup(ctx context.Context, args []string, out, errOut io.Writer) error 
 }
 
 func runRestore(ctx context.Context, args []string, out, errOut io.Writer) error {
-	f := newFlagSet("restore", "Restore a backup made by 'frontdoor backup' into a new, empty data directory. Stop frontdoor, restore, then start it with --data pointing at the restored directory.", out)
+	f := newFlagSet("restore", "Restore a backup made by 'frontdoor backup' into a new, empty data directory. Stop frontdoor, restore, then start it with --data pointing at the restored directory. "+
+		"Restore ends every session and voids every one-time link the backup holds, so nothing issued before the backup signs anyone in, and records the restore, naming the backup's SHA-256, in the audit trail: "+
+		"at once when the master key is given, else when frontdoor first opens the restored data with its key. API tokens are kept.", out)
 	from := f.String("from", "", "backup `file` to restore")
 	data := f.String("data", "", "new, empty data `dir`ectory to restore into")
+	k := addKeyFlags(f)
 	if err := f.parse(args); err != nil {
 		return err
 	}
 	if *from == "" || *data == "" {
 		return usageError{"restore: --from and --data are both required"}
 	}
-	if err := store.Restore(ctx, *from, *data); err != nil {
+	// The restored database takes its place only once its sessions and
+	// links are ended and the restore is noted for the audit trail.
+	var ended auth.Ended
+	digest, err := store.Restore(ctx, *from, *data, func(ctx context.Context, db *store.DB, digest string) error {
+		if _, err := db.Migrate(ctx, time.Now); err != nil {
+			return err
+		}
+		var err error
+		ended, err = auth.EndForRestore(ctx, db, digest, time.Now())
+		return err
+	})
+	if err != nil {
 		return err
 	}
-	fmt.Fprintf(out, "Restored into %s. The backup holds no key: copy the master.key that was in use when the backup was taken into %s (frontdoor names the key ID it needs), then start frontdoor with --data %s.\n", *data, *data, *data)
+	noURL, noMax := "", 0
+	d := dbFlags{data: data, databaseURL: &noURL, maxConns: &noMax}
+	db, err := openDB(ctx, d, false)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	fmt.Fprintf(out, "Restored backup %s (sha256 %s) into %s.\n", *from, digest, *data)
+	fmt.Fprintf(out, "Everyone is signed out: %s, so no cookie or link from before the backup works. Anyone still to use a setup link needs a new one (frontdoor user invite). API tokens are kept: 'frontdoor token list' shows them; revoke any that should not outlive the restore.\n", ended)
+	if *k.keyFile == "" && *k.command == "" && os.Getenv(vault.EnvMasterKey) == "" {
+		fmt.Fprintf(out, "The audit event %s naming sha256 %s is appended when frontdoor first opens %s with its master key, before it serves.\n", auth.ActionRestore, digest, *data)
+		fmt.Fprintf(out, "The backup holds no key: copy the master.key that was in use when the backup was taken into %s (frontdoor names the key ID it needs), then start frontdoor with --data %s.\n", *data, *data)
+		return nil
+	}
+	if _, err := openVault(ctx, db, k, d, false, nil); err != nil {
+		return fmt.Errorf("the audit event %s is not appended yet: %w; it is appended when frontdoor first opens %s with the master key it needs", auth.ActionRestore, err, *data)
+	}
+	fmt.Fprintf(out, "Appended the audit event %s naming sha256 %s.\nStart frontdoor with --data %s and the same master key.\n", auth.ActionRestore, digest, *data)
 	return nil
 }
 

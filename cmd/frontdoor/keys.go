@@ -10,6 +10,7 @@ import (
 
 	"github.com/schollz/progressbar/v3"
 
+	"frontdoor/internal/auth"
 	"frontdoor/internal/store"
 	"frontdoor/internal/vault"
 )
@@ -41,11 +42,27 @@ func (k keyFlags) source(d dbFlags, create bool) vault.KeySource {
 
 // openVault loads the master key and opens the vault of an open, migrated
 // database, as serve does at start. notify hears what the operator should
-// know (a key file created, an interrupted rotation finished).
+// know (a key file created, an interrupted rotation finished, a restore
+// recorded). With the key at hand it appends the audit event of a restore
+// that 'frontdoor restore' made without it, so that event is in the trail
+// before a restored instance does anything else.
 func openVault(ctx context.Context, db *store.DB, k keyFlags, d dbFlags, create bool, notify func(string)) (*vault.Vault, error) {
 	src := k.source(d, create)
 	src.Notify = notify
-	return vault.OpenSource(ctx, db, src, time.Now)
+	v, err := vault.OpenSource(ctx, db, src, time.Now)
+	if err != nil {
+		return nil, err
+	}
+	digests, err := auth.AuditRestores(ctx, db, recorder(v))
+	if err != nil {
+		return nil, fmt.Errorf("cannot record the restore in the audit trail: %w", err)
+	}
+	for _, dg := range digests {
+		if notify != nil {
+			notify("recorded in the audit trail: restored from backup sha256:" + dg)
+		}
+	}
+	return v, nil
 }
 
 const keysUsage = `Usage: frontdoor keys status|rotate|generate [flags]

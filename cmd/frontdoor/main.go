@@ -32,10 +32,11 @@ func commands() []command {
 		{"user", "Staff accounts: user add, list, invite, disable, enable, reset-factors.", runUser},
 		{"demo", "Fill the database with a fictional service for trying frontdoor out.", runDemo},
 		{"token", "Partner agency API tokens: token create, token list, token revoke.", runToken},
+		{"sessions", "Sign everyone out: sessions end-all (after pg_restore, or a leak).", runSessions},
 		{"audit", "Check the audit trail: audit verify.", runAudit},
 		{"keys", "Master key: keys status, keys rotate, keys generate.", runKeys},
 		{"backup", "Take a consistent copy of the SQLite database while it serves.", runBackup},
-		{"restore", "Restore a backup into a new, empty data directory.", runRestore},
+		{"restore", "Restore a backup into a new, empty data directory, signing everyone out.", runRestore},
 		{"version", "Print the version.", runVersion},
 	}
 }

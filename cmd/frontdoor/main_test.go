@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"crypto/sha256"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/cookiejar"
@@ -232,25 +234,54 @@ func TestTwoNodesShareOneService(t *testing.T) {
 	}
 }
 
+// A backup taken while serving restores into a new data dir, and what the
+// backup held of sign-ins is worthless there: a cookie signed in before
+// the backup and a setup link issued before it are refused on the
+// restored instance, whose audit trail records the restore by the
+// backup's SHA-256; signing in afresh works.
 func TestBackupWhileServingAndRestore(t *testing.T) {
 	dir := t.TempDir()
 	data := filepath.Join(dir, "data")
 	s := testserve.Start(t, nil, "--data", data)
-	_, secret := signInThroughLink(t, s.SetupLink(t), url.Values{"organisation": {"Backup Test Trust"}, "name": {"Backup Admin"}, "username": {"backupadmin"},
+	browser, secret := signInThroughLink(t, s.SetupLink(t), url.Values{"organisation": {"Backup Test Trust"}, "name": {"Backup Admin"}, "username": {"backupadmin"},
 		"password": {"kept in the backup"}, "confirm": {"kept in the backup"}})
+	r := testserve.Run(t, nil, "user", "add", "--data", data, "--username", "p.iqbal", "--name", "Parveen Iqbal", "--role", "front_door_worker", "--organisation", "Backup Test Trust")
+	setupPath := regexp.MustCompile(`/setup/[A-Za-z0-9_-]{20,}`).FindString(r.Stdout)
+	if r.Code != 0 || setupPath == "" {
+		t.Fatalf("user add: %+v", r)
+	}
+	if code := pageCode(t, browser, s.URL+"/staff"); code != 200 {
+		t.Fatalf("the signed-in browser before the backup: %d", code)
+	}
+	if code, _ := s.Get(t, setupPath); code != 200 {
+		t.Fatalf("the setup link before the backup: %d", code)
+	}
 	file := filepath.Join(dir, "frontdoor.backup")
 	if r := testserve.Run(t, nil, "backup", "--data", data, "--to", file); r.Code != 0 {
 		t.Fatalf("backup while serving: %+v", r)
 	}
+	before, _ := url.Parse(s.URL)
 	s.Stop(t)
+	b, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	digest := fmt.Sprintf("%x", sha256.Sum256(b))
 	oneLineErr(t, testserve.Run(t, nil, "restore", "--from", file, "--data", data), 1, "not empty")
 	restored := filepath.Join(dir, "restored")
-	if r := testserve.Run(t, nil, "restore", "--from", file, "--data", restored); r.Code != 0 {
+	r = testserve.Run(t, nil, "restore", "--from", file, "--data", restored)
+	if r.Code != 0 {
 		t.Fatalf("restore: %+v", r)
+	}
+	for _, want := range []string{"sha256 " + digest, "ended 1 session, voided 1 one-time link", "API tokens are kept",
+		"audit event backup.restore naming sha256 " + digest + " is appended when frontdoor first opens", "master.key"} {
+		if !strings.Contains(r.Stdout, want) {
+			t.Errorf("restore does not say %q:\n%s", want, r.Stdout)
+		}
 	}
 	// The backup holds no key: without it the restored data cannot be read,
 	// and frontdoor says which key it needs rather than making a new one.
-	r := testserve.Run(t, nil, "serve", "--data", restored, "--listen", "127.0.0.1:0")
+	r = testserve.Run(t, nil, "serve", "--data", restored, "--listen", "127.0.0.1:0")
 	if r.Code == 0 || !strings.Contains(r.Stderr, "key") {
 		t.Fatalf("serving a restored backup without its key: %+v", r)
 	}
@@ -260,9 +291,32 @@ func TestBackupWhileServingAndRestore(t *testing.T) {
 	}
 	os.WriteFile(filepath.Join(restored, "master.key"), key, 0o600)
 	s = testserve.Start(t, nil, "--data", restored)
+
+	// The cookie from before the backup, sent to the restored instance,
+	// signs nobody in; nor does the setup link.
+	after, _ := url.Parse(s.URL)
+	browser.Jar.SetCookies(after, browser.Jar.Cookies(before))
+	if len(browser.Jar.Cookies(after)) == 0 {
+		t.Fatal("the browser has no cookie to send")
+	}
+	if code := pageCode(t, browser, s.URL+"/staff"); code == 200 {
+		t.Fatal("a session from before the backup is signed in on the restored instance")
+	}
+	if code, _ := s.Get(t, setupPath); code == 200 {
+		t.Fatal("a setup link from before the backup opens on the restored instance")
+	}
+	resp, err := http.PostForm(s.URL+setupPath, url.Values{"password": {"chosen after the restore"}, "confirm": {"chosen after the restore"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode == 200 || resp.StatusCode == http.StatusSeeOther {
+		t.Fatalf("a setup link from before the backup set a password: %d", resp.StatusCode)
+	}
+
 	jar, _ := cookiejar.New(nil)
 	c := &http.Client{Jar: jar}
-	resp, err := c.PostForm(s.URL+"/signin", url.Values{"username": {"backupadmin"}, "password": {"kept in the backup"}})
+	resp, err = c.PostForm(s.URL+"/signin", url.Values{"username": {"backupadmin"}, "password": {"kept in the backup"}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -277,6 +331,31 @@ func TestBackupWhileServingAndRestore(t *testing.T) {
 	resp.Body.Close()
 	if !strings.Contains(string(body), "Backup Test Trust") {
 		t.Fatalf("restored instance does not have the organisation: %d\n%s", resp.StatusCode, body)
+	}
+	s.Stop(t)
+	if !strings.Contains(s.Stdout()+s.Stderr(), "restored from backup sha256:"+digest) {
+		t.Errorf("serve does not say it recorded the restore:\n%s\n%s", s.Stdout(), s.Stderr())
+	}
+	// The first start with the key appended the event, once; the chain
+	// is whole.
+	if got := restoreEvents(t, restored); len(got) != 1 || !strings.Contains(got[0], "sha256:"+digest) || !strings.Contains(got[0], "ended 1 session, voided 1 one-time link") {
+		t.Fatalf("restore events in the restored trail: %q", got)
+	}
+	if r := testserve.Run(t, nil, "audit", "verify", "--data", restored); r.Code != 0 {
+		t.Fatalf("audit verify of the restored instance: %+v", r)
+	}
+	if got := restoreEvents(t, restored); len(got) != 1 {
+		t.Fatalf("another open appended the event again: %q", got)
+	}
+
+	// With the key given, restore records the restore at once.
+	again := filepath.Join(dir, "restored-with-key")
+	r = testserve.Run(t, nil, "restore", "--from", file, "--data", again, "--key-file", filepath.Join(data, "master.key"))
+	if r.Code != 0 || !strings.Contains(r.Stdout, "Appended the audit event backup.restore naming sha256 "+digest) {
+		t.Fatalf("restore with the key: %+v", r)
+	}
+	if got := restoreEvents(t, again); len(got) != 1 || !strings.Contains(got[0], digest) {
+		t.Fatalf("restore events after a restore with the key: %q", got)
 	}
 	oneLineErr(t, testserve.Run(t, nil, "backup", "--database-url", "postgres://x@127.0.0.1/x", "--to", filepath.Join(dir, "pg")), 1, "pg_dump")
 }
@@ -348,16 +427,26 @@ func TestAccountAndTokenCommands(t *testing.T) {
 	if n := events() - before; n != 6 {
 		t.Fatalf("the account and token commands appended %d audit events, want 6", n)
 	}
-	// A staff token acts as one member of staff, for accommodation only.
-	oneLineErr(t, testserve.Run(t, nil, "token", "create", "--data", data, "--staff", "admin", "--name", "Board sync", "--scopes", "referral.read"), 2, "--scopes")
+	// A staff token acts as one member of staff, for accommodation by
+	// default; the administrator, whose role does no case work, gets none.
+	r = testserve.Run(t, nil, "user", "list", "--data", data)
+	m = regexp.MustCompile(`(?m)^(\S+)\s+refuge_worker\s`).FindStringSubmatch(r.Stdout)
+	if m == nil {
+		t.Fatalf("the demo has no refuge worker:\n%s", r.Stdout)
+	}
+	worker := m[1]
+	oneLineErr(t, testserve.Run(t, nil, "token", "create", "--data", data, "--staff", worker, "--name", "Board sync", "--scopes", "referral.read"), 2, "--scopes")
 	oneLineErr(t, testserve.Run(t, nil, "token", "create", "--data", data, "--staff", "nobody", "--name", "Board sync"), 2, "no account is called")
-	r = testserve.Run(t, nil, "token", "create", "--data", data, "--staff", "admin", "--name", "Board sync")
-	if r.Code != 0 || !strings.Contains(r.Stdout, "acting as admin, scopes accommodation") {
+	oneLineErr(t, testserve.Run(t, nil, "token", "create", "--data", data, "--staff", "admin", "--name", "Board sync"), 2, "--scopes", "administrator", "accommodation")
+	r = testserve.Run(t, nil, "token", "create", "--data", data, "--staff", worker, "--name", "Board sync")
+	if r.Code != 0 || !strings.Contains(r.Stdout, "acting as "+worker+", scopes accommodation") {
 		t.Fatalf("staff token create: %+v", r)
 	}
-	if r = testserve.Run(t, nil, "token", "list", "--data", data); !regexp.MustCompile(`Board sync\s+admin\s+accommodation`).MatchString(r.Stdout) {
+	if r = testserve.Run(t, nil, "token", "list", "--data", data); !regexp.MustCompile(`Board sync\s+` + regexp.QuoteMeta(worker) + `\s+accommodation`).MatchString(r.Stdout) {
 		t.Fatalf("token list does not say whom the staff token acts as: %+v", r)
 	}
+	// The demo's commissioning board sends no referrals.
+	oneLineErr(t, testserve.Run(t, nil, "token", "create", "--data", data, "--organisation", "Hollinshire Joint Commissioning Board", "--name", "Board referrals"), 2, "--scopes", "commissioner", "referral.create")
 }
 
 // Someone with the database file drops a trigger that guards the audit

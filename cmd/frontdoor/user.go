@@ -75,7 +75,7 @@ func runUserAdd(ctx context.Context, args []string, out io.Writer) error {
 	}
 	st, err := accounts.AddStaff(ctx, auth.NewStaff{OrganisationID: orgID, Username: *username, DisplayName: *name, Role: access.Role(*role)})
 	if err != nil {
-		return cliError("add", err)
+		return cliError("user add", err)
 	}
 	token, err := accounts.IssueSetupLink(ctx, st.ID)
 	if err != nil {
@@ -117,7 +117,7 @@ func runUserChange(ctx context.Context, verb string, args []string, out io.Write
 	case "invite":
 		token, err := accounts.ReissueSetupLink(ctx, "", st.ID)
 		if err != nil {
-			return cliError(verb, err)
+			return cliError("user "+verb, err)
 		}
 		fmt.Fprintf(out, "One-time link for %s, valid 24 hours (their sessions have ended):\n%s/setup/%s\n", st.Username, strings.TrimRight(*baseURL, "/"), token)
 		return nil
@@ -127,22 +127,22 @@ func runUserChange(ctx context.Context, verb string, args []string, out io.Write
 		err = accounts.ResetFactors(ctx, "", st.ID, *reason)
 	}
 	if err != nil {
-		return cliError(verb, err)
+		return cliError("user "+verb, err)
 	}
 	fmt.Fprintf(out, "%s: done for %s.\n", verb, st.Username)
 	return nil
 }
 
 // cliError turns an application error into the catalogue's English line,
-// naming the flag at fault.
-func cliError(verb string, err error) error {
+// naming the command and the flag at fault.
+func cliError(command string, err error) error {
 	var e *errs.Error
 	if !errors.As(err, &e) {
 		return err
 	}
 	text := i18n.MustLoad().Printer(i18n.Default).T(e.Key, e.Args...)
 	if e.Field != "" {
-		return usageError{fmt.Sprintf("user %s: --%s: %s", verb, e.Field, text)}
+		return usageError{fmt.Sprintf("%s: --%s: %s", command, e.Field, text)}
 	}
 	return errors.New(text)
 }

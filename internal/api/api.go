@@ -263,6 +263,13 @@ func (a *API) guard(rt route) http.Handler {
 			a.fail(w, r, http.StatusForbidden, problem{Code: string(errs.Forbidden), Reason: a.msg("api.scope_missing", rt.scope)})
 			return
 		}
+		// An organisation that can never use the scope (a commissioning
+		// body) is refused whatever its token carries.
+		if err := t.PartnerScopeRefusal(rt.scope); err != nil {
+			e := errs.As(err)
+			a.fail(w, r, http.StatusForbidden, problem{Code: string(errs.Forbidden), Reason: a.msg(e.Key, e.Args...)})
+			return
+		}
 		ok, wait, err := a.limiter.Allow(r.Context(), "api_token:"+t.ID, a.RateLimit, a.RateWindow)
 		if err != nil {
 			a.fault(w, r, err)

@@ -379,6 +379,9 @@ func (a *API) asOutreach(h outreachHandler) func(http.ResponseWriter, *http.Requ
 		actor, err := a.Auth.TokenActor(r.Context(), t)
 		switch errs.CodeOf(err) {
 		case "":
+			if !a.roleMayUse(w, r, actor, ScopeOutreach) {
+				return
+			}
 			h(w, r, a.via(t), actor)
 		case errs.Unauthenticated:
 			w.Header().Set("WWW-Authenticate", `Bearer realm="frontdoor", error="invalid_token"`)

@@ -42,6 +42,49 @@ const ScopeAccommodation = "accommodation"
 // and volunteer matches through the API, as the token's member of staff.
 const ScopeOutreach = "outreach"
 
+// staffScopeActions are what each staff scope's routes ask the access
+// policy for: vacancy search needs SearchRecords, everything else reading
+// or working a client's record (or a property run for them) ReadRecord or
+// UpdateRecord. A role the policy never allows any of them, for any
+// relation it could have to a record, can never use the scope.
+var staffScopeActions = map[string][]access.Action{
+	ScopeAccommodation: {access.SearchRecords, access.ReadRecord, access.UpdateRecord},
+	ScopeOutreach:      {access.ReadRecord, access.UpdateRecord},
+}
+
+// StaffScopeUsable reports whether a member of staff in role could ever
+// use scope: it asks the access policy itself, so a role the policy shuts
+// out of the work (a commissioner, an administrator, a partner agency
+// user, a volunteer) gets no token that would only ever be refused.
+func StaffScopeUsable(role access.Role, scope string) bool {
+	for _, act := range staffScopeActions[scope] {
+		for _, rel := range access.Relations {
+			if access.DecideRelation(access.Actor{Role: role}, act, rel).Allow {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// OrganisationKindCommissioner is a commissioning body: it sees aggregate
+// figures only, and neither sends referrals nor receives any.
+const OrganisationKindCommissioner = "commissioner"
+
+// partnerScopeRefusal says why an organisation can never use a partner
+// scope, or returns nil: a commissioning body none of them; the agency
+// scopes only an organisation registered as a partner agency (the same
+// test the agency routes make on every request).
+func partnerScopeRefusal(scope, kind string, registeredAgency bool) error {
+	if kind == OrganisationKindCommissioner {
+		return errs.Field("scopes", "token.scope_commissioner", scope, kind)
+	}
+	if (scope == ScopeAgencyRead || scope == ScopeAgencyUpdate) && !registeredAgency {
+		return errs.Field("scopes", "token.scope_agency_only", scope, kind)
+	}
+	return nil
+}
+
 // MaxStaffTokenLifetime bounds a staff token: it stands in for a person
 // who signs in with a second factor, so it must be renewed at least every
 // 90 days.
@@ -61,17 +104,21 @@ type APIToken struct {
 	OrganisationID string
 	// StaffID is the member of staff a staff token acts for; "" for a
 	// partner agency's token.
-	StaffID    string
-	Name       string
-	Scopes     []string
-	CreatedAt  time.Time
-	ExpiresAt  time.Time
-	RevokedAt  *time.Time
-	LastUsedAt *time.Time
+	StaffID string
+	// OrganisationKind is the kind of the token's organisation, as
+	// AuthenticateToken found it (a partner scope's use depends on it).
+	OrganisationKind string
+	Name             string
+	Scopes           []string
+	CreatedAt        time.Time
+	ExpiresAt        time.Time
+	RevokedAt        *time.Time
+	LastUsedAt       *time.Time
 }
 
 // CreateToken makes a token for an organisation with the given scopes,
-// valid for ttl.
+// valid for ttl. A scope the organisation can never use is refused with
+// the reason (partnerScopeRefusal), and nothing is stored.
 func (s *Service) CreateToken(ctx context.Context, actorID, organisationID, name string, scopes []string, ttl time.Duration) (string, *APIToken, error) {
 	name = strings.TrimSpace(name)
 	if err := validateName("name", name, 200); err != nil {
@@ -97,6 +144,21 @@ func (s *Service) CreateToken(ctx context.Context, actorID, organisationID, name
 	now := s.now()
 	t := &APIToken{ID: id.New(), OrganisationID: organisationID, Name: name, Scopes: scopes, CreatedAt: now, ExpiresAt: now.Add(ttl)}
 	err := s.DB.Write(ctx, func(tx *store.Tx) error {
+		var kind string
+		var agencies int
+		err := tx.QueryRow(ctx, `SELECT o.kind, (SELECT count(*) FROM partner_agencies p WHERE p.organisation_id = o.id) FROM organisations o WHERE o.id = $1`,
+			[]any{organisationID}, &kind, &agencies)
+		if errors.Is(err, store.ErrNotFound) {
+			return errs.Field("organisation", "organisation.unknown")
+		}
+		if err != nil {
+			return err
+		}
+		for _, sc := range scopes {
+			if err := partnerScopeRefusal(sc, kind, agencies > 0); err != nil {
+				return err
+			}
+		}
 		if _, err := tx.Exec(ctx, `INSERT INTO api_tokens (id, token_hash, organisation_id, name, scopes, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
 			t.ID, hash, organisationID, name, strings.Join(scopes, " "), now, t.ExpiresAt); err != nil {
 			if errors.Is(err, store.ErrForeignKey) {
@@ -114,8 +176,9 @@ func (s *Service) CreateToken(ctx context.Context, actorID, organisationID, name
 
 // CreateStaffToken makes a token that acts as one member of staff, for the
 // accommodation and outreach API: scopes from StaffTokenScopes only, valid for ttl (at
-// most MaxStaffTokenLifetime). The staff member must exist and not be
-// disabled; the token belongs to their organisation. Each request loads
+// most MaxStaffTokenLifetime). The staff member must exist, not be
+// disabled, and hold a role that can use every scope asked for
+// (StaffScopeUsable); the token belongs to their organisation. Each request loads
 // their current role, organisation and teams (TokenActor), so the token
 // can never do more than they can on the pages at that moment.
 func (s *Service) CreateStaffToken(ctx context.Context, actorID, staffID, name string, scopes []string, ttl time.Duration) (string, *APIToken, error) {
@@ -149,7 +212,8 @@ func (s *Service) CreateStaffToken(ctx context.Context, actorID, staffID, name s
 	t := &APIToken{ID: id.New(), StaffID: staffID, Name: name, Scopes: slices.Clone(scopes), CreatedAt: now, ExpiresAt: now.Add(ttl)}
 	err := s.DB.Write(ctx, func(tx *store.Tx) error {
 		var disabled bool
-		err := tx.QueryRow(ctx, `SELECT organisation_id, disabled_at IS NOT NULL FROM staff WHERE id = $1`, []any{staffID}, &t.OrganisationID, &disabled)
+		var role string
+		err := tx.QueryRow(ctx, `SELECT organisation_id, role, disabled_at IS NOT NULL FROM staff WHERE id = $1`, []any{staffID}, &t.OrganisationID, &role, &disabled)
 		if errors.Is(err, store.ErrNotFound) {
 			return errs.Field("staff", "token.staff_unknown")
 		}
@@ -158,6 +222,11 @@ func (s *Service) CreateStaffToken(ctx context.Context, actorID, staffID, name s
 		}
 		if disabled {
 			return errs.Field("staff", "token.staff_disabled")
+		}
+		for _, sc := range scopes {
+			if !StaffScopeUsable(access.Role(role), sc) {
+				return errs.Field("scopes", "token.scope_role", sc, role)
+			}
 		}
 		if _, err := tx.Exec(ctx, `INSERT INTO api_tokens (id, token_hash, organisation_id, staff_id, name, scopes, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
 			t.ID, hash, t.OrganisationID, staffID, name, strings.Join(scopes, " "), now, t.ExpiresAt); err != nil {
@@ -222,10 +291,10 @@ func (s *Service) AuthenticateToken(ctx context.Context, bearer string) (*APITok
 	var t APIToken
 	var scopes string
 	err := s.DB.Read(ctx, func(tx *store.Tx) error {
-		return tx.QueryRow(ctx, `SELECT t.id, t.organisation_id, COALESCE(t.staff_id, ''), t.name, t.scopes, t.created_at, t.expires_at
-			FROM api_tokens t LEFT JOIN staff s ON s.id = t.staff_id
+		return tx.QueryRow(ctx, `SELECT t.id, t.organisation_id, COALESCE(t.staff_id, ''), o.kind, t.name, t.scopes, t.created_at, t.expires_at
+			FROM api_tokens t JOIN organisations o ON o.id = t.organisation_id LEFT JOIN staff s ON s.id = t.staff_id
 			WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND t.expires_at > $2 AND (t.staff_id IS NULL OR s.disabled_at IS NULL)`,
-			[]any{hashToken(bearer), now}, &t.ID, &t.OrganisationID, &t.StaffID, &t.Name, &scopes, &t.CreatedAt, &t.ExpiresAt)
+			[]any{hashToken(bearer), now}, &t.ID, &t.OrganisationID, &t.StaffID, &t.OrganisationKind, &t.Name, &scopes, &t.CreatedAt, &t.ExpiresAt)
 	})
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, errBadToken
@@ -288,6 +357,18 @@ func (s *Service) TokenActor(ctx context.Context, t *APIToken) (access.Actor, er
 		return access.Actor{}, err
 	}
 	return a, nil
+}
+
+// PartnerScopeRefusal is, for a partner agency's token, why its
+// organisation can never use scope (nil when it may): the rule token
+// creation applies, checked again on use so that a token made before the
+// rule existed does no more. The agency routes check the registration
+// themselves, so only the organisation's kind is asked here.
+func (t *APIToken) PartnerScopeRefusal(scope string) error {
+	if t.StaffID != "" {
+		return nil
+	}
+	return partnerScopeRefusal(scope, t.OrganisationKind, true)
 }
 
 // Allows reports whether the token carries a scope.

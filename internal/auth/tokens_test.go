@@ -2,6 +2,7 @@ package auth_test
 
 import (
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -172,6 +173,169 @@ func TestTokenActorIsCurrent(t *testing.T) {
 		}
 		if _, err := s.TokenActor(ctx, pt); errs.CodeOf(err) != errs.Forbidden {
 			t.Fatalf("partner token's actor: %v", err)
+		}
+	})
+}
+
+// Which roles can ever use a staff scope, written out by hand: the
+// answer is derived from the access policy, and this table is what a
+// person expects of it. A policy change that moves a role in or out of
+// the work behind a scope shows up here.
+func TestStaffScopesFollowThePolicy(t *testing.T) {
+	works := []access.Role{access.RoleFrontDoorWorker, access.RoleOutreachWorker, access.RoleIDVA, access.RoleRefugeWorker, access.RoleTeamManager,
+		// Subject access and corrections: the policy lets the data
+		// protection lead search and read their organisation's records.
+		access.RoleDataProtectionLead}
+	for _, scope := range auth.StaffTokenScopes {
+		for _, role := range access.Roles {
+			if got, want := auth.StaffScopeUsable(role, scope), slices.Contains(works, role); got != want {
+				t.Errorf("%s with scope %s: usable %v, want %v", role, scope, got, want)
+			}
+		}
+		if auth.StaffScopeUsable("boss", scope) {
+			t.Errorf("an unknown role can use %s", scope)
+		}
+	}
+	if auth.StaffScopeUsable(access.RoleRefugeWorker, "referral.create") {
+		t.Error("a partner scope counts as a staff scope")
+	}
+}
+
+// A staff token for a role that can never use its scope is refused,
+// naming the role and the scope, and nothing is stored; the same member
+// of staff's other scopes and other roles' tokens still work.
+func TestStaffTokenRefusedForRoleThatCannotUseScope(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, d store.Dialect) {
+		s, _, worker := tokenWorld(t, d)
+		made := 0
+		for i, role := range access.Roles {
+			st, err := s.AddStaff(ctx, auth.NewStaff{OrganisationID: tokenOrg, Username: "staff." + strings.ToLower(string('a'+rune(i))), DisplayName: "Staff", Role: role, TeamIDs: []string{"refuge-a"}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, scope := range auth.StaffTokenScopes {
+				secret, tok, err := s.CreateStaffToken(ctx, "", st.ID, "Diary sync", []string{scope}, time.Hour)
+				if auth.StaffScopeUsable(role, scope) {
+					if err != nil || secret == "" {
+						t.Fatalf("%s, %s: %v", role, scope, err)
+					}
+					made++
+					continue
+				}
+				e := errs.As(err)
+				if secret != "" || tok != nil || e == nil || e.Field != "scopes" || e.Key != "token.scope_role" || !slices.Equal(e.Args, []any{scope, string(role)}) {
+					t.Errorf("%s, %s: got %+v, want token.scope_role naming both", role, scope, err)
+				}
+			}
+		}
+		for _, role := range []access.Role{access.RoleCommissioner, access.RoleAdministrator, access.RolePartnerAgencyUser, access.RoleVolunteer} {
+			if auth.StaffScopeUsable(role, auth.ScopeAccommodation) || auth.StaffScopeUsable(role, auth.ScopeOutreach) {
+				t.Errorf("%s may use a staff scope", role)
+			}
+		}
+		// Both scopes at once: refused when either is refused.
+		volunteer, err := s.AddStaff(ctx, auth.NewStaff{OrganisationID: tokenOrg, Username: "v.both", DisplayName: "V", Role: access.RoleVolunteer})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := s.CreateStaffToken(ctx, "", volunteer.ID, "Both", auth.StaffTokenScopes, time.Hour); errs.As(err).Key != "token.scope_role" {
+			t.Fatalf("volunteer with both scopes: %v", err)
+		}
+		if n := count(t, s.DB, "api_tokens"); n != made {
+			t.Fatalf("%d tokens stored, want the %d allowed", n, made)
+		}
+		secret, _, err := s.CreateStaffToken(ctx, "", worker.ID, "Board sync", auth.StaffTokenScopes, time.Hour)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.AuthenticateToken(ctx, secret); err != nil {
+			t.Fatalf("a refuge worker's token: %v", err)
+		}
+	})
+}
+
+// A partner token is refused a scope its organisation can never use: a
+// commissioning body none (it sees aggregate figures only), the agency
+// scopes any organisation not registered as a partner agency. The reason
+// names the scope and the organisation's kind; nothing is stored. Other
+// organisations' referral tokens, and a registered agency's agency
+// token, are made as before.
+func TestPartnerTokenRefusedForOrganisationThatCannotUseScope(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, d store.Dialect) {
+		s, c, _ := tokenWorld(t, d)
+		const board, police, agency = "0190f2a0-0000-7000-8000-0000000000c2", "0190f2a0-0000-7000-8000-0000000000c3", "0190f2a0-0000-7000-8000-0000000000c4"
+		err := s.DB.Write(ctx, func(tx *store.Tx) error {
+			for _, o := range [][3]string{{board, "Joint Commissioning Board", "commissioner"}, {police, "County Police", "partner_agency"}, {agency, "Lockfast Security", "partner"}} {
+				if _, err := tx.Exec(ctx, `INSERT INTO organisations (id, name, kind, created_at) VALUES ($1, $2, $3, $4)`, o[0], o[1], o[2], c.Now()); err != nil {
+					return err
+				}
+			}
+			_, err := tx.Exec(ctx, `INSERT INTO partner_agencies (organisation_id, kind, registered_by, created_at) VALUES ($1, 'security', $2, $3)`, agency, tokenOrg, c.Now())
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		refused := func(org string, scopes []string, key string, args ...any) {
+			t.Helper()
+			secret, tok, err := s.CreateToken(ctx, "", org, "Integration", scopes, time.Hour)
+			e := errs.As(err)
+			if secret != "" || tok != nil || e == nil || e.Field != "scopes" || e.Key != key || !slices.Equal(e.Args, args) {
+				t.Errorf("%s with %v: got %+v, want %s %v", org, scopes, err, key, args)
+			}
+		}
+		for _, sc := range auth.TokenScopes {
+			refused(board, []string{sc}, "token.scope_commissioner", sc, "commissioner")
+		}
+		refused(board, []string{"referral.create", "referral.read"}, "token.scope_commissioner", "referral.create", "commissioner")
+		refused(police, []string{auth.ScopeAgencyRead}, "token.scope_agency_only", auth.ScopeAgencyRead, "partner_agency")
+		refused(police, []string{"referral.create", auth.ScopeAgencyUpdate}, "token.scope_agency_only", auth.ScopeAgencyUpdate, "partner_agency")
+		refused(tokenOrg, []string{auth.ScopeAgencyRead}, "token.scope_agency_only", auth.ScopeAgencyRead, "charity")
+		if n := count(t, s.DB, "api_tokens"); n != 0 {
+			t.Fatalf("%d tokens stored by refused requests", n)
+		}
+		if _, _, err := s.CreateToken(ctx, "", "0190f2a0-0000-7000-8000-000000000999", "Nobody", []string{"referral.create"}, time.Hour); errs.As(err).Field != "organisation" {
+			t.Fatalf("unknown organisation: %v", err)
+		}
+		for _, ok := range []struct {
+			org    string
+			scopes []string
+		}{
+			{police, []string{"referral.create", "referral.read"}},
+			{tokenOrg, []string{"referral.create"}},
+			{agency, []string{auth.ScopeAgencyRead, auth.ScopeAgencyUpdate}},
+			{agency, []string{"referral.create"}},
+		} {
+			secret, _, err := s.CreateToken(ctx, "", ok.org, "Integration", ok.scopes, time.Hour)
+			if err != nil {
+				t.Fatalf("%s with %v: %v", ok.org, ok.scopes, err)
+			}
+			tok, err := s.AuthenticateToken(ctx, secret)
+			if err != nil || tok.OrganisationID != ok.org {
+				t.Fatalf("%s's token: %+v %v", ok.org, tok, err)
+			}
+			for _, sc := range ok.scopes {
+				if err := tok.PartnerScopeRefusal(sc); err != nil {
+					t.Errorf("%s's token refused %s at use: %v", ok.org, sc, err)
+				}
+			}
+		}
+		// A commissioning body's token made before the rule (written
+		// straight to the table) is refused at use, naming the reason.
+		secret, tok, err := s.CreateToken(ctx, "", tokenOrg, "Old token", []string{"referral.create"}, time.Hour)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s.DB.Write(ctx, func(tx *store.Tx) error {
+			_, err := tx.Exec(ctx, `UPDATE api_tokens SET organisation_id = $1 WHERE id = $2`, board, tok.ID)
+			return err
+		})
+		got, err := s.AuthenticateToken(ctx, secret)
+		if err != nil || got.OrganisationKind != "commissioner" {
+			t.Fatalf("old commissioner token: %+v %v", got, err)
+		}
+		if e := errs.As(got.PartnerScopeRefusal("referral.create")); e == nil || e.Key != "token.scope_commissioner" {
+			t.Fatalf("old commissioner token at use: %v", e)
 		}
 	})
 }

@@ -2,7 +2,9 @@ package store
 
 import (
 	"context"
+	"crypto/sha256"
 	"database/sql"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -90,72 +92,141 @@ func checkSQLiteFile(ctx context.Context, path string) error {
 	return checkApplied(applied, ms)
 }
 
+// restoreStage is where Restore builds the restored database inside the
+// new data dir; the database takes its place only when complete.
+const restoreStage = ".restore-partial"
+
 // Restore puts a backup made by Backup into dataDir, which must be missing
-// or empty: restoring over a live data dir would destroy it. The result is
-// a data dir that frontdoor serve opens as it is.
-func Restore(ctx context.Context, src, dataDir string) error {
+// or empty: restoring over a live data dir would destroy it. It returns
+// the SHA-256 of the bytes restored (hex), by which the audit trail names
+// the backup.
+//
+// The copy is opened first in a staging directory inside dataDir and
+// prepare (when not nil) runs on it there, given the digest: frontdoor
+// ends the sessions and one-time links the backup holds. Only then does
+// the database take its place, so a restore cut short leaves no database
+// that could honour them (a restore into that dir again starts over).
+// The result is a data dir that frontdoor serve opens as it is.
+func Restore(ctx context.Context, src, dataDir string, prepare func(ctx context.Context, db *DB, digest string) error) (string, error) {
 	if _, err := os.Stat(src); err != nil {
-		return fmt.Errorf("cannot read the backup %s: %v", src, errors.Unwrap(err))
+		return "", fmt.Errorf("cannot read the backup %s: %v", src, errors.Unwrap(err))
 	}
 	if err := checkSQLiteFile(ctx, src); err != nil {
-		return err
+		return "", err
 	}
 	exists, err := CheckDataDir(dataDir)
 	if err != nil {
-		return err
+		return "", err
 	}
+	stage := filepath.Join(dataDir, restoreStage)
 	if exists {
 		entries, err := os.ReadDir(dataDir)
 		if err != nil {
-			return err
+			return "", err
 		}
-		if len(entries) > 0 {
-			return fmt.Errorf("%s is not empty; restore into a new, empty data dir", dataDir)
+		if len(entries) == 1 && entries[0].Name() == restoreStage {
+			// An earlier restore was cut short: its database never took
+			// its place.
+			if err := os.RemoveAll(stage); err != nil {
+				return "", err
+			}
+		} else if len(entries) > 0 {
+			return "", fmt.Errorf("%s is not empty; restore into a new, empty data dir", dataDir)
 		}
 	} else if err := os.MkdirAll(dataDir, 0o700); err != nil {
-		return fmt.Errorf("cannot create %s: %v", dataDir, errors.Unwrap(err))
+		return "", fmt.Errorf("cannot create %s: %v", dataDir, errors.Unwrap(err))
 	}
 	if err := os.Chmod(dataDir, 0o700); err != nil {
-		return err
+		return "", err
 	}
-	dst := filepath.Join(dataDir, DatabaseFile)
-	if err := copyFile(src, dst+".partial"); err != nil {
-		return err
+	if err := os.Mkdir(stage, 0o700); err != nil {
+		return "", err
 	}
-	if err := os.Rename(dst+".partial", dst); err != nil {
-		return err
-	}
-	if err := SyncDir(dataDir); err != nil {
-		return err
-	}
-	// Open once so the restored file is in WAL mode like a live one.
-	db, err := Open(ctx, Config{DataDir: dataDir})
+	ok := false
+	defer func() {
+		if !ok {
+			os.RemoveAll(stage)
+		}
+	}()
+	staged := filepath.Join(stage, DatabaseFile)
+	digest, err := copyFile(src, staged)
 	if err != nil {
-		return err
+		return "", err
 	}
-	return db.Close()
+	// Opening it puts the file in WAL mode like a live one.
+	db, err := Open(ctx, Config{DataDir: stage})
+	if err != nil {
+		return "", err
+	}
+	if prepare != nil {
+		if err := prepare(ctx, db, digest); err != nil {
+			db.Close()
+			return "", err
+		}
+	}
+	if err := db.Close(); err != nil {
+		return "", err
+	}
+	// Closing the last connection checkpoints the WAL into the file and
+	// removes it: the file alone is the whole database.
+	entries, err := os.ReadDir(stage)
+	if err != nil {
+		return "", err
+	}
+	if len(entries) != 1 {
+		return "", fmt.Errorf("the restored database in %s did not close cleanly", stage)
+	}
+	if err := syncFile(staged); err != nil {
+		return "", err
+	}
+	if err := os.Rename(staged, filepath.Join(dataDir, DatabaseFile)); err != nil {
+		return "", err
+	}
+	ok = true
+	if err := os.Remove(stage); err != nil {
+		return "", err
+	}
+	return digest, SyncDir(dataDir)
 }
 
-func copyFile(src, dst string) error {
+// copyFile copies src to a new file dst, mode 0600, and returns the
+// SHA-256 (hex) of what it copied.
+func copyFile(src, dst string) (string, error) {
 	in, err := os.Open(src)
 	if err != nil {
-		return err
+		return "", err
 	}
 	defer in.Close()
 	out, err := os.OpenFile(dst, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
 	if err != nil {
-		return err
+		return "", err
 	}
-	if _, err := io.Copy(out, in); err != nil {
+	sum := sha256.New()
+	if _, err := io.Copy(io.MultiWriter(out, sum), in); err != nil {
 		out.Close()
 		os.Remove(dst)
-		return err
+		return "", err
 	}
 	if err := out.Sync(); err != nil {
 		out.Close()
-		return err
+		return "", err
 	}
-	return out.Close()
+	return hex.EncodeToString(sum.Sum(nil)), out.Close()
+}
+
+// FileDigest is the SHA-256 (hex) of a file: how the audit trail names a
+// backup restored with other tools (pg_restore of a pg_dump file).
+func FileDigest(path string) (string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", fmt.Errorf("cannot read %s: %v", path, errors.Unwrap(err))
+	}
+	defer f.Close()
+	sum := sha256.New()
+	if _, err := io.Copy(sum, f); err != nil {
+		return "", fmt.Errorf("cannot read %s: %v", path, err)
+	}
+	return hex.EncodeToString(sum.Sum(nil)), nil
 }
 
 func syncFile(path string) error {

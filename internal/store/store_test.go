@@ -2,6 +2,8 @@ package store_test
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"os"
@@ -315,8 +317,17 @@ func TestBackupWhileWritingAndRestore(t *testing.T) {
 	}
 
 	dir := filepath.Join(t.TempDir(), "restored")
-	if err := store.Restore(ctx, dst, dir); err != nil {
+	digest, err := store.Restore(ctx, dst, dir, nil)
+	if err != nil {
 		t.Fatal(err)
+	}
+	// The digest names the backup: what sha256sum says of the file.
+	b, _ := os.ReadFile(dst)
+	if sum := sha256.Sum256(b); digest != hex.EncodeToString(sum[:]) {
+		t.Fatalf("restore digest %s, the file's is %x", digest, sum)
+	}
+	if fd, err := store.FileDigest(dst); err != nil || fd != digest {
+		t.Fatalf("FileDigest %s %v, want %s", fd, err, digest)
 	}
 	fi, _ = os.Stat(dir)
 	if fi.Mode().Perm() != 0o700 {
@@ -335,12 +346,12 @@ func TestBackupWhileWritingAndRestore(t *testing.T) {
 		t.Fatalf("restored rows are not a consistent prefix: %d rows, last %s", n, maxID)
 	}
 
-	if err := store.Restore(ctx, dst, dir); err == nil || !strings.Contains(err.Error(), "not empty") {
+	if _, err := store.Restore(ctx, dst, dir, nil); err == nil || !strings.Contains(err.Error(), "not empty") {
 		t.Fatalf("restore over a live data dir: %v, want a refusal", err)
 	}
 	junk := filepath.Join(t.TempDir(), "junk.db")
 	os.WriteFile(junk, []byte("this is not a database"), 0o600)
-	if err := store.Restore(ctx, junk, filepath.Join(t.TempDir(), "r2")); err == nil {
+	if _, err := store.Restore(ctx, junk, filepath.Join(t.TempDir(), "r2"), nil); err == nil {
 		t.Fatal("restoring a file that is not a backup was allowed")
 	}
 }
@@ -414,5 +425,56 @@ func TestRedactURL(t *testing.T) {
 	got := store.RedactURL("postgres://app:hunter2@db.internal:5432/frontdoor?sslmode=require&password=x")
 	if got != "postgres://app@db.internal:5432/frontdoor" {
 		t.Fatalf("RedactURL = %q", got)
+	}
+}
+
+// Restore's prepare runs on the restored database before it takes its
+// place, and what it writes is in the database that does: a prepare that
+// fails leaves no database in the data dir (frontdoor could not serve the
+// backup's sessions from it), and a restore cut short is simply done again.
+func TestRestorePreparesBeforeTheDatabaseTakesItsPlace(t *testing.T) {
+	db := storetest.Open(t, store.SQLite)
+	if err := db.Write(ctx, func(tx *store.Tx) error { return insertOrg(ctx, tx, "o1", "Kept") }); err != nil {
+		t.Fatal(err)
+	}
+	backup := filepath.Join(t.TempDir(), "backup.db")
+	if err := db.Backup(ctx, backup); err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Join(t.TempDir(), "restored")
+	boom := errors.New("cannot end the sessions")
+	_, err := store.Restore(ctx, backup, dir, func(ctx context.Context, db *store.DB, digest string) error {
+		if _, err := os.Stat(filepath.Join(dir, store.DatabaseFile)); err == nil {
+			t.Error("the database is in place before prepare has run")
+		}
+		return boom
+	})
+	if !errors.Is(err, boom) {
+		t.Fatalf("a failed prepare: %v", err)
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) != 0 {
+		t.Fatalf("a failed restore left %v in the data dir", entries)
+	}
+	// A restore cut short (the process killed) left its staging dir.
+	os.MkdirAll(filepath.Join(dir, ".restore-partial"), 0o700)
+	os.WriteFile(filepath.Join(dir, ".restore-partial", store.DatabaseFile), []byte("half a copy"), 0o600)
+	var seen string
+	digest, err := store.Restore(ctx, backup, dir, func(ctx context.Context, db *store.DB, digest string) error {
+		seen = digest
+		return db.Write(ctx, func(tx *store.Tx) error { return insertOrg(ctx, tx, "o2", "Written by prepare") })
+	})
+	if err != nil || digest == "" || seen != digest {
+		t.Fatalf("restore: %q %v (prepare saw %q)", digest, err, seen)
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) != 1 || entries[0].Name() != store.DatabaseFile {
+		t.Fatalf("the restored data dir holds %v", entries)
+	}
+	rdb := storetest.OpenConfig(t, store.Config{DataDir: dir})
+	var n int
+	rdb.Read(ctx, func(tx *store.Tx) error {
+		return tx.QueryRow(ctx, `SELECT count(*) FROM organisations WHERE id IN ('o1', 'o2')`, nil, &n)
+	})
+	if n != 2 {
+		t.Fatalf("the restored database has %d of the backup's and prepare's rows, want 2", n)
 	}
 }

@@ -290,7 +290,7 @@ func TestRotate(t *testing.T) {
 		if d == store.SQLite {
 			// A backup taken before the rotation opens with the old key only.
 			dir := filepath.Join(t.TempDir(), "restored")
-			if err := store.Restore(ctx, before, dir); err != nil {
+			if _, err := store.Restore(ctx, before, dir, nil); err != nil {
 				t.Fatal(err)
 			}
 			rdb, err := store.Open(ctx, store.Config{DataDir: dir})
