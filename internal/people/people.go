@@ -524,6 +524,11 @@ func (s *Service) Unrestrict(ctx context.Context, actor access.Actor, clientID s
 	})
 }
 
+// Check is every field error creating n would answer, without writing
+// anything: for a channel (the API) that found problems of its own and
+// names every problem at once.
+func (s *Service) Check(n NewClient) error { return s.prepare(&n) }
+
 // prepare trims and validates a client's names and details, returning
 // every problem at once.
 func (s *Service) prepare(n *NewClient) error {
