@@ -13,7 +13,6 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
-	"reflect"
 	"strconv"
 	"strings"
 	"time"
@@ -187,13 +186,13 @@ type StayView struct {
 	MoveOn          string   `json:"move_on,omitempty"`
 }
 
-// The keys each body may have, level by level.
+// What each body is held to: its keys and the document's schema.
 var (
-	searchKeys    = schemaOf(reflect.TypeFor[VacancySearchRequest]())
-	holdKeys      = schemaOf(reflect.TypeFor[HoldRequest]())
-	declineKeys   = schemaOf(reflect.TypeFor[DeclineRequest]())
-	admitKeys     = schemaOf(reflect.TypeFor[AdmitRequest]())
-	departureKeys = schemaOf(reflect.TypeFor[DepartureRequest]())
+	searchBody    = bodyOf[VacancySearchRequest]("POST /api/v1/vacancies/search")
+	holdBody      = bodyOf[HoldRequest]("POST /api/v1/holds")
+	declineBody   = bodyOf[DeclineRequest]("POST /api/v1/accommodation-referrals/{id}/decline")
+	admitBody     = bodyOf[AdmitRequest]("POST /api/v1/accommodation-referrals/{id}/admit")
+	departureBody = bodyOf[DepartureRequest]("POST /api/v1/stays/{id}/departure")
 )
 
 const apiDate = "2006-01-02"
@@ -263,8 +262,8 @@ const (
 )
 
 // decodeFailed answers a body that could not be decoded; it reports
-// whether there was such a failure.
-func (a *API) decodeFailed(w http.ResponseWriter, r *http.Request, err error, fieldName func(string) string) bool {
+// whether there was such a failure. Field errors name JSON paths already.
+func (a *API) decodeFailed(w http.ResponseWriter, r *http.Request, err error) bool {
 	if err == nil {
 		return false
 	}
@@ -275,10 +274,7 @@ func (a *API) decodeFailed(w http.ResponseWriter, r *http.Request, err error, fi
 		a.fail(w, r, bad.status, p)
 		return true
 	}
-	if fieldName == nil {
-		fieldName = identity
-	}
-	a.fault(w, r, err, fieldName)
+	a.fault(w, r, err)
 	return true
 }
 
@@ -415,8 +411,8 @@ func dateOrEmpty(t time.Time) string {
 }
 
 func (a *API) searchVacancies(w http.ResponseWriter, r *http.Request, actor access.Actor) {
-	req, err := decodeBody[VacancySearchRequest](http.MaxBytesReader(w, r.Body, a.MaxBody), r.Header.Get("Content-Type"), a.MaxBody, searchKeys)
-	if a.decodeFailed(w, r, err, householdPath) {
+	req, err := decodeBody[VacancySearchRequest](http.MaxBytesReader(w, r.Body, a.MaxBody), r.Header.Get("Content-Type"), a.MaxBody, searchBody)
+	if a.decodeFailed(w, r, err) {
 		return
 	}
 	h, err := req.Household.household(req.ClientID)
@@ -465,8 +461,8 @@ func (a *API) vacancyBoard(w http.ResponseWriter, r *http.Request, actor access.
 }
 
 func (a *API) holdVacancy(w http.ResponseWriter, r *http.Request, actor access.Actor) {
-	req, err := decodeBody[HoldRequest](http.MaxBytesReader(w, r.Body, a.MaxBody), r.Header.Get("Content-Type"), a.MaxBody, holdKeys)
-	if a.decodeFailed(w, r, err, householdPath) {
+	req, err := decodeBody[HoldRequest](http.MaxBytesReader(w, r.Body, a.MaxBody), r.Header.Get("Content-Type"), a.MaxBody, holdBody)
+	if a.decodeFailed(w, r, err) {
 		return
 	}
 	var fe errs.Fields
@@ -570,8 +566,8 @@ func (a *API) declineReferral(w http.ResponseWriter, r *http.Request, actor acce
 	if !ok {
 		return
 	}
-	req, err := decodeBody[DeclineRequest](http.MaxBytesReader(w, r.Body, a.MaxBody), r.Header.Get("Content-Type"), a.MaxBody, declineKeys)
-	if a.decodeFailed(w, r, err, identity) {
+	req, err := decodeBody[DeclineRequest](http.MaxBytesReader(w, r.Body, a.MaxBody), r.Header.Get("Content-Type"), a.MaxBody, declineBody)
+	if a.decodeFailed(w, r, err) {
 		return
 	}
 	err = a.Refuge.Decline(r.Context(), actor, rid, refuge.Decline{By: refuge.Decider(req.By), Reason: refuge.TurnawayReason(req.Reason), Note: req.Note})
@@ -609,8 +605,8 @@ func (a *API) admitReferral(w http.ResponseWriter, r *http.Request, actor access
 	if !ok {
 		return
 	}
-	req, err := decodeBody[AdmitRequest](http.MaxBytesReader(w, r.Body, a.MaxBody), r.Header.Get("Content-Type"), a.MaxBody, admitKeys)
-	if a.decodeFailed(w, r, err, admitPath) {
+	req, err := decodeBody[AdmitRequest](http.MaxBytesReader(w, r.Body, a.MaxBody), r.Header.Get("Content-Type"), a.MaxBody, admitBody)
+	if a.decodeFailed(w, r, err) {
 		return
 	}
 	adm, fe := req.admission()
@@ -662,8 +658,8 @@ func (a *API) departStay(w http.ResponseWriter, r *http.Request, actor access.Ac
 	if !ok {
 		return
 	}
-	req, err := decodeBody[DepartureRequest](http.MaxBytesReader(w, r.Body, a.MaxBody), r.Header.Get("Content-Type"), a.MaxBody, departureKeys)
-	if a.decodeFailed(w, r, err, identity) {
+	req, err := decodeBody[DepartureRequest](http.MaxBytesReader(w, r.Body, a.MaxBody), r.Header.Get("Content-Type"), a.MaxBody, departureBody)
+	if a.decodeFailed(w, r, err) {
 		return
 	}
 	d, fe := req.departure()

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"frontdoor/internal/errs"
 )
@@ -27,6 +28,10 @@ func FuzzDecodeReferral(f *testing.F) {
 	f.Add(`{"client": {"ſafe_contact": {}, "given_name": {"x": [1, {"y": null}]}}}`, "application/json")
 	f.Add(`{"client": [[[[[[[[[[]]]]]]]]]], "referral": "x"}`, "application/json")
 	f.Add(`{"client": {"given_name": "A"`, "application/json")
+	f.Add("{\"client\": {\"given_name\": \"A\xff\", \"family_name\": \"B\", \"safe_contact\": {}}, \"referral\": {\"source\": \"police\", \"summary\": \"s\"}}", "application/json")
+	f.Add(`{"client": {"given_name": "A\ud800", "family_name": "B\ud83c\udf3b", "safe_contact": {"times": "\udc00"}}, "referral": {"source": "police", "summary": "s"}}`, "application/json")
+	f.Add(`{"client": {"given_name": "A", "family_name": "B"}, "referral": {"source": "police", "summary": "s"}}`, "application/json")
+	f.Add(`null`, "application/json")
 	f.Fuzz(func(t *testing.T, body, contentType string) {
 		req, err := decodeReferral(strings.NewReader(body), contentType, 4096)
 		if err == nil {
@@ -37,7 +42,8 @@ func FuzzDecodeReferral(f *testing.F) {
 			if err := json.Unmarshal([]byte(body), &v); err != nil {
 				t.Fatalf("accepted a body that is not JSON: %v", err)
 			}
-			exactKeys(t, v, referralKeys, "")
+			exactKeys(t, v, referralBody.keys, "")
+			unaltered(t, body, v)
 			return
 		}
 		var bad *errBody
@@ -84,40 +90,40 @@ func FuzzDecodeAccommodation(f *testing.F) {
 	f.Add(uint8(4), `{"date": "2026-12-01"} trailing`)
 	f.Fuzz(func(t *testing.T, kind uint8, body string) {
 		var (
-			keys keySchema
+			spec *bodySpec
 			err  error
 			name = identity
 		)
 		var fields []*errs.Error
 		switch kind % 5 {
 		case 0:
-			keys, name = searchKeys, householdPath
+			spec, name = searchBody, householdPath
 			var req VacancySearchRequest
-			if req, err = decodeBody[VacancySearchRequest](strings.NewReader(body), "application/json", 4096, keys); err == nil {
+			if req, err = decodeBody[VacancySearchRequest](strings.NewReader(body), "application/json", 4096, spec); err == nil {
 				_, herr := req.Household.household(req.ClientID)
 				fields = errs.AllFields(herr)
 			}
 		case 1:
-			keys, name = holdKeys, householdPath
+			spec, name = holdBody, householdPath
 			var req HoldRequest
-			if req, err = decodeBody[HoldRequest](strings.NewReader(body), "application/json", 4096, keys); err == nil {
+			if req, err = decodeBody[HoldRequest](strings.NewReader(body), "application/json", 4096, spec); err == nil {
 				_, herr := req.Household.household(req.ClientID)
 				fields = errs.AllFields(herr)
 			}
 		case 2:
-			keys = declineKeys
-			_, err = decodeBody[DeclineRequest](strings.NewReader(body), "application/json", 4096, keys)
+			spec = declineBody
+			_, err = decodeBody[DeclineRequest](strings.NewReader(body), "application/json", 4096, spec)
 		case 3:
-			keys, name = admitKeys, admitPath
+			spec, name = admitBody, admitPath
 			var req AdmitRequest
-			if req, err = decodeBody[AdmitRequest](strings.NewReader(body), "application/json", 4096, keys); err == nil {
+			if req, err = decodeBody[AdmitRequest](strings.NewReader(body), "application/json", 4096, spec); err == nil {
 				_, fe := req.admission()
 				fields = fe
 			}
 		case 4:
-			keys = departureKeys
+			spec = departureBody
 			var req DepartureRequest
-			if req, err = decodeBody[DepartureRequest](strings.NewReader(body), "application/json", 4096, keys); err == nil {
+			if req, err = decodeBody[DepartureRequest](strings.NewReader(body), "application/json", 4096, spec); err == nil {
 				_, fe := req.departure()
 				fields = fe
 			}
@@ -127,7 +133,8 @@ func FuzzDecodeAccommodation(f *testing.F) {
 			if err := json.Unmarshal([]byte(body), &v); err != nil {
 				t.Fatalf("accepted a body that is not JSON: %v", err)
 			}
-			exactKeys(t, v, keys, "")
+			exactKeys(t, v, spec.keys, "")
+			unaltered(t, body, v)
 			for _, fe := range fields {
 				if p := name(fe.Field); !jsonName.MatchString(p) || fe.Code != errs.Invalid || fe.Key == "" {
 					t.Fatalf("field error %+v named %q", fe, p)
@@ -141,7 +148,7 @@ func FuzzDecodeAccommodation(f *testing.F) {
 			if bad.status < 400 || bad.status >= 500 || !strings.HasPrefix(bad.p.Reason, "api.") {
 				t.Fatalf("body error %+v", bad)
 			}
-			if bad.p.Field != "" && !echoableIn(keys, bad.p.Field) {
+			if bad.p.Field != "" && !echoableIn(spec.keys, bad.p.Field) {
 				t.Fatalf("echoes a key that is not a field name: %q", bad.p.Field)
 			}
 		case len(errs.AllFields(err)) > 0:
@@ -179,61 +186,62 @@ func FuzzDecodeOutreach(f *testing.F) {
 	f.Add(uint8(10), `{"volunteer_id": "v", "kind": "befriending", "purpose": "p", "share_address": "yes"}`)
 	f.Fuzz(func(t *testing.T, kind uint8, body string) {
 		var (
-			keys   keySchema
+			spec   *bodySpec
 			err    error
 			name   = outreachPath
 			fields []*errs.Error
 		)
 		switch kind % 11 {
 		case 0:
-			keys = needKeys
-			_, err = decodeBody[NeedRequest](strings.NewReader(body), "application/json", 4096, keys)
+			spec = needBody
+			_, err = decodeBody[NeedRequest](strings.NewReader(body), "application/json", 4096, spec)
 		case 1:
-			keys = needUpdateKeys
-			_, err = decodeBody[NeedUpdateRequest](strings.NewReader(body), "application/json", 4096, keys)
+			spec = needUpdateBody
+			_, err = decodeBody[NeedUpdateRequest](strings.NewReader(body), "application/json", 4096, spec)
 		case 2:
-			keys, name = actionKeys, actionPath
-			_, err = decodeBody[ActionRequest](strings.NewReader(body), "application/json", 4096, keys)
+			spec, name = actionBody, actionPath
+			_, err = decodeBody[ActionRequest](strings.NewReader(body), "application/json", 4096, spec)
 		case 3:
-			keys = safetyPlanKeys
-			_, err = decodeBody[SafetyPlanRequest](strings.NewReader(body), "application/json", 4096, keys)
+			spec = safetyPlanBody
+			_, err = decodeBody[SafetyPlanRequest](strings.NewReader(body), "application/json", 4096, spec)
 		case 4:
-			keys = outcomeKeys
+			spec = outcomeBody
 			var req OutcomeRequest
-			if req, err = decodeBody[OutcomeRequest](strings.NewReader(body), "application/json", 4096, keys); err == nil {
+			if req, err = decodeBody[OutcomeRequest](strings.NewReader(body), "application/json", 4096, spec); err == nil {
 				_, fields = req.outcome()
 			}
 		case 5:
-			keys = bookKeys
+			spec = bookBody
 			var req BookRequest
-			if req, err = decodeBody[BookRequest](strings.NewReader(body), "application/json", 4096, keys); err == nil {
+			if req, err = decodeBody[BookRequest](strings.NewReader(body), "application/json", 4096, spec); err == nil {
 				_, fields = req.sessions("0190f2a0-0000-7000-8000-000000000001")
 			}
 		case 6:
-			keys, name = recordSessionKeys, sessionPath
+			spec, name = recordSessionBody, sessionPath
 			var req RecordSessionRequest
-			if req, err = decodeBody[RecordSessionRequest](strings.NewReader(body), "application/json", 4096, keys); err == nil {
+			if req, err = decodeBody[RecordSessionRequest](strings.NewReader(body), "application/json", 4096, spec); err == nil {
 				_, fields = req.record()
 			}
 		case 7:
-			keys = partnerReferralKeys
-			_, err = decodeBody[PartnerReferralRequest](strings.NewReader(body), "application/json", 4096, keys)
+			spec = partnerReferralBody
+			_, err = decodeBody[PartnerReferralRequest](strings.NewReader(body), "application/json", 4096, spec)
 		case 8:
-			keys = withdrawKeys
-			_, err = decodeBody[WithdrawRequest](strings.NewReader(body), "application/json", 4096, keys)
+			spec = withdrawBody
+			_, err = decodeBody[WithdrawRequest](strings.NewReader(body), "application/json", 4096, spec)
 		case 9:
-			keys, name = agencyStatusKeys, agencyPath
-			_, err = decodeBody[AgencyStatusRequest](strings.NewReader(body), "application/json", 4096, keys)
+			spec, name = agencyStatusBody, agencyPath
+			_, err = decodeBody[AgencyStatusRequest](strings.NewReader(body), "application/json", 4096, spec)
 		case 10:
-			keys = matchKeys
-			_, err = decodeBody[MatchRequest](strings.NewReader(body), "application/json", 4096, keys)
+			spec = matchBody
+			_, err = decodeBody[MatchRequest](strings.NewReader(body), "application/json", 4096, spec)
 		}
 		if err == nil {
 			var v any
 			if err := json.Unmarshal([]byte(body), &v); err != nil {
 				t.Fatalf("accepted a body that is not JSON: %v", err)
 			}
-			exactKeys(t, v, keys, "")
+			exactKeys(t, v, spec.keys, "")
+			unaltered(t, body, v)
 			for _, fe := range fields {
 				if p := name(fe.Field); !jsonName.MatchString(p) || fe.Code != errs.Invalid || fe.Key == "" {
 					t.Fatalf("field error %+v named %q", fe, p)
@@ -247,7 +255,7 @@ func FuzzDecodeOutreach(f *testing.F) {
 			if bad.status < 400 || bad.status >= 500 || !strings.HasPrefix(bad.p.Reason, "api.") {
 				t.Fatalf("body error %+v", bad)
 			}
-			if bad.p.Field != "" && !echoableIn(keys, bad.p.Field) {
+			if bad.p.Field != "" && !echoableIn(spec.keys, bad.p.Field) {
 				t.Fatalf("echoes a key that is not a field name: %q", bad.p.Field)
 			}
 		case len(errs.AllFields(err)) > 0:
@@ -262,10 +270,42 @@ func FuzzDecodeOutreach(f *testing.F) {
 	})
 }
 
+// unaltered fails unless the accepted body decodes to exactly the text
+// sent: valid UTF-8, and a U+FFFD only where the sender wrote one (the
+// decoder's replacement of an unpaired surrogate escape is not).
+func unaltered(t *testing.T, body string, v any) {
+	t.Helper()
+	if !utf8.ValidString(body) {
+		t.Fatalf("accepted a body that is not UTF-8: %q", body)
+	}
+	sent := strings.Count(body, "\ufffd") + strings.Count(strings.ToLower(body), `\ufffd`)
+	var got int
+	var walk func(v any)
+	walk = func(v any) {
+		switch x := v.(type) {
+		case string:
+			got += strings.Count(x, "\ufffd")
+		case []any:
+			for _, el := range x {
+				walk(el)
+			}
+		case map[string]any:
+			for k, el := range x {
+				got += strings.Count(k, "\ufffd")
+				walk(el)
+			}
+		}
+	}
+	walk(v)
+	if got > sent {
+		t.Fatalf("accepted a body the decoder altered (%d replacement characters, %d sent): %q", got, sent, body)
+	}
+}
+
 // echoable says whether a key path named in a body error gives nothing
 // away: every key above the last is one of ours, and the last is shaped
 // like a field name or is one of ours in other letter case.
-func echoable(path string) bool { return echoableIn(referralKeys, path) }
+func echoable(path string) bool { return echoableIn(referralBody.keys, path) }
 
 func echoableIn(allowed keySchema, path string) bool {
 	keys := strings.Split(path, ".")

@@ -23,7 +23,6 @@ package api
 import (
 	"context"
 	"net/http"
-	"reflect"
 	"strings"
 	"time"
 
@@ -303,18 +302,19 @@ type MatchList struct {
 	Matches []MatchView `json:"matches"`
 }
 
+// What each body is held to: its keys and the document's schema.
 var (
-	needKeys            = schemaOf(reflect.TypeFor[NeedRequest]())
-	needUpdateKeys      = schemaOf(reflect.TypeFor[NeedUpdateRequest]())
-	actionKeys          = schemaOf(reflect.TypeFor[ActionRequest]())
-	safetyPlanKeys      = schemaOf(reflect.TypeFor[SafetyPlanRequest]())
-	outcomeKeys         = schemaOf(reflect.TypeFor[OutcomeRequest]())
-	bookKeys            = schemaOf(reflect.TypeFor[BookRequest]())
-	recordSessionKeys   = schemaOf(reflect.TypeFor[RecordSessionRequest]())
-	partnerReferralKeys = schemaOf(reflect.TypeFor[PartnerReferralRequest]())
-	withdrawKeys        = schemaOf(reflect.TypeFor[WithdrawRequest]())
-	agencyStatusKeys    = schemaOf(reflect.TypeFor[AgencyStatusRequest]())
-	matchKeys           = schemaOf(reflect.TypeFor[MatchRequest]())
+	needBody            = bodyOf[NeedRequest]("POST /api/v1/plans/{id}/needs")
+	needUpdateBody      = bodyOf[NeedUpdateRequest]("POST /api/v1/needs/{id}")
+	actionBody          = bodyOf[ActionRequest]("POST /api/v1/needs/{id}/actions")
+	safetyPlanBody      = bodyOf[SafetyPlanRequest]("POST /api/v1/plans/{id}/safety-plan")
+	outcomeBody         = bodyOf[OutcomeRequest]("POST /api/v1/plans/{id}/outcomes")
+	bookBody            = bodyOf[BookRequest]("POST /api/v1/clients/{id}/sessions")
+	recordSessionBody   = bodyOf[RecordSessionRequest]("POST /api/v1/sessions/{id}")
+	partnerReferralBody = bodyOf[PartnerReferralRequest]("POST /api/v1/clients/{id}/partner-referrals")
+	withdrawBody        = bodyOf[WithdrawRequest]("POST /api/v1/partner-referrals/{id}/withdraw")
+	agencyStatusBody    = bodyOf[AgencyStatusRequest]("POST /api/v1/agency/referrals/{id}/status")
+	matchBody           = bodyOf[MatchRequest]("POST /api/v1/clients/{id}/volunteer-matches")
 )
 
 func (a *API) outreachRoutes() []route {
@@ -520,9 +520,9 @@ func (a *API) startPlan(w http.ResponseWriter, r *http.Request, svc *outreach.Se
 }
 
 // body decodes a request body strictly into T; false when it answered.
-func body[T any](a *API, w http.ResponseWriter, r *http.Request, keys keySchema, fieldName func(string) string) (T, bool) {
-	req, err := decodeBody[T](http.MaxBytesReader(w, r.Body, a.MaxBody), r.Header.Get("Content-Type"), a.MaxBody, keys)
-	if a.decodeFailed(w, r, err, fieldName) {
+func body[T any](a *API, w http.ResponseWriter, r *http.Request, spec *bodySpec) (T, bool) {
+	req, err := decodeBody[T](http.MaxBytesReader(w, r.Body, a.MaxBody), r.Header.Get("Content-Type"), a.MaxBody, spec)
+	if a.decodeFailed(w, r, err) {
 		return req, false
 	}
 	return req, true
@@ -533,7 +533,7 @@ func (a *API) addNeed(w http.ResponseWriter, r *http.Request, svc *outreach.Serv
 	if !ok {
 		return
 	}
-	req, ok := body[NeedRequest](a, w, r, needKeys, outreachPath)
+	req, ok := body[NeedRequest](a, w, r, needBody)
 	if !ok {
 		return
 	}
@@ -550,7 +550,7 @@ func (a *API) updateNeed(w http.ResponseWriter, r *http.Request, svc *outreach.S
 	if !ok {
 		return
 	}
-	req, ok := body[NeedUpdateRequest](a, w, r, needUpdateKeys, outreachPath)
+	req, ok := body[NeedUpdateRequest](a, w, r, needUpdateBody)
 	if !ok {
 		return
 	}
@@ -579,7 +579,7 @@ func (a *API) addAction(w http.ResponseWriter, r *http.Request, svc *outreach.Se
 	if !ok {
 		return
 	}
-	req, ok := body[ActionRequest](a, w, r, actionKeys, actionPath)
+	req, ok := body[ActionRequest](a, w, r, actionBody)
 	if !ok {
 		return
 	}
@@ -614,7 +614,7 @@ func (a *API) saveSafetyPlan(w http.ResponseWriter, r *http.Request, svc *outrea
 	if !ok {
 		return
 	}
-	req, ok := body[SafetyPlanRequest](a, w, r, safetyPlanKeys, outreachPath)
+	req, ok := body[SafetyPlanRequest](a, w, r, safetyPlanBody)
 	if !ok {
 		return
 	}
@@ -631,7 +631,7 @@ func (a *API) recordOutcome(w http.ResponseWriter, r *http.Request, svc *outreac
 	if !ok {
 		return
 	}
-	req, ok := body[OutcomeRequest](a, w, r, outcomeKeys, outreachPath)
+	req, ok := body[OutcomeRequest](a, w, r, outcomeBody)
 	if !ok {
 		return
 	}
@@ -691,7 +691,7 @@ func (a *API) bookSessions(w http.ResponseWriter, r *http.Request, svc *outreach
 	if !ok {
 		return
 	}
-	req, ok := body[BookRequest](a, w, r, bookKeys, outreachPath)
+	req, ok := body[BookRequest](a, w, r, bookBody)
 	if !ok {
 		return
 	}
@@ -773,7 +773,7 @@ func (a *API) recordSession(w http.ResponseWriter, r *http.Request, svc *outreac
 	if !ok {
 		return
 	}
-	req, ok := body[RecordSessionRequest](a, w, r, recordSessionKeys, sessionPath)
+	req, ok := body[RecordSessionRequest](a, w, r, recordSessionBody)
 	if !ok {
 		return
 	}
@@ -843,7 +843,7 @@ func (a *API) referToPartner(w http.ResponseWriter, r *http.Request, svc *outrea
 	if !ok {
 		return
 	}
-	req, ok := body[PartnerReferralRequest](a, w, r, partnerReferralKeys, outreachPath)
+	req, ok := body[PartnerReferralRequest](a, w, r, partnerReferralBody)
 	if !ok {
 		return
 	}
@@ -870,7 +870,7 @@ func (a *API) withdrawPartnerReferral(w http.ResponseWriter, r *http.Request, sv
 	if !ok {
 		return
 	}
-	req, ok := body[WithdrawRequest](a, w, r, withdrawKeys, outreachPath)
+	req, ok := body[WithdrawRequest](a, w, r, withdrawBody)
 	if !ok {
 		return
 	}
@@ -895,7 +895,7 @@ func (a *API) agencyMove(w http.ResponseWriter, r *http.Request, svc *outreach.S
 	if !ok {
 		return
 	}
-	req, ok := body[AgencyStatusRequest](a, w, r, agencyStatusKeys, agencyPath)
+	req, ok := body[AgencyStatusRequest](a, w, r, agencyStatusBody)
 	if !ok {
 		return
 	}
@@ -929,7 +929,7 @@ func (a *API) matchVolunteer(w http.ResponseWriter, r *http.Request, svc *outrea
 	if !ok {
 		return
 	}
-	req, ok := body[MatchRequest](a, w, r, matchKeys, outreachPath)
+	req, ok := body[MatchRequest](a, w, r, matchBody)
 	if !ok {
 		return
 	}

@@ -9,8 +9,10 @@ import (
 	"net/http"
 	"reflect"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"frontdoor/internal/auth"
 	"frontdoor/internal/errs"
@@ -91,15 +93,30 @@ var (
 
 // decodeReferral reads a referral body strictly (decodeBody).
 func decodeReferral(body io.Reader, contentType string, max int64) (ReferralRequest, error) {
-	return decodeBody[ReferralRequest](body, contentType, max, referralKeys)
+	return decodeBody[ReferralRequest](body, contentType, max, referralBody)
 }
 
+// bodyFaults is a body whose fields break the document's rules, answered
+// 422 naming each (JSON paths of ours, never a value sent). Decoded says
+// the body was read into the request type whole (no value of the wrong
+// type), so that a handler may add the capability's own checks of it and
+// name every problem at once.
+type bodyFaults struct {
+	fields  errs.Fields
+	decoded bool
+}
+
+func (b *bodyFaults) Error() string { return b.fields.Error() }
+func (b *bodyFaults) Unwrap() error { return b.fields }
+
 // decodeBody reads a request body strictly: JSON content type, at most max
-// bytes, one object, only the keys of keys (spelt exactly, each once), no
-// trailing data. A value of the wrong type is a field error (422) naming
-// the field; anything else wrong with the body is an *errBody. Messages
-// are catalogue keys.
-func decodeBody[T any](body io.Reader, contentType string, max int64, keys keySchema) (T, error) {
+// bytes, one object, only the keys of spec (spelt exactly, each once), no
+// trailing data, every string exactly as sent (valid UTF-8, no unpaired
+// surrogate escape), and the OpenAPI document's schema of the route's body
+// obeyed (schema.go). Problems with fields are a *bodyFaults (422) naming
+// every field at fault; anything else wrong with the body is an *errBody
+// naming the part at fault. Messages are catalogue keys.
+func decodeBody[T any](body io.Reader, contentType string, max int64, spec *bodySpec) (T, error) {
 	var req T
 	mt, _, err := mime.ParseMediaType(contentType)
 	if err != nil || mt != "application/json" {
@@ -118,9 +135,16 @@ func decodeBody[T any](body io.Reader, contentType string, max int64, keys keySc
 	}
 	// encoding/json matches keys without regard to letter case and lets
 	// the last of two equal keys win, so {"given_name": "", "GIVEN_NAME":
-	// "Kira"} would decode; check the keys exactly first.
-	if bad := checkKeys(b, keys); bad != nil {
+	// "Kira"} would decode; check the keys exactly first, and find the
+	// strings it would alter.
+	faults, bad := checkKeys(b, spec.keys)
+	if bad != nil {
 		return req, bad
+	}
+	if len(faults) == 0 && !utf8.Valid(b) {
+		// Broken text where no field of ours can be named for it (in a
+		// value of the wrong type): refused whole rather than altered.
+		return req, &errBody{http.StatusBadRequest, problem{Code: string(errs.Invalid), Reason: "api.body_not_utf8"}}
 	}
 	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.DisallowUnknownFields()
@@ -128,7 +152,7 @@ func decodeBody[T any](body io.Reader, contentType string, max int64, keys keySc
 		var typeErr *json.UnmarshalTypeError
 		switch {
 		case errors.As(err, &typeErr) && typeErr.Field != "" && jsonName.MatchString(typeErr.Field):
-			return req, errs.Fields{errs.Field(typeErr.Field, "api.wrong_type")}
+			return req, &bodyFaults{fields: addField(faults, errs.Field(typeErr.Field, "api.wrong_type"))}
 		case errors.As(err, &typeErr):
 			return req, &errBody{http.StatusBadRequest, problem{Code: string(errs.Invalid), Reason: "api.body_not_object"}}
 		case strings.HasPrefix(err.Error(), "json: unknown field "):
@@ -144,7 +168,33 @@ func decodeBody[T any](body io.Reader, contentType string, max int64, keys keySc
 	if _, err := dec.Token(); err != io.EOF {
 		return req, &errBody{http.StatusBadRequest, problem{Code: string(errs.Invalid), Reason: "api.body_not_json"}}
 	}
+	// The document's rules, on the body as sent: presence (a field left
+	// out is not the same as one sent empty), null, enums, lengths,
+	// ranges, formats.
+	var v any
+	generic := json.NewDecoder(bytes.NewReader(b))
+	generic.UseNumber()
+	if err := generic.Decode(&v); err != nil {
+		return req, &errBody{http.StatusBadRequest, problem{Code: string(errs.Invalid), Reason: "api.body_not_json"}}
+	}
+	if _, ok := v.(map[string]any); !ok {
+		return req, &errBody{http.StatusBadRequest, problem{Code: string(errs.Invalid), Reason: "api.body_not_object"}}
+	}
+	for _, f := range spec.schema.check(v) {
+		faults = addField(faults, f)
+	}
+	if len(faults) > 0 {
+		return req, &bodyFaults{fields: faults, decoded: true}
+	}
 	return req, nil
+}
+
+// addField appends f unless its field is already named.
+func addField(fe errs.Fields, f *errs.Error) errs.Fields {
+	if slices.Contains(fe.Names(), f.Field) {
+		return fe
+	}
+	return append(fe, f)
 }
 
 // keySchema is the object keys allowed at one level of a request body,
@@ -177,8 +227,8 @@ func schemaOf(t reflect.Type) keySchema {
 	return s
 }
 
-// referralKeys is the keys a ReferralRequest body may have, level by level.
-var referralKeys = schemaOf(reflect.TypeFor[ReferralRequest]())
+// referralBody is what a ReferralRequest body is held to.
+var referralBody = bodyOf[ReferralRequest]("POST /api/v1/referrals")
 
 // asciiKey is a key that may be named back when it is one of ours in other
 // letter case (GIVEN_NAME): ASCII only, so nothing but our own field name
@@ -193,34 +243,61 @@ var asciiKey = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_]{0,63}$`)
 // not JSON is api.body_not_json; one whose top level is not an object, or
 // a field holding the wrong kind of value, is left for the decoder to
 // report as it always has. Trailing data is not looked at here.
-func checkKeys(b []byte, keys keySchema) *errBody {
-	dec := json.NewDecoder(bytes.NewReader(b))
-	tok, err := dec.Token()
+//
+// It also returns, as field errors, the fields of ours whose string value
+// the decoder would alter (see faithful); inside a list they are named by
+// the list, as the schema's checks name them.
+func checkKeys(b []byte, keys keySchema) (errs.Fields, *errBody) {
+	w := &keyWalk{b: b, dec: json.NewDecoder(bytes.NewReader(b))}
+	tok, err := w.dec.Token()
 	if err != nil {
-		return &errBody{http.StatusBadRequest, problem{Code: string(errs.Invalid), Reason: "api.body_not_json"}}
+		return nil, &errBody{http.StatusBadRequest, problem{Code: string(errs.Invalid), Reason: "api.body_not_json"}}
 	}
 	if tok != json.Delim('{') {
-		return nil
+		return nil, nil
 	}
-	return checkObject(dec, keys, "")
+	if bad := w.object(keys, "", ""); bad != nil {
+		return nil, bad
+	}
+	return w.faults, nil
 }
 
-// checkObject checks the keys of an object whose '{' has been read, with
-// path the keys above it ("client.").
-func checkObject(dec *json.Decoder, allowed keySchema, path string) *errBody {
-	notJSON := &errBody{http.StatusBadRequest, problem{Code: string(errs.Invalid), Reason: "api.body_not_json"}}
+// keyWalk is one walk of checkKeys over the body b.
+type keyWalk struct {
+	b      []byte
+	dec    *json.Decoder
+	faults errs.Fields
+}
+
+var errNotJSON = &errBody{http.StatusBadRequest, problem{Code: string(errs.Invalid), Reason: "api.body_not_json"}}
+
+// value reads the next token, noting a string the decoder would alter
+// against field.
+func (w *keyWalk) value(field string) (json.Token, error) {
+	start := w.dec.InputOffset()
+	tok, err := w.dec.Token()
+	if _, ok := tok.(string); ok && err == nil && !faithful(w.b[start:w.dec.InputOffset()]) {
+		w.faults = addField(w.faults, errs.Field(field, "field.invalid_text"))
+	}
+	return tok, err
+}
+
+// object checks the keys of an object whose '{' has been read, with path
+// the keys above it ("client."); list, when not "", is the list the object
+// is an element of, which names its faults.
+func (w *keyWalk) object(allowed keySchema, path, list string) *errBody {
 	seen := map[string]bool{}
 	for {
-		tok, err := dec.Token()
+		tok, err := w.dec.Token()
 		if err != nil {
-			return notJSON
+			return errNotJSON
 		}
 		if tok == json.Delim('}') {
 			return nil
 		}
 		key, ok := tok.(string)
 		if !ok {
-			return notJSON
+			return errNotJSON
 		}
 		sub, known := allowed[key]
 		switch {
@@ -230,48 +307,54 @@ func checkObject(dec *json.Decoder, allowed keySchema, path string) *errBody {
 			return &errBody{http.StatusBadRequest, problem{Field: path + key, Code: string(errs.Invalid), Reason: "api.duplicate_key"}}
 		}
 		seen[key] = true
-		tok, err = dec.Token()
+		name := list
+		if name == "" {
+			name = path + key
+		}
+		tok, err = w.value(name)
 		if err != nil {
-			return notJSON
+			return errNotJSON
 		}
 		switch {
 		case tok == json.Delim('{') && sub != nil:
-			if bad := checkObject(dec, sub, path+key+"."); bad != nil {
+			if bad := w.object(sub, path+key+".", list); bad != nil {
 				return bad
 			}
-		case tok == json.Delim('[') && sub != nil:
-			// An array of objects: each element's keys, under the
-			// field's path (no index: nothing of the sender's is named).
-			if bad := checkArray(dec, sub, path+key+"."); bad != nil {
+		case tok == json.Delim('['):
+			// A list: each element's keys (of a list of objects) under
+			// the field's path (no index: nothing of the sender's is
+			// named), and each string element's text.
+			if bad := w.array(sub, path+key+".", name); bad != nil {
 				return bad
 			}
-		case tok == json.Delim('{') || tok == json.Delim('['):
+		case tok == json.Delim('{'):
 			// The wrong kind of value: the decoder names the field.
-			if !skipValue(dec) {
-				return notJSON
+			if !skipValue(w.dec) {
+				return errNotJSON
 			}
 		}
 	}
 }
 
-// checkArray checks the keys of each object in an array whose '[' has
-// been read; any other element is left for the decoder.
-func checkArray(dec *json.Decoder, allowed keySchema, path string) *errBody {
+// array checks the elements of a list whose '[' has been read: the keys
+// of each object when allowed is the element's keys, the text of each
+// string; anything else is left for the decoder. Faults are named list.
+func (w *keyWalk) array(allowed keySchema, path, list string) *errBody {
 	for {
-		tok, err := dec.Token()
+		tok, err := w.value(list)
 		if err != nil {
-			return &errBody{http.StatusBadRequest, problem{Code: string(errs.Invalid), Reason: "api.body_not_json"}}
+			return errNotJSON
 		}
-		switch tok {
-		case json.Delim(']'):
+		switch {
+		case tok == json.Delim(']'):
 			return nil
-		case json.Delim('{'):
-			if bad := checkObject(dec, allowed, path); bad != nil {
+		case tok == json.Delim('{') && allowed != nil:
+			if bad := w.object(allowed, path, list); bad != nil {
 				return bad
 			}
-		case json.Delim('['):
-			if !skipValue(dec) {
-				return &errBody{http.StatusBadRequest, problem{Code: string(errs.Invalid), Reason: "api.body_not_json"}}
+		case tok == json.Delim('{') || tok == json.Delim('['):
+			if !skipValue(w.dec) {
+				return errNotJSON
 			}
 		}
 	}
@@ -373,6 +456,18 @@ func (a *API) createReferral(w http.ResponseWriter, r *http.Request, t *auth.API
 		p := bad.p
 		p.Reason = a.msg(p.Reason)
 		a.fail(w, r, bad.status, p)
+		return
+	}
+	var faults *bodyFaults
+	if errors.As(err, &faults) && faults.decoded {
+		// Every problem at once: what the intake service would refuse
+		// besides, without writing anything.
+		client, ref := req.incoming()
+		fe := faults.fields
+		for _, f := range errs.AllFields(a.Intake.CheckIncoming(intake.Incoming{Client: client, Referral: ref})) {
+			fe = addField(fe, errs.Field(fieldPath(f.Field), f.Key, f.Args...))
+		}
+		a.fault(w, r, fe)
 		return
 	}
 	if err != nil {

@@ -82,6 +82,11 @@ func validateInbound(in *Incoming) (FieldErrors, error) {
 	if in.OrganisationID == "" {
 		return nil, errNoFrontDoor
 	}
+	return inboundFields(in), nil
+}
+
+// inboundFields is validateInbound's field errors, normalising in.
+func inboundFields(in *Incoming) FieldErrors {
 	r := &in.Referral
 	r.ReferrerOrg, r.Summary = strings.TrimSpace(r.ReferrerOrg), strings.TrimSpace(r.Summary)
 	if r.RiskLevel == "" {
@@ -101,7 +106,28 @@ func validateInbound(in *Incoming) (FieldErrors, error) {
 		// Nobody can be helped who cannot be reached.
 		fe.Add("client.phone", "inbound.contact_required")
 	}
-	return fe, nil
+	return fe
+}
+
+// CheckIncoming is every field error Receive would answer for in
+// ("client.*", "referral.*"), without writing anything or looking at the
+// channel: for the API, which found problems of its own in the body and
+// names every problem at once.
+func (s *Service) CheckIncoming(in Incoming) error {
+	fe := inboundFields(&in)
+	if s.People != nil {
+		fe = append(fe, clientFields(s.People.Check(in.Client))...)
+	}
+	return fe.Err()
+}
+
+// clientFields is the people service's field errors named "client.*".
+func clientFields(err error) FieldErrors {
+	var fe FieldErrors
+	for _, f := range errs.AllFields(err) {
+		fe = append(fe, &errs.Error{Code: errs.Invalid, Key: f.Key, Field: "client." + f.Field, Args: f.Args})
+	}
+	return fe
 }
 
 // bodyHash is a keyed hash of what was sent, to tell a retry (same body)
@@ -245,11 +271,8 @@ func (s *Service) receive(ctx context.Context, tx *store.Tx, in Incoming, hash s
 	client := in.Client
 	client.TeamID = team
 	c, err := s.People.CreateInTx(ctx, tx, people.Origin{OrganisationID: in.OrganisationID, TeamID: team}, client)
-	if fields := errs.AllFields(err); len(fields) > 0 {
-		for _, f := range fields {
-			fe = append(fe, &errs.Error{Code: errs.Invalid, Key: f.Key, Field: "client." + f.Field, Args: f.Args})
-		}
-		return nil, fe
+	if fields := clientFields(err); len(fields) > 0 {
+		return nil, append(fe, fields...)
 	}
 	if err != nil {
 		return nil, err

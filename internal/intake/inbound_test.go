@@ -137,6 +137,43 @@ func TestReceiveRefusesWithoutWriting(t *testing.T) {
 	})
 }
 
+// CheckIncoming names exactly what Receive refuses, whatever the channel
+// fields say, and writes nothing; a good referral has nothing to name.
+func TestCheckIncomingNamesWhatReceiveRefuses(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, d store.Dialect) {
+		db, svc := inboundWorld(t, d)
+		before := countRows(t, db, `SELECT count(*) FROM audit_events`)
+		in := selfReferral("org-wa")
+		in.Client.GivenName = ""
+		in.Client.Details.Email = "no-at-sign"
+		in.Client.Details.SafeContact.Phone = "12"
+		in.Referral.Source = "aliens"
+		_, received := svc.Receive(ctx, in)
+		in.Via, in.OrganisationID = "", ""
+		checked := svc.CheckIncoming(in)
+		names := func(err error) []string {
+			var out []string
+			for _, f := range errs.AllFields(err) {
+				out = append(out, f.Field+" "+f.Key)
+			}
+			slices.Sort(out)
+			return out
+		}
+		if got, want := names(checked), names(received); len(got) != 4 || !slices.Equal(got, want) {
+			t.Fatalf("CheckIncoming %v, Receive %v", got, want)
+		}
+		if err := svc.CheckIncoming(selfReferral("")); err != nil {
+			t.Fatalf("a good referral: %v", err)
+		}
+		if n := countRows(t, db, `SELECT count(*) FROM clients`) + countRows(t, db, `SELECT count(*) FROM intake_referrals`); n != 0 {
+			t.Fatalf("%d rows written", n)
+		}
+		if n := countRows(t, db, `SELECT count(*) FROM audit_events`); n != before {
+			t.Fatalf("%d audit events written by checks", n-before)
+		}
+	})
+}
+
 func TestValidIdempotencyKey(t *testing.T) {
 	for k, want := range map[string]bool{"": false, "a": true, "order 123/ABC-ü": false, "order 123/ABC~": true, "a\nb": false, string(make([]byte, 256)): false} {
 		if got := intake.ValidIdempotencyKey(k); got != want {

@@ -428,17 +428,26 @@ type NewAction struct {
 	Due     time.Time
 }
 
-func (a *NewAction) validate(fe *FieldErrors, prefix string) {
+// MaxDueYears bounds an action's due date either side of today, as a
+// MARAC meeting's date is bounded: a date decades out is a typing slip
+// (or 9999-12-31 from a system), never a plan.
+const MaxDueYears = 5
+
+func (a *NewAction) validate(fe *FieldErrors, prefix string, now time.Time) {
 	check(fe, prefix+"text", a.Text, true, maxShort)
-	if a.Due.IsZero() {
+	today := now.UTC().Truncate(24 * time.Hour)
+	switch due := a.Due.UTC(); {
+	case a.Due.IsZero():
 		fe.Add(prefix+"due", "outreach.date_required")
+	case due.Before(today.AddDate(-MaxDueYears, 0, 0)) || due.After(today.AddDate(MaxDueYears, 0, 0)):
+		fe.Add(prefix+"due", "outreach.due_range", MaxDueYears)
 	}
 }
 
 // AddAction adds an action to a need of an open plan.
 func (s *Service) AddAction(ctx context.Context, actor access.Actor, a NewAction) (string, error) {
 	var fe FieldErrors
-	a.validate(&fe, "")
+	a.validate(&fe, "", s.now())
 	if err := fe.Err(); err != nil {
 		return "", err
 	}

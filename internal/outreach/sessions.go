@@ -55,6 +55,10 @@ var Reminders = []Reminder{NoReminder, ByText, ByEmail, ByVoice, ByPost}
 const (
 	MaxWeekly      = 26 // half a year of weekly sessions in one booking
 	MaxSessionTime = 8 * time.Hour
+	// MaxBookAheadDays bounds how far ahead a first session is booked: a
+	// diary a year out is already a guess, and a start in year 9999
+	// (with its weekly series after it) is no date at all.
+	MaxBookAheadDays = 366
 )
 
 // NewSessions books one session, or the same slot weekly.
@@ -84,6 +88,8 @@ func (s *Service) Book(ctx context.Context, actor access.Actor, n NewSessions) (
 		fe.Add("start", "outreach.date_required")
 	} else if n.Start.Before(s.now().Add(-24 * time.Hour)) {
 		fe.Add("start", "outreach.start_past")
+	} else if n.Start.After(s.now().AddDate(0, 0, MaxBookAheadDays)) {
+		fe.Add("start", "outreach.start_far", MaxBookAheadDays)
 	}
 	if n.Duration <= 0 || n.Duration > MaxSessionTime {
 		fe.Add("duration", "outreach.duration", int(MaxSessionTime/time.Hour))
@@ -384,7 +390,7 @@ func (s *Service) RecordSession(ctx context.Context, actor access.Actor, session
 	}
 	check(&fe, "discussed", rec.Discussed, rec.Status == Held, maxLong)
 	for i := range rec.Actions {
-		rec.Actions[i].validate(&fe, "action_")
+		rec.Actions[i].validate(&fe, "action_", s.now())
 	}
 	if len(rec.Actions) > 0 && rec.Status != Held {
 		fe.Add("action_text", "outreach.actions_when_held")

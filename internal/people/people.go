@@ -540,6 +540,11 @@ func (s *Service) LiftRestriction(ctx context.Context, actor access.Actor, clien
 	})
 }
 
+// Check is every field error creating n would answer, without writing
+// anything: for a channel (the API) that found problems of its own and
+// names every problem at once.
+func (s *Service) Check(n NewClient) error { return s.prepare(&n) }
+
 // prepare trims and validates a client's names and details, returning
 // every problem at once.
 func (s *Service) prepare(n *NewClient) error {
