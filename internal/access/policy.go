@@ -406,6 +406,20 @@ func Refusal(a Actor, act Action, kind, id string, d Decision) error {
 	return errs.Refused(d.Hidden, errs.Refusal{ActorID: a.StaffID, Action: string(act), RecordKind: kind, RecordID: id, Reason: d.Reason})
 }
 
+// Hide is the refusal of a record the actor must not learn exists, for a
+// rule a capability applies beside the policy (another organisation's
+// referral, a stay at a refuge the actor does not run): answered as not
+// found, and recorded like any refusal.
+func Hide(a Actor, act Action, kind, id, reason string) error {
+	return Refusal(a, act, kind, id, Decision{Reason: reason, Hidden: true})
+}
+
+// Deny is Hide for an actor who may know the record exists (they may read
+// it) but may not do this to it.
+func Deny(a Actor, act Action, kind, id, reason string) error {
+	return Refusal(a, act, kind, id, Decision{Reason: reason})
+}
+
 // RequireService asks the policy about a service-wide action, answering a
 // refusal as Forbidden with the refusal for the audit trail.
 func RequireService(a Actor, act Action) error {

@@ -291,10 +291,12 @@ func TestOutreachSessionsThroughAPI(t *testing.T) {
 		if r := w.do(t, "GET", "/api/v1/sessions?from="+start.Format("2006-01-02"), w.colleagueTok, "", ""); r.status != http.StatusOK || strings.Contains(r.body, sid) {
 			t.Fatalf("the colleague's week: %d %s", r.status, r.body)
 		}
-		// Only the worker checks in for their own visit.
-		for _, tok := range []string{w.colleagueTok, w.otherTok} {
-			if r := w.do(t, "POST", "/api/v1/sessions/"+sid+"/checkin", tok, "", ""); r.status != http.StatusNotFound {
-				t.Fatalf("someone else's check-in: %d %s", r.status, r.body)
+		// Only the worker checks in for their own visit: a colleague who
+		// works the client is refused, and so is another team of the
+		// organisation (which could break glass on her record).
+		for tok, want := range map[string]int{w.colleagueTok: http.StatusForbidden, w.otherTok: http.StatusForbidden} {
+			if r := w.do(t, "POST", "/api/v1/sessions/"+sid+"/checkin", tok, "", ""); r.status != want {
+				t.Fatalf("someone else's check-in: %d, want %d: %s", r.status, want, r.body)
 			}
 		}
 		if r := w.do(t, "POST", "/api/v1/sessions/"+sid+"/checkin", w.workerTok, "", ""); r.status != http.StatusOK {
@@ -305,8 +307,8 @@ func TestOutreachSessionsThroughAPI(t *testing.T) {
 		if r.decode(t, &s); r.status != http.StatusOK || s.CheckedInAt.IsZero() || s.Status != "booked" {
 			t.Fatalf("session: %d %s", r.status, r.body)
 		}
-		if r := w.do(t, "GET", "/api/v1/sessions/"+sid, w.otherTok, "", ""); r.status != http.StatusNotFound {
-			t.Fatalf("another team's worker reads the session: %d %s", r.status, r.body)
+		if r := w.do(t, "GET", "/api/v1/sessions/"+sid, w.otherTok, "", ""); r.status != http.StatusForbidden {
+			t.Fatalf("another team's worker reads the session: %d %s, want 403 as for the client's record", r.status, r.body)
 		}
 		// Record it held, with an action on the plan's need.
 		pid := w.created(t, w.do(t, "POST", "/api/v1/clients/"+w.client+"/plan", w.workerTok, "", ""), "plan")

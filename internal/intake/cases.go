@@ -357,8 +357,11 @@ func (s *Service) setCaseStatus(ctx context.Context, actor access.Actor, caseID 
 		var status CaseStatus
 		var current int
 		err := tx.QueryRow(ctx, `SELECT client_id, organisation_id, status, version FROM intake_cases WHERE id = $1`, []any{caseID}, &clientID, &org, &status, &current)
-		if errors.Is(err, store.ErrNotFound) || err == nil && org != actor.OrganisationID {
+		if errors.Is(err, store.ErrNotFound) {
 			return errNotFound
+		}
+		if err == nil && org != actor.OrganisationID {
+			return access.Hide(actor, access.UpdateRecord, RecordKind, clientID, "another organisation's case")
 		}
 		if err != nil {
 			return err

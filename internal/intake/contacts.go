@@ -459,7 +459,14 @@ func (s *Service) CallbackDone(ctx context.Context, actor access.Actor, contactI
 		if err != nil {
 			return err
 		}
-		if r.org != actor.OrganisationID || !r.c.FollowUp {
+		if r.org != actor.OrganisationID {
+			kind, rid := ContactRecordKind, r.c.ID
+			if r.client.Valid {
+				kind, rid = RecordKind, r.client.String
+			}
+			return access.Hide(actor, access.UpdateRecord, kind, rid, "another organisation's contact")
+		}
+		if !r.c.FollowUp {
 			return errNotFound
 		}
 		ev := audit.Event{ActorID: actor.StaffID, Action: "callback.done", RecordKind: ContactRecordKind, RecordID: r.c.ID}

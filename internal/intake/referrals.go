@@ -286,7 +286,9 @@ func (s *Service) loadReferral(ctx context.Context, tx *store.Tx, actor access.A
 		return nil, access.Decision{}, err
 	}
 	if row.org != actor.OrganisationID {
-		return nil, access.Decision{}, errNotFound
+		// The front door's own work: another organisation (a partner
+		// running her refuge stay included) does not learn of it.
+		return nil, access.Decision{}, access.Hide(actor, act, RecordKind, row.r.ClientID, "another organisation's referral")
 	}
 	d, err := s.decided(ctx, tx, actor, row.r.ClientID, act)
 	if err != nil {

@@ -60,12 +60,21 @@ func (s *Service) CheckIn(ctx context.Context, actor access.Actor, sessionID str
 		var worker, kind string
 		var checked *time.Time
 		var starts time.Time
-		err := tx.QueryRow(ctx, `SELECT worker_id, kind, checked_in_at, starts_at FROM outreach_sessions WHERE id = $1`, []any{sessionID}, &worker, &kind, &checked, &starts)
-		if errors.Is(err, store.ErrNotFound) || (err == nil && worker != actor.StaffID) {
+		var client string
+		err := tx.QueryRow(ctx, `SELECT worker_id, kind, checked_in_at, starts_at, client_id FROM outreach_sessions WHERE id = $1`, []any{sessionID}, &worker, &kind, &checked, &starts, &client)
+		if errors.Is(err, store.ErrNotFound) {
 			return errNotFound
 		}
 		if err != nil {
 			return err
+		}
+		if worker != actor.StaffID {
+			// Someone who may read the client knows the visit exists; to
+			// anyone else it does not.
+			if _, err := s.decided(ctx, tx, actor, client, access.ReadRecord); err != nil {
+				return err
+			}
+			return access.Deny(actor, access.UpdateRecord, RecordKind, client, "only the visiting worker checks in")
 		}
 		if Kind(kind) != HomeVisit {
 			return errs.New(errs.Invalid, "outreach.checkin_home_visits")
@@ -374,9 +383,6 @@ func (s *Service) Escalations(ctx context.Context, actor access.Actor) ([]Escala
 // Respond records that a duty manager responded to an escalation and
 // what was done; an escalation is answered once.
 func (s *Service) Respond(ctx context.Context, actor access.Actor, escalationID, response string) error {
-	if err := dutyManager(actor); err != nil {
-		return err
-	}
 	var fe FieldErrors
 	check(&fe, "response", response, true, maxShort)
 	if err := fe.Err(); err != nil {
@@ -393,7 +399,7 @@ func (s *Service) Respond(ctx context.Context, actor access.Actor, escalationID,
 			return err
 		}
 		if err := managesWorker(ctx, tx, actor, worker); err != nil {
-			return errNotFound
+			return access.Hide(actor, access.UpdateRecord, SessionRecordKind, session, "not a duty manager of the visiting worker")
 		}
 		if responded != nil {
 			return errs.New(errs.Conflict, "outreach.escalation_answered")

@@ -396,32 +396,32 @@ func (r *eventRow) Dest() []any { return []any{&r.id, &r.status, &r.note, &r.at}
 
 // partnerView decides whether the actor may see a partner referral (an
 // agency user: sent to their agency; the service: may read the client),
-// fills it for them and audits the read. ok is false when they may not.
-func (s *Service) partnerView(ctx context.Context, tx *store.Tx, actor access.Actor, r partnerRow) (PartnerReferral, bool, error) {
-	v := r.PartnerReferral
+// fills it for them and audits the read. When the decision is a refusal
+// the view is empty; update says whether they may move it on.
+func (s *Service) partnerView(ctx context.Context, tx *store.Tx, actor access.Actor, r partnerRow) (v PartnerReferral, d access.Decision, update bool, err error) {
+	v = r.PartnerReferral
 	v.CreatedAt = v.CreatedAt.UTC()
 	rec, err := s.Clients.Facts(ctx, tx, actor, v.ClientID)
 	if err != nil {
-		return v, false, err
+		return PartnerReferral{}, d, false, err
 	}
 	agency := actor.Role == access.RolePartnerAgencyUser
-	act, update := access.ReadRecord, access.UpdateRecord
+	act, change := access.ReadRecord, access.UpdateRecord
 	if agency {
 		if actor.OrganisationID != v.PartnerID {
-			return v, false, nil
+			return PartnerReferral{}, access.Decision{Reason: "sent to another agency", Hidden: true}, false, nil
 		}
-		act, update = access.ReadReferral, access.UpdateReferral
+		act, change = access.ReadReferral, access.UpdateReferral
 	}
-	d := access.Decide(actor, act, rec)
-	if !d.Allow {
-		return v, false, nil
+	if d = access.Decide(actor, act, rec); !d.Allow {
+		return PartnerReferral{}, d, false, nil
 	}
 	plain, err := s.Vault.OpenString(r.sealed, "partner_referrals", v.ID, "shared")
 	if err != nil {
-		return v, false, err
+		return PartnerReferral{}, d, false, err
 	}
 	if err := json.Unmarshal([]byte(plain), &v.Shared); err != nil {
-		return v, false, err
+		return PartnerReferral{}, d, false, err
 	}
 	if agency && v.Status == Withdrawn {
 		// Sent in error or no longer needed: the agency learns that it is
@@ -430,16 +430,16 @@ func (s *Service) partnerView(ctx context.Context, tx *store.Tx, actor access.Ac
 	}
 	events, err := store.QueryAll[eventRow](ctx, tx, `SELECT id, status, note_sealed, at FROM partner_referral_events WHERE referral_id = $1 ORDER BY at, id`, v.ID)
 	if err != nil {
-		return v, false, err
+		return PartnerReferral{}, d, false, err
 	}
 	for _, e := range events {
 		note, err := s.open(e.note, "partner_referral_events", e.id, "note")
 		if err != nil {
-			return v, false, err
+			return PartnerReferral{}, d, false, err
 		}
 		v.Events = append(v.Events, PartnerEvent{Status: e.status, Note: note, At: e.at.UTC()})
 	}
-	if access.Decide(actor, update, rec).Allow {
+	if update = access.Decide(actor, change, rec).Allow; update {
 		if agency {
 			v.Moves = partnerMoves[v.Status]
 		} else if v.Status != Done && v.Status != Declined && v.Status != Withdrawn {
@@ -449,18 +449,23 @@ func (s *Service) partnerView(ctx context.Context, tx *store.Tx, actor access.Ac
 	if agency {
 		v.ClientID = "" // the agency has the shared fields, not the record
 	}
-	return v, true, s.audit(ctx, tx, actor, "partner.referral_read", r.ClientID, d.Reason+"; referral "+v.ID)
+	return v, d, update, s.audit(ctx, tx, actor, "partner.referral_read", r.ClientID, d.Reason+"; referral "+v.ID)
 }
 
-// PartnerReferrals lists referrals: for an agency user, those sent to
-// their agency; for the service, a client's (clientID).
+// PartnerReferrals lists referrals: with no client, an agency user's (those
+// sent to their agency); with one, the client's, for those who may read her
+// record (an agency user never may: the agency has the referral, not the
+// record).
 func (s *Service) PartnerReferrals(ctx context.Context, actor access.Actor, clientID string) ([]PartnerReferral, error) {
 	var out []PartnerReferral
 	err := s.DB.Write(ctx, func(tx *store.Tx) error {
 		out = nil
 		var rows []partnerRow
 		var err error
-		if actor.Role == access.RolePartnerAgencyUser {
+		if clientID == "" {
+			if actor.Role != access.RolePartnerAgencyUser {
+				return access.RequireService(actor, access.AgencyReferrals)
+			}
 			rows, err = store.QueryAll[partnerRow](ctx, tx, `SELECT `+partnerCols+` WHERE r.partner_id = $1 ORDER BY r.status IN ('done', 'declined', 'withdrawn'), r.created_at DESC`, actor.OrganisationID)
 		} else {
 			if _, err := s.decided(ctx, tx, actor, clientID, access.ReadRecord); err != nil {
@@ -472,11 +477,11 @@ func (s *Service) PartnerReferrals(ctx context.Context, actor access.Actor, clie
 			return err
 		}
 		for _, r := range rows {
-			v, ok, err := s.partnerView(ctx, tx, actor, r)
+			v, d, _, err := s.partnerView(ctx, tx, actor, r)
 			if err != nil {
 				return err
 			}
-			if ok {
+			if d.Allow {
 				out = append(out, v)
 			}
 		}
@@ -490,7 +495,7 @@ func (s *Service) PartnerReferrals(ctx context.Context, actor access.Actor, clie
 func (s *Service) OpenPartnerReferral(ctx context.Context, actor access.Actor, referralID string) (*PartnerReferral, error) {
 	var out *PartnerReferral
 	err := s.DB.Write(ctx, func(tx *store.Tx) error {
-		v, _, err := s.openPartner(ctx, tx, actor, referralID)
+		v, _, _, err := s.openPartner(ctx, tx, actor, referralID)
 		out = &v
 		return err
 	})
@@ -501,21 +506,25 @@ func (s *Service) OpenPartnerReferral(ctx context.Context, actor access.Actor, r
 }
 
 // openPartner loads one partner referral for the actor inside tx, with
-// its client's ID (for the audit trail: the view hides it from an agency);
-// not found when it is missing or they may not see it.
-func (s *Service) openPartner(ctx context.Context, tx *store.Tx, actor access.Actor, referralID string) (PartnerReferral, string, error) {
+// its client's ID (for the audit trail: the view hides it from an agency)
+// and whether they may move it on; a refusal when they may not see it.
+func (s *Service) openPartner(ctx context.Context, tx *store.Tx, actor access.Actor, referralID string) (PartnerReferral, string, bool, error) {
 	rows, err := store.QueryAll[partnerRow](ctx, tx, `SELECT `+partnerCols+` WHERE r.id = $1`, referralID)
 	if err != nil {
-		return PartnerReferral{}, "", err
+		return PartnerReferral{}, "", false, err
 	}
 	if len(rows) == 0 {
-		return PartnerReferral{}, "", errNotFound
+		return PartnerReferral{}, "", false, errNotFound
 	}
-	v, ok, err := s.partnerView(ctx, tx, actor, rows[0])
-	if err == nil && !ok {
-		err = errNotFound
+	act := access.ReadRecord
+	if actor.Role == access.RolePartnerAgencyUser {
+		act = access.ReadReferral
 	}
-	return v, rows[0].ClientID, err
+	v, d, update, err := s.partnerView(ctx, tx, actor, rows[0])
+	if err == nil && !d.Allow {
+		err = access.Refusal(actor, act, RecordKind, rows[0].ClientID, d)
+	}
+	return v, rows[0].ClientID, update, err
 }
 
 // MovePartnerReferral moves a referral on: the agency through accepted,
@@ -528,9 +537,16 @@ func (s *Service) MovePartnerReferral(ctx context.Context, actor access.Actor, r
 		return err
 	}
 	return s.DB.Write(ctx, func(tx *store.Tx) error {
-		v, client, err := s.openPartner(ctx, tx, actor, referralID)
+		v, client, update, err := s.openPartner(ctx, tx, actor, referralID)
 		if err != nil {
 			return err
+		}
+		if !update {
+			change := access.UpdateRecord
+			if actor.Role == access.RolePartnerAgencyUser {
+				change = access.UpdateReferral
+			}
+			return access.Deny(actor, change, RecordKind, client, "may read the referral, not move it on")
 		}
 		if !slices.Contains(v.Moves, to) {
 			return errs.Field("status", "outreach.move_not_allowed")

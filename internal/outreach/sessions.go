@@ -359,12 +359,15 @@ func (s *Service) OpenSession(ctx context.Context, actor access.Actor, sessionID
 		if len(rows) == 0 {
 			return errNotFound
 		}
+		// Only someone who may read the client opens the session.
+		if _, err := s.decided(ctx, tx, actor, rows[0].s.ClientID, access.ReadRecord); err != nil {
+			return err
+		}
 		v, ok, err := s.view(ctx, tx, actor, rows[0], true)
 		if err != nil {
 			return err
 		}
 		if !ok || v.Restricted {
-			// Only someone who may read the client opens the session.
 			return errNotFound
 		}
 		out = &v

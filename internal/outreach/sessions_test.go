@@ -135,7 +135,9 @@ func TestSessionsDiary(t *testing.T) {
 		if err != nil || len(p.Needs) != 1 || len(p.Needs[0].Actions) != 1 || p.Needs[0].Actions[0].SessionID != weekly[0] {
 			t.Fatalf("agreed action not on the plan %+v %v", p, err)
 		}
-		if _, err := w.svc.OpenSession(ctx, w.other, weekly[0]); errs.CodeOf(err) != errs.NotFound {
+		// Another team of the organisation is refused the session, as it is
+		// the client's record (it may break glass on that).
+		if _, err := w.svc.OpenSession(ctx, w.other, weekly[0]); errs.CodeOf(err) != errs.Forbidden {
 			t.Fatalf("another team opens the session: %v", err)
 		}
 		vaulttest.AssertNoPlaintext(t, w.db, w.cfg, "arrears letter", "housing officer")
@@ -191,7 +193,8 @@ func TestLoneWorkingEscalation(t *testing.T) {
 			return ids[0]
 		}
 		missed, checked := book(start), book(start)
-		code(t, w.svc.CheckIn(ctx, w.colleague, checked), errs.NotFound)
+		// A colleague who works the client is refused; only the worker checks in.
+		code(t, w.svc.CheckIn(ctx, w.colleague, checked), errs.Forbidden)
 		// Not before the visit: that would silence its alarm.
 		code(t, w.svc.CheckIn(ctx, w.worker, checked), errs.Conflict)
 		w.advance(90 * time.Minute)

@@ -229,6 +229,16 @@ func (s *Service) openChildDetails(childID, sealed string) (ChildDetails, error)
 // recording the read (or the refused attempt) in the same transaction. A
 // hidden or missing record is NotFound; a refusal is *Denied.
 func (s *Service) OpenChild(ctx context.Context, actor access.Actor, childID string) (*Child, error) {
+	return s.openChild(ctx, actor, childID, access.ReadRecord)
+}
+
+// OpenChildForUpdate is OpenChild for the edit form: the actor must also be allowed
+// to change the record, or the refusal is the answer.
+func (s *Service) OpenChildForUpdate(ctx context.Context, actor access.Actor, childID string) (*Child, error) {
+	return s.openChild(ctx, actor, childID, access.UpdateRecord)
+}
+
+func (s *Service) openChild(ctx context.Context, actor access.Actor, childID string, act access.Action) (*Child, error) {
 	var out *Child
 	var denied *Denied
 	err := s.DB.Write(ctx, func(tx *store.Tx) error {
@@ -243,6 +253,11 @@ func (s *Service) OpenChild(ctx context.Context, actor access.Actor, childID str
 		if !d.Allow {
 			denied = &Denied{Reason: d.Reason}
 			return s.Record(ctx, tx, audit.RefusalEvent(errs.Refusal{ActorID: actor.StaffID, Action: string(access.ReadRecord), RecordKind: ChildRecordKind, RecordID: childID, Reason: d.Reason}))
+		}
+		if act != access.ReadRecord {
+			if _, err := access.Require(actor, act, ChildRecordKind, rec); err != nil {
+				return err
+			}
 		}
 		if c.GivenName, c.FamilyName, err = s.openNames("children", c.ID, sealed[0], sealed[1]); err != nil {
 			return err

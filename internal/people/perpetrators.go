@@ -286,6 +286,16 @@ func (s *Service) openPerpetratorDetails(pid, sealed string) (PerpetratorDetails
 // policy allows, recording the read (or the refused attempt) in the same
 // transaction. A hidden or missing record is NotFound; a refusal *Denied.
 func (s *Service) OpenPerpetrator(ctx context.Context, actor access.Actor, pid string) (*Perpetrator, error) {
+	return s.openPerpetrator(ctx, actor, pid, access.ReadRecord)
+}
+
+// OpenPerpetratorForUpdate is OpenPerpetrator for the edit form: the actor must also be allowed
+// to change the record, or the refusal is the answer.
+func (s *Service) OpenPerpetratorForUpdate(ctx context.Context, actor access.Actor, pid string) (*Perpetrator, error) {
+	return s.openPerpetrator(ctx, actor, pid, access.UpdateRecord)
+}
+
+func (s *Service) openPerpetrator(ctx context.Context, actor access.Actor, pid string, act access.Action) (*Perpetrator, error) {
 	var out *Perpetrator
 	var denied *Denied
 	err := s.DB.Write(ctx, func(tx *store.Tx) error {
@@ -300,6 +310,11 @@ func (s *Service) OpenPerpetrator(ctx context.Context, actor access.Actor, pid s
 		if !d.Allow {
 			denied = &Denied{Reason: d.Reason}
 			return s.Record(ctx, tx, audit.RefusalEvent(errs.Refusal{ActorID: actor.StaffID, Action: string(access.ReadRecord), RecordKind: PerpetratorRecordKind, RecordID: pid, Reason: d.Reason}))
+		}
+		if act != access.ReadRecord {
+			if _, err := access.Require(actor, act, PerpetratorRecordKind, rec); err != nil {
+				return err
+			}
 		}
 		if p.GivenName, p.FamilyName, err = s.openNames("perpetrators", p.ID, sealed[0], sealed[1]); err != nil {
 			return err

@@ -131,23 +131,21 @@ func (s *Service) stayAccess(ctx context.Context, tx *store.Tx, actor access.Act
 	if len(props) == 0 {
 		return nil, errNotFound
 	}
-	st.Runs = runsProperty(actor, access.UpdateRecord, props[0].record())
-	if hidden, err := s.hiddenFrom(ctx, tx, actor, st.ClientID); err != nil || hidden {
-		if err == nil {
-			err = errNotFound
-		}
+	act := access.ReadRecord
+	if write {
+		act = access.UpdateRecord
+	}
+	rec, err := s.clientGate(ctx, tx, actor, st.ClientID, act)
+	if err != nil {
 		return nil, err
 	}
+	st.Runs = runsProperty(actor, access.UpdateRecord, props[0].record())
 	if !st.Runs {
-		read, err := s.clientAllows(ctx, tx, actor, st.ClientID, access.ReadRecord)
-		if err != nil {
-			return nil, err
-		}
-		if !read {
-			return nil, errNotFound
+		if !access.Decide(actor, access.ReadRecord, rec).Allow {
+			return nil, access.Hide(actor, act, ClientRecordKind, st.ClientID, "neither the refuge's team nor the client's workers")
 		}
 		if write {
-			return nil, errForbidden
+			return nil, access.Deny(actor, act, ClientRecordKind, st.ClientID, "the refuge's team keeps the stay's records")
 		}
 	}
 	st.Children, err = queryStrings(ctx, tx, `SELECT person_id FROM refuge_stay_members WHERE stay_id = $1 AND person_kind = 'child' ORDER BY person_kind, person_id`, stayID)

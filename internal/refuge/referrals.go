@@ -233,18 +233,22 @@ func (s *Service) referralFor(ctx context.Context, tx *store.Tx, referralID stri
 
 // allowedBy checks that the actor may act for the decider: the refuge's
 // team for the refuge, someone who may update the client for the client.
-// An actor who may do neither learns nothing about the referral.
+// An actor who may do neither learns nothing about the referral, and
+// nobody does whom the client is restricted from.
 func (s *Service) allowedBy(ctx context.Context, tx *store.Tx, actor access.Actor, r *Referral, p *propertyRow, by Decider) error {
-	runs := runsProperty(actor, access.UpdateRecord, p.record())
-	client, err := s.clientAllows(ctx, tx, actor, r.ClientID, access.UpdateRecord)
+	rec, err := s.clientGate(ctx, tx, actor, r.ClientID, access.UpdateRecord)
 	if err != nil {
 		return err
 	}
-	if !runs && !client {
-		return errNotFound
-	}
-	if (by == ByRefuge && !runs) || (by == ByClient && !client) {
-		return errForbidden
+	runs := runsProperty(actor, access.UpdateRecord, p.record())
+	client := access.Decide(actor, access.UpdateRecord, rec).Allow
+	switch {
+	case !runs && !client:
+		return refuseUnlessReader(actor, access.UpdateRecord, rec, r.ClientID, "neither the refuge's team nor the client's workers")
+	case by == ByRefuge && !runs:
+		return access.Deny(actor, access.UpdateRecord, ClientRecordKind, r.ClientID, "the refuge's team decides for the refuge")
+	case by == ByClient && !client:
+		return access.Deny(actor, access.UpdateRecord, ClientRecordKind, r.ClientID, "the client's workers decide for the client")
 	}
 	return nil
 }
@@ -444,17 +448,15 @@ func (s *Service) OpenReferral(ctx context.Context, actor access.Actor, referral
 				v.UnitName = u.Name
 			}
 		}
-		v.Runs = runsProperty(actor, access.UpdateRecord, p.record())
-		read, err := s.clientAllows(ctx, tx, actor, r.ClientID, access.ReadRecord)
+		rec, err := s.clientGate(ctx, tx, actor, r.ClientID, access.ReadRecord)
 		if err != nil {
 			return err
 		}
-		if !v.Runs && !read {
-			return errNotFound
+		v.Runs = runsProperty(actor, access.UpdateRecord, p.record())
+		if !v.Runs && !access.Decide(actor, access.ReadRecord, rec).Allow {
+			return access.Hide(actor, access.ReadRecord, ClientRecordKind, r.ClientID, "neither the refuge's team nor the client's workers")
 		}
-		if v.ForClient, err = s.clientAllows(ctx, tx, actor, r.ClientID, access.UpdateRecord); err != nil {
-			return err
-		}
+		v.ForClient = access.Decide(actor, access.UpdateRecord, rec).Allow
 		if r.Status == Admitted && v.Runs {
 			if err := tx.QueryRow(ctx, `SELECT id FROM refuge_stays WHERE referral_id = $1`, []any{referralID}, &v.StayID); err != nil && !errors.Is(err, store.ErrNotFound) {
 				return err

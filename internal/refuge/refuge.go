@@ -130,32 +130,33 @@ func (s *Service) decidedClient(ctx context.Context, tx *store.Tx, actor access.
 	return err
 }
 
-// hiddenFrom reports whether the client's record is restricted to named
-// staff the actor is not one of: then nothing about the client's stay
-// (the stay page, its children's tasks, its move-on plan) exists for
+// clientGate loads the facts of the client a record belongs to (a
+// referral to a vacancy, a stay and what hangs off it) and answers as not
+// found, recorded as a refusal of act, when she is restricted to named
+// staff the actor is not one of: then nothing about her stay exists for
 // them, even on the team that runs the property.
-func (s *Service) hiddenFrom(ctx context.Context, tx *store.Tx, actor access.Actor, clientID string) (bool, error) {
+func (s *Service) clientGate(ctx context.Context, tx *store.Tx, actor access.Actor, clientID string, act access.Action) (access.Record, error) {
 	rec, err := s.ClientFacts(ctx, tx, actor, clientID)
 	if errors.Is(err, store.ErrNotFound) || errs.CodeOf(err) == errs.NotFound {
-		return true, nil
+		return rec, errNotFound
 	}
 	if err != nil {
-		return false, err
+		return rec, err
 	}
-	return access.RelationOf(actor, rec).Excluded(), nil
+	if access.RelationOf(actor, rec).Excluded() {
+		return rec, access.Hide(actor, act, ClientRecordKind, clientID, "restricted to named staff")
+	}
+	return rec, nil
 }
 
-// clientAllows reports whether the policy allows act on the client,
-// without failing on a refusal.
-func (s *Service) clientAllows(ctx context.Context, tx *store.Tx, actor access.Actor, clientID string, act access.Action) (bool, error) {
-	err := s.decidedClient(ctx, tx, actor, clientID, act)
-	switch errs.CodeOf(err) {
-	case "":
-		return true, nil
-	case errs.NotFound, errs.Forbidden:
-		return false, nil
+// refuseUnlessReader answers a request the actor may not make about a
+// client's record: refused when they may read the client (they know it
+// exists), else not found; both recorded.
+func refuseUnlessReader(actor access.Actor, act access.Action, rec access.Record, clientID, reason string) error {
+	if access.Decide(actor, access.ReadRecord, rec).Allow {
+		return access.Deny(actor, act, ClientRecordKind, clientID, reason)
 	}
-	return false, err
+	return access.Hide(actor, act, ClientRecordKind, clientID, reason)
 }
 
 // propertyRecord is a property's facts for the policy: it belongs to its

@@ -95,15 +95,12 @@ func (s *Service) Admit(ctx context.Context, actor access.Actor, referralID stri
 		if err != nil {
 			return err
 		}
+		rec, err := s.clientGate(ctx, tx, actor, r.ClientID, access.UpdateRecord)
+		if err != nil {
+			return err
+		}
 		if !runsProperty(actor, access.UpdateRecord, p.record()) {
-			ok, err := s.clientAllows(ctx, tx, actor, r.ClientID, access.ReadRecord)
-			if err != nil {
-				return err
-			}
-			if !ok {
-				return errNotFound
-			}
-			return errForbidden
+			return refuseUnlessReader(actor, access.UpdateRecord, rec, r.ClientID, "the refuge's team admits")
 		}
 		if r.Status != Accepted {
 			return errStale
@@ -210,15 +207,15 @@ func (s *Service) stayFor(ctx context.Context, tx *store.Tx, actor access.Actor,
 	if out != nil {
 		st.MoveOut, st.Reason, st.MoveOn = out.UTC(), DepartureReason(*reason), MoveOn(*moveOn)
 	}
-	if _, err := s.propertyFor(ctx, tx, actor, st.PropertyID); err != nil {
-		if errs.CodeOf(err) == errs.Forbidden {
-			return nil, errNotFound
-		}
+	rec, err := s.clientGate(ctx, tx, actor, st.ClientID, access.UpdateRecord)
+	if err != nil {
 		return nil, err
 	}
-	if hidden, err := s.hiddenFrom(ctx, tx, actor, st.ClientID); err != nil || hidden {
-		if err == nil {
-			err = errNotFound
+	if _, err := s.propertyFor(ctx, tx, actor, st.PropertyID); err != nil {
+		if errs.CodeOf(err) == errs.Forbidden {
+			// The stay is the refuge's record: the client's workers are
+			// refused it, anyone else told nothing.
+			return nil, refuseUnlessReader(actor, access.UpdateRecord, rec, st.ClientID, "not the refuge's team")
 		}
 		return nil, err
 	}

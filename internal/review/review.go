@@ -109,11 +109,11 @@ type Dashboard struct {
 // securityActions are the account and access events the dashboard lists.
 var securityActions = []string{"account.create", "account.setup", "account.setup_link", "factor.enrol", "factor.reset", "password.change",
 	"account.disable", "account.enable", "session.end", "token.create", "token.revoke", "record.restrict", "record.unrestrict",
-	"backup.restore"}
+	"backup.restore", "sessions.end_all"}
 
 // sealedReasons are the actions whose purpose is a reason sealed for the
 // record it concerns (an account, or a record whose restriction was lifted).
-var sealedReasons = map[string]bool{"factor.reset": true, "account.disable": true, "account.enable": true, "record.unrestrict": true}
+var sealedReasons = map[string]bool{"factor.reset": true, "account.disable": true, "account.enable": true, "record.unrestrict": true, "sessions.end_all": true}
 
 func (s *Service) now() time.Time { return s.Now().UTC() }
 
@@ -182,8 +182,9 @@ func (s *Service) Dashboard(ctx context.Context, actor access.Actor) (*Dashboard
 			for _, e := range events {
 				// The organisation's own accounts: who acted, or whom it
 				// was about.
-				// A restore concerns every organisation of the instance.
-				mine := ours(e.ActorID) || ours(e.RecordID) || e.Action == "backup.restore" ||
+				// A restore, or ending every sign-in, concerns every
+				// organisation of the instance.
+				mine := ours(e.ActorID) || ours(e.RecordID) || e.Action == "backup.restore" || e.Action == "sessions.end_all" ||
 					(e.RecordKind != "" && s.holds(ctx, tx, actor.OrganisationID, e.RecordID))
 				if !mine {
 					continue

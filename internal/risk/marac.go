@@ -220,11 +220,14 @@ func (s *Service) Agenda(ctx context.Context, actor access.Actor, meetingID stri
 		a := &Agenda{}
 		err := tx.QueryRow(ctx, `SELECT id, organisation_id, meeting_date, area FROM marac_meetings WHERE id = $1`, []any{meetingID},
 			&a.ID, &a.OrganisationID, &a.Date, &a.Area)
-		if errors.Is(err, store.ErrNotFound) || err == nil && a.OrganisationID != actor.OrganisationID {
+		if errors.Is(err, store.ErrNotFound) {
 			return errNotFound
 		}
 		if err != nil {
 			return err
+		}
+		if a.OrganisationID != actor.OrganisationID {
+			return access.Hide(actor, access.ReadRecord, MeetingKind, meetingID, "another organisation's MARAC meeting")
 		}
 		if a.Items, err = s.items(ctx, tx, actor, "marac.agenda_read", true,
 			`SELECT id, client_id, referred_at, repeat FROM marac_referrals WHERE meeting_id = $1 ORDER BY referred_at, id`, meetingID); err != nil {

@@ -38,15 +38,7 @@ func (s *Server) pathID(w http.ResponseWriter, r *http.Request) (string, bool) {
 // clientForHousehold opens the client a child or perpetrator is being
 // added to, and refuses the form to someone who may not change the client.
 func (s *Server) clientForHousehold(w http.ResponseWriter, r *http.Request) (*people.Client, bool) {
-	c, ok := s.openClient(w, r)
-	if !ok {
-		return nil, false
-	}
-	if !c.CanUpdate {
-		s.renderError(w, r, http.StatusForbidden, "error.forbidden")
-		return nil, false
-	}
-	return c, true
+	return s.openClientFor(w, r, s.People.OpenForUpdate)
 }
 
 // formVersion reads the version an edit form was opened at.
@@ -123,13 +115,9 @@ func (s *Server) editChildForm(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	c, err := s.People.OpenChild(r.Context(), actorOf(sessionOf(r)), chid)
+	c, err := s.People.OpenChildForUpdate(r.Context(), actorOf(sessionOf(r)), chid)
 	if err != nil {
 		s.deniedOrError(w, r, err, "child.denied")
-		return
-	}
-	if !c.CanUpdate {
-		s.renderError(w, r, http.StatusForbidden, "error.forbidden")
 		return
 	}
 	s.render(w, r, http.StatusOK, "child_edit", view{Title: "child.edit_title", Data: householdPage{ID: c.ID, Version: c.Version},
@@ -195,13 +183,9 @@ func (s *Server) editPerpetratorForm(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	p, err := s.People.OpenPerpetrator(r.Context(), actorOf(sessionOf(r)), pid)
+	p, err := s.People.OpenPerpetratorForUpdate(r.Context(), actorOf(sessionOf(r)), pid)
 	if err != nil {
 		s.deniedOrError(w, r, err, "perpetrator.denied")
-		return
-	}
-	if !p.CanUpdate {
-		s.renderError(w, r, http.StatusForbidden, "error.forbidden")
 		return
 	}
 	s.render(w, r, http.StatusOK, "perpetrator_edit", view{Title: "perpetrator.edit_title", Data: householdPage{ID: p.ID, Version: p.Version},

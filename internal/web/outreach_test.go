@@ -291,7 +291,7 @@ func TestOutreachPlanSessionsAndLoneWorking(t *testing.T) {
 		if _, body := worker.get(t, weekURL); strings.Contains(body, `id="checkin-`+s3+`"`) || !strings.Contains(body, "checked in") {
 			t.Error("the week still offers the check-in, or does not show it done")
 		}
-		if resp, _ := manager.post(t, "/outreach/sessions/"+s4+"/checkin", nil); resp.StatusCode != http.StatusNotFound {
+		if resp, _ := manager.post(t, "/outreach/sessions/"+s4+"/checkin", nil); resp.StatusCode != http.StatusForbidden {
 			t.Fatalf("someone else checks in for the worker: %d", resp.StatusCode)
 		}
 

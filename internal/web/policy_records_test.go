@@ -194,7 +194,8 @@ var recordRouteVariants = map[string]func(fx *recordFixture) (string, url.Values
 // orgScoped is why the front door's referrals and cases answer 404 across
 // organisations.
 const orgScoped = "intake looks referrals and cases up within the actor's own organisation (intake.loadReferral, setCaseStatus): " +
-	"another organisation's are answered as missing whatever the relation, so their existence does not cross organisations"
+	"another organisation's are answered as missing whatever the relation (the partner running her refuge stay included: triage is the front door's work), " +
+	"so their existence does not cross organisations"
 
 // recordRouteExceptions are the routes that deliberately answer other
 // than the policy's decision would suggest, each with the reason.
@@ -207,6 +208,9 @@ var recordRouteExceptions = []struct {
 	{"GET /referrals/{id}", access.NoRelation, http.StatusNotFound, orgScoped},
 	{"POST /referrals/{id}", access.NoRelation, http.StatusNotFound, orgScoped},
 	{"POST /people/{id}/cases/{case}", access.NoRelation, http.StatusNotFound, orgScoped},
+	{"GET /referrals/{id}", access.PartnerTeam, http.StatusNotFound, orgScoped},
+	{"POST /referrals/{id}", access.PartnerTeam, http.StatusNotFound, orgScoped},
+	{"POST /people/{id}/cases/{case}", access.PartnerTeam, http.StatusNotFound, orgScoped},
 }
 
 // Every role against every route that serves one record, for every

@@ -289,8 +289,10 @@ func TestOfferAdmitDepart(t *testing.T) {
 		if resp.StatusCode != 200 || strings.Count(body, "/children/") != 2 {
 			t.Fatalf("stay page: %d, want the two children", resp.StatusCode)
 		}
-		if resp, _ := fd.get(t, stay); resp.StatusCode != http.StatusNotFound {
-			t.Errorf("stay page for the front door: %d, want 404", resp.StatusCode)
+		// The stay is the refuge's record: the client's own worker is
+		// refused it.
+		if resp, _ := fd.get(t, stay); resp.StatusCode != http.StatusForbidden {
+			t.Errorf("stay page for the front door: %d, want 403", resp.StatusCode)
 		}
 		// One click on the board: the expected move-out date.
 		expected := w.clock.Now().UTC().AddDate(0, 2, 0)

@@ -38,12 +38,8 @@ func (s *Server) riskFormPage(w http.ResponseWriter, r *http.Request, status int
 }
 
 func (s *Server) newRiskAssessment(w http.ResponseWriter, r *http.Request) {
-	c, ok := s.openClient(w, r)
+	c, ok := s.openClientFor(w, r, s.People.OpenForUpdate)
 	if !ok {
-		return
-	}
-	if !c.CanUpdate {
-		s.renderError(w, r, http.StatusForbidden, "error.forbidden")
 		return
 	}
 	s.riskFormPage(w, r, http.StatusOK, c, view{}, nil)
@@ -151,12 +147,8 @@ type riskReviewView struct {
 }
 
 func (s *Server) reviewRequestPage(w http.ResponseWriter, r *http.Request, status int, v view, err error) {
-	c, ok := s.openClient(w, r)
+	c, ok := s.openClientFor(w, r, s.People.OpenForUpdate)
 	if !ok {
-		return
-	}
-	if !c.CanUpdate {
-		s.renderError(w, r, http.StatusForbidden, "error.forbidden")
 		return
 	}
 	v.Title, v.Data = "risk.review_title", riskReviewView{Client: c}
