@@ -44,7 +44,7 @@ func newAccommodation(t *testing.T, d store.Dialect) *accommodation {
 	accounts := auth.NewService(db, v, rec, time.Now)
 	grants := &access.Grants{Vault: v, Record: rec, Now: time.Now}
 	ppl := &people.Service{DB: db, Vault: v, Grants: grants, Record: rec, Now: time.Now}
-	rf := &refuge.Service{DB: db, Vault: v, Record: rec, Now: time.Now, ClientFacts: ppl.Facts}
+	rf := &refuge.Service{DB: db, Vault: v, Record: rec, Now: time.Now, ClientFacts: ppl.Facts, ClientHousehold: ppl.Placement}
 	err := db.Write(ctx, func(tx *store.Tx) error {
 		now := time.Now().UTC()
 		for _, o := range [][3]string{{frontDoorOrg, "Women's Aid", "charity"}, {policeOrg, "County Police", "police"}} {
