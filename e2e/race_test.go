@@ -160,11 +160,12 @@ var (
 	optionRe   = regexp.MustCompile(`<option value="([0-9a-f-]{36})"`)
 )
 
-// search asks the vacancy search, on node s, for one adult client, and
-// reads the results page's hold forms.
+// search asks the vacancy search, on node s, for one adult client of the
+// women's service (a hold is for one service, and these clients' records
+// give no gender), and reads the results page's hold forms.
 func (w *worker) search(s *testserve.Server, client string) []vacancy {
 	w.t.Helper()
-	code, _, body := w.do("POST", s.URL+"/vacancies/search", url.Values{"client": {client}, "adults": {"1"}})
+	code, _, body := w.do("POST", s.URL+"/vacancies/search", url.Values{"client": {client}, "adults": {"1"}, "service": {"women"}})
 	if code != http.StatusOK || !strings.Contains(body, `id="results"`) {
 		w.t.Fatalf("%s: the vacancy search answered %d:\n%s", w.username, code, body)
 	}
@@ -427,6 +428,14 @@ func TestBedspaceHoldRace(t *testing.T) {
 				last := len(households) - 1
 				if code, _, body := households[last].w.do("POST", n.URL+target.action, forms[last][target.unit]); code != http.StatusConflict || !strings.Contains(body, "no longer available") {
 					t.Errorf("a hold after the race on %s answered %d:\n%.2000s", n.URL, code, body)
+				}
+			}
+			// A client holds one space at a time: the winner lets this one
+			// go, so every household races for the next unit afresh.
+			if len(winners) == 1 {
+				o, h := outcomes[winners[0]], households[winners[0]%len(households)]
+				if code, _, body := h.w.do("POST", a.URL+o.location+"/decline", url.Values{"by": {"client"}, "reason": {"client_declined"}}); code != http.StatusSeeOther {
+					t.Fatalf("declining the winner's hold answered %d:\n%.2000s", code, body)
 				}
 			}
 		}

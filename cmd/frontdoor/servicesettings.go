@@ -97,8 +97,8 @@ func (ss serviceSettings) apply(c capabilities) error {
 	if *ss.refugeHold < time.Hour || *ss.refugeHold > 14*24*time.Hour {
 		return usageError{"--refuge-hold must be between 1h and 336h (14 days)"}
 	}
-	if *ss.refugeHoldsPerHour < 1 || *ss.refugeHoldsPerHour > 100 {
-		return usageError{"--refuge-holds-per-hour must be between 1 and 100"}
+	if *ss.refugeHoldsPerHour < 1 || *ss.refugeHoldsPerHour > 10000 {
+		return usageError{"--refuge-holds-per-hour must be between 1 and 10000"}
 	}
 	c.risk.EscalationCallouts, c.risk.EscalationMonths = *ss.escalationCallouts, *ss.escalationMonths
 	if c.refuge != nil {

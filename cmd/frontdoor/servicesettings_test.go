@@ -59,7 +59,7 @@ func TestServiceSettings(t *testing.T) {
 			t.Errorf("refuge hold %v: %v", h, err)
 		}
 	}
-	for _, n := range []int{0, -1, 101} {
+	for _, n := range []int{0, -1, 10001} {
 		if err := (serviceSettings{&fc, &ra, &calls, &months, &hold, &n}).apply(c); err == nil || !strings.Contains(err.Error(), "--refuge-holds-per-hour") {
 			t.Errorf("refuge holds per hour %d: %v", n, err)
 		}

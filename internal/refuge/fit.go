@@ -27,8 +27,9 @@ const (
 	spareBedspaces = 1
 )
 
-// bedspacesFit is the size rule above.
-func bedspacesFit(bedspaces, n int) bool {
+// BedspacesFit is the size rule above: whether a unit of bedspaces fits
+// a household of n people (the demo data follows it too).
+func BedspacesFit(bedspaces, n int) bool {
 	return bedspaces >= n && (bedspaces <= smallUnit || bedspaces <= n+spareBedspaces)
 }
 
@@ -73,13 +74,13 @@ func fitsProperty(p *Property, h Household, why *FieldErrors) bool {
 }
 
 // fitsUnit checks the unit: its bedspaces against the household's size
-// (bedspacesFit) and its access (a wheelchair-accessible unit counts as
+// (BedspacesFit) and its access (a wheelchair-accessible unit counts as
 // ground floor).
 func fitsUnit(u Unit, h Household, why *FieldErrors) bool {
 	beds, n, v := len(u.BedspaceIDs), h.Size(), verdict{why: why, ok: true}
 	switch {
 	case beds < n && v.fail("refuge.fit_too_small", beds, n):
-	case !bedspacesFit(beds, n) && beds >= n && v.fail("refuge.fit_too_large", beds, n):
+	case !BedspacesFit(beds, n) && beds >= n && v.fail("refuge.fit_too_large", beds, n):
 	case h.Wheelchair && !u.Wheelchair && v.fail("refuge.fit_wheelchair"):
 	case h.GroundFloor && !u.GroundFloor && !u.Wheelchair && v.fail("refuge.fit_ground_floor"):
 	}

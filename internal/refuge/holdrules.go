@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"frontdoor/internal/access"
+	"frontdoor/internal/api/ratelimit"
 	"frontdoor/internal/errs"
 	"frontdoor/internal/store"
 )
@@ -21,10 +22,10 @@ import (
 //     that hold is audited as "refuge.further_hold" on the client beside
 //     the hold itself.
 //   - Holds per member of staff: at most Service.HoldsPerHour holds made
-//     in any rolling hour, counted from the referrals they made (in the
-//     database, so shared by every node; a hold lost to another
-//     household is not counted). The refusal says the limit and when
-//     they can hold again.
+//     in any rolling hour, counted in the database in the hold's own
+//     transaction (so shared by every node, and a hold lost to another
+//     household or refused is not counted). The refusal says the limit
+//     and when they can hold again.
 
 // Keys of the hold refusals that pages and the API answer apart.
 const (
@@ -49,6 +50,14 @@ func (e *HoldLimited) Unwrap() error {
 	return &errs.Error{Code: errs.Conflict, Key: KeyHoldLimit, Field: "unit", Args: []any{e.Limit, max(minutes, 1), e.Until.UTC().Format("15:04")}}
 }
 
+// holdSlot is the granularity of the rolling hour: holds are counted in
+// minute slots (in the database's rate_limits, through ratelimit), so the
+// hour rolls on by the minute and a slot's holds stop counting a minute
+// after the hour since the slot began, never sooner.
+const holdSlot = time.Minute
+
+func holdBucket(staffID string) string { return "refuge_hold:" + staffID }
+
 // holdLimit refuses the hold when the actor has made HoldsPerHour holds
 // in the hour before now.
 func (s *Service) holdLimit(ctx context.Context, tx *store.Tx, actor access.Actor, now time.Time) error {
@@ -56,29 +65,26 @@ func (s *Service) holdLimit(ctx context.Context, tx *store.Tx, actor access.Acto
 		return nil // the system (an import) is not a worker
 	}
 	limit := s.holdsPerHour()
-	rows, err := tx.Query(ctx, `SELECT created_at FROM refuge_referrals
-		WHERE created_by = $1 AND property_id IS NOT NULL AND created_at > $2
-		ORDER BY created_at DESC LIMIT $3`, actor.StaffID, now.Add(-time.Hour), limit)
+	slots, err := ratelimit.Recent(ctx, tx, holdBucket(actor.StaffID), holdSlot, time.Hour, now)
 	if err != nil {
 		return err
 	}
-	defer rows.Close()
-	var newest []time.Time
-	for rows.Next() {
-		var t time.Time
-		if err := rows.Scan(&t); err != nil {
-			return err
+	made := 0
+	for _, sl := range slots {
+		if made += sl.Hits; made >= limit {
+			// When this slot leaves the hour, fewer than limit remain.
+			return &HoldLimited{Limit: limit, Until: sl.Start.Add(holdSlot + time.Hour), Now: now}
 		}
-		newest = append(newest, t)
 	}
-	if err := rows.Err(); err != nil {
-		return err
-	}
-	if len(newest) < limit {
+	return nil
+}
+
+// countHold counts a hold the actor made, in the hold's transaction.
+func countHold(ctx context.Context, tx *store.Tx, actor access.Actor, now time.Time) error {
+	if actor.StaffID == "" {
 		return nil
 	}
-	// When the limit-th newest leaves the hour, one more may be made.
-	return &HoldLimited{Limit: limit, Until: utc(newest[limit-1]).Add(time.Hour), Now: now}
+	return ratelimit.Add(ctx, tx, holdBucket(actor.StaffID), holdSlot, time.Hour, now)
 }
 
 // clientHold is a client's referral that still holds a unit.

@@ -190,6 +190,11 @@ func TestSearchAndHoldAgree(t *testing.T) {
 		if got := reasons(t, err, "unit"); !slices.Equal(got, want) {
 			t.Fatalf("reasons %v,\nwant %v", got, want)
 		}
+		q := w.property(t, "Gorse Court", "Beckton", "Riverside", "5 Secret Row", criteria(), 4)
+		_, err = w.svc.Hold(ctx, w.frontdoor, refuge.HoldRequest{UnitID: q.Units[0].ID, Household: refuge.Household{ClientID: w.client(t, "Dan"), Adults: 1, Service: refuge.Men, GroundFloor: true}})
+		if got := reasons(t, err, "unit"); !slices.Equal(got, []string{"refuge.fit_service_women", "refuge.fit_too_large", "refuge.fit_ground_floor"}) {
+			t.Fatalf("reasons %v", got)
+		}
 	})
 }
 
@@ -390,15 +395,18 @@ func TestHoldsPerWorkerPerHour(t *testing.T) {
 			}
 			w.advance(10 * time.Minute)
 		}
-		// 50 minutes on, at the limit: the first hold leaves the hour at 60.
+		// 50 minutes on, at the limit. Holds are counted by the minute: the
+		// first leaves the hour a minute after the hour since its minute.
+		until := began.Truncate(time.Minute).Add(time.Minute + time.Hour)
 		for _, node := range []*refuge.Service{w.svc, other} {
 			err := hold(node, limit)
 			code(t, err, errs.Conflict, refuge.KeyHoldLimit)
 			var hl *refuge.HoldLimited
-			if !errors.As(err, &hl) || !hl.Until.Equal(began.Add(time.Hour)) || hl.Limit != limit {
-				t.Fatalf("the refusal: %+v", hl)
+			if !errors.As(err, &hl) || !hl.Until.Equal(until) || hl.Limit != limit {
+				t.Fatalf("the refusal: %+v, want until %s", hl, until)
 			}
-			if e := errs.As(err); e.Field != "unit" || fmt.Sprint(e.Args) != fmt.Sprintf("[%d 10 %s]", limit, began.Add(time.Hour).Format("15:04")) {
+			minutes := int(until.Sub(w.now()).Round(time.Minute) / time.Minute)
+			if e := errs.As(err); e.Field != "unit" || fmt.Sprint(e.Args) != fmt.Sprintf("[%d %d %s]", limit, minutes, until.Format("15:04")) {
 				t.Fatalf("the refusal says %q %v", e.Field, e.Args)
 			}
 			reasons(t, err, "unit")
@@ -410,10 +418,12 @@ func TestHoldsPerWorkerPerHour(t *testing.T) {
 		if _, err := w.svc.Hold(ctx, w.frontdoorLead, refuge.HoldRequest{UnitID: p.Units[limit].ID, Household: refuge.Household{ClientID: w.woman(t, "Client"), Adults: 1}}); err != nil {
 			t.Fatalf("another member of staff: %v", err)
 		}
-		// Once the first hold is an hour old, one more.
-		w.advance(10 * time.Minute)
+		// A second before, still refused; then one more.
+		w.advance(until.Sub(w.now()) - time.Second)
+		code(t, hold(other, limit+1), errs.Conflict, refuge.KeyHoldLimit)
+		w.advance(time.Second)
 		if err := hold(other, limit+1); err != nil {
-			t.Fatalf("an hour after the first hold: %v", err)
+			t.Fatalf("once the first hold has left the hour: %v", err)
 		}
 		code(t, hold(w.svc, limit+2), errs.Conflict, refuge.KeyHoldLimit)
 	})

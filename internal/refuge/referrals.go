@@ -175,6 +175,9 @@ func (s *Service) Hold(ctx context.Context, actor access.Actor, req HoldRequest)
 				return err
 			}
 		}
+		if err := countHold(ctx, tx, actor, now); err != nil {
+			return err
+		}
 		out = r
 		if live != nil {
 			// The manager's decision, on the client's record.
