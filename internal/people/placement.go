@@ -18,10 +18,11 @@ type Placement struct {
 }
 
 // Placement reads a client's placement facts inside the caller's
-// transaction. The actor must be allowed to read the client. Nothing is
-// audited here: the caller records the search or hold it serves on the
-// client, in the same transaction.
-func (s *Service) Placement(ctx context.Context, tx *store.Tx, actor access.Actor, clientID string) (Placement, error) {
+// transaction, with the children only when asked (a vacancy search needs
+// the gender alone). The actor must be allowed to read the client.
+// Nothing is audited here: the caller records the search or hold it
+// serves on the client, in the same transaction.
+func (s *Service) Placement(ctx context.Context, tx *store.Tx, actor access.Actor, clientID string, withChildren bool) (Placement, error) {
 	rec, c, sealed, err := s.facts(ctx, tx, actor, clientID)
 	if err != nil {
 		return Placement{}, err
@@ -35,9 +36,11 @@ func (s *Service) Placement(ctx context.Context, tx *store.Tx, actor access.Acto
 	if err != nil {
 		return Placement{}, err
 	}
-	children, err := s.childrenOf(ctx, tx, actor, clientID)
-	if err != nil {
-		return Placement{}, err
+	p := Placement{Gender: d.Gender}
+	if withChildren {
+		if p.Children, err = s.childrenOf(ctx, tx, actor, clientID); err != nil {
+			return Placement{}, err
+		}
 	}
-	return Placement{Gender: d.Gender, Children: children}, nil
+	return p, nil
 }

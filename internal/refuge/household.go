@@ -13,9 +13,10 @@ import (
 )
 
 // ClientHousehold loads what a client's record says about their household
-// (their recorded gender, the children linked to them that the actor may
-// read) inside the caller's transaction: people.Service.Placement.
-type ClientHousehold func(ctx context.Context, tx *store.Tx, actor access.Actor, clientID string) (people.Placement, error)
+// (their recorded gender, and with children the children linked to them
+// that the actor may read) inside the caller's transaction:
+// people.Service.Placement.
+type ClientHousehold func(ctx context.Context, tx *store.Tx, actor access.Actor, clientID string, children bool) (people.Placement, error)
 
 var errNoHousehold = errors.New("refuge: Service.ClientHousehold is not set")
 
@@ -128,7 +129,7 @@ func (s *Service) fromRecord(ctx context.Context, tx *store.Tx, actor access.Act
 	if s.ClientHousehold == nil {
 		return h, errNoHousehold
 	}
-	rec, err := s.ClientHousehold(ctx, tx, actor, h.ClientID)
+	rec, err := s.ClientHousehold(ctx, tx, actor, h.ClientID, hold && len(h.Children) > 0)
 	if errs.CodeOf(err) == errs.NotFound || errors.Is(err, store.ErrNotFound) {
 		return h, errNotFound
 	}
