@@ -18,6 +18,12 @@
 // the transaction that claims a bedspace releases expired holds on it
 // first, and ReleaseExpired is the background sweep.
 //
+// No household, and no member of staff, can hold every vacancy: a hold
+// must fit the household by the search's own predicate (fit.go), the
+// household is checked against the client's record (household.go), a
+// client has one live hold and a member of staff a number of holds an
+// hour (holdrules.go).
+//
 // Every operation decides access with access.Decide: on the client's
 // record facts (ClientFacts) where a person is involved, on the property's
 // facts (its organisation and team) otherwise; changes are audited in the
