@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -142,6 +143,16 @@ func (w *worker) newClient(s *testserve.Server, given, family string) string {
 	return c[1]
 }
 
+// newChild records a girl of age on the client's record.
+func (w *worker) newChild(s *testserve.Server, client, given string, age int) {
+	w.t.Helper()
+	s.Personal(given)
+	code, h, body := w.do("POST", s.URL+"/people/"+client+"/children/new", url.Values{"given_name": {given}, "family_name": {"Holdfast"}, "estimated_age": {strconv.Itoa(age)}, "gender": {"female"}})
+	if code != http.StatusSeeOther || !strings.HasPrefix(h.Get("Location"), "/children/") {
+		w.t.Fatalf("%s: new child answered %d to %q:\n%s", w.username, code, h.Get("Location"), body)
+	}
+}
+
 // vacancy is one result of the vacancy search page: its hold form.
 type vacancy struct {
 	unit     string
@@ -160,11 +171,13 @@ var (
 	optionRe   = regexp.MustCompile(`<option value="([0-9a-f-]{36})"`)
 )
 
-// search asks the vacancy search, on node s, for one adult client, and
-// reads the results page's hold forms.
+// search asks the vacancy search, on node s, for the client's household
+// (one adult and her girls of 5 and 7, as her record has them) for the
+// women's service (a hold is for one service, and these clients' records
+// give no gender), and reads the results page's hold forms.
 func (w *worker) search(s *testserve.Server, client string) []vacancy {
 	w.t.Helper()
-	code, _, body := w.do("POST", s.URL+"/vacancies/search", url.Values{"client": {client}, "adults": {"1"}})
+	code, _, body := w.do("POST", s.URL+"/vacancies/search", url.Values{"client": {client}, "adults": {"1"}, "child_age": {"5", "7"}, "child_boy": {"0", "0"}, "service": {"women"}})
 	if code != http.StatusOK || !strings.Contains(body, `id="results"`) {
 		w.t.Fatalf("%s: the vacancy search answered %d:\n%s", w.username, code, body)
 	}
@@ -259,8 +272,9 @@ func TestBedspaceHoldRace(t *testing.T) {
 		a := nodes[0]
 		t.Logf("%s: %d node(s) up with the demo in %s", d, len(nodes), time.Since(began).Round(time.Millisecond))
 
-		// Two front door workers, each with two clients of their own: four
-		// households want the one place.
+		// Two front door workers, each with two clients of their own, each
+		// a mother with two girls on her record: four households want the
+		// one place (a hold must fit the household and match the record).
 		names := frontDoorWorkers(t, env, db)
 		workers := []*worker{
 			signInOverHTTP(t, a, env, db, names[0], "blue kettle morning"),
@@ -273,7 +287,10 @@ func TestBedspaceHoldRace(t *testing.T) {
 		var households []racer
 		for i, w := range workers {
 			for j := range 2 {
-				households = append(households, racer{w, w.newClient(a, fmt.Sprintf("Racer%c", 'A'+2*i+j), "Holdfast")})
+				c := w.newClient(a, fmt.Sprintf("Racer%c", 'A'+2*i+j), "Holdfast")
+				w.newChild(a, c, fmt.Sprintf("Tess%c", 'A'+2*i+j), 5)
+				w.newChild(a, c, fmt.Sprintf("Ivy%c", 'A'+2*i+j), 7)
+				households = append(households, racer{w, c})
 			}
 		}
 
@@ -427,6 +444,14 @@ func TestBedspaceHoldRace(t *testing.T) {
 				last := len(households) - 1
 				if code, _, body := households[last].w.do("POST", n.URL+target.action, forms[last][target.unit]); code != http.StatusConflict || !strings.Contains(body, "no longer available") {
 					t.Errorf("a hold after the race on %s answered %d:\n%.2000s", n.URL, code, body)
+				}
+			}
+			// A client holds one space at a time: the winner lets this one
+			// go, so every household races for the next unit afresh.
+			if len(winners) == 1 {
+				o, h := outcomes[winners[0]], households[winners[0]%len(households)]
+				if code, _, body := h.w.do("POST", a.URL+o.location+"/decline", url.Values{"by": {"client"}, "reason": {"client_declined"}}); code != http.StatusSeeOther {
+					t.Fatalf("declining the winner's hold answered %d:\n%.2000s", code, body)
 				}
 			}
 		}

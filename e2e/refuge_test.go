@@ -184,6 +184,20 @@ func TestRefugeWalk(t *testing.T) {
 			t.Fatalf("client page shows %q", name)
 		}
 		client := strings.TrimPrefix(pathOf(t, fdw.url()), "/people/")
+		// Her two children on her record: a hold checks the household
+		// it is for against the client's record.
+		for _, child := range []struct{ name, age, gender string }{{"Elodie", "8", "female"}, {"Bastien", fmt.Sprint(oldestBoy), "male"}} {
+			s.Personal(child.name)
+			fdw.do("record a child",
+				chromedp.Navigate(s.URL+"/people/"+client+"/children/new"),
+				chromedp.WaitVisible(css("#given_name")),
+				chromedp.SendKeys(css("#given_name"), child.name),
+				chromedp.SendKeys(css("#estimated_age"), child.age),
+				chromedp.SendKeys(css("#gender"), child.gender),
+				chromedp.Click(css("main button[type=submit]")),
+				chromedp.WaitVisible(css("#child-name")),
+			)
+		}
 
 		// search types the household on the vacancy page for the client
 		// and returns what it shows.

@@ -19,6 +19,7 @@ type serviceSettings struct {
 	escalationCallouts *int
 	escalationMonths   *int
 	refugeHold         *time.Duration
+	refugeHoldsPerHour *int
 }
 
 func addServiceSettings(f *flagSet) serviceSettings {
@@ -31,6 +32,8 @@ func addServiceSettings(f *flagSet) serviceSettings {
 		escalationMonths:   f.Int("escalation-months", 12, "the escalation window in `months`"),
 		refugeHold: f.Duration("refuge-hold", refuge.DefaultHoldFor,
 			"how long a vacancy is held for a referral (and kept after an offer or acceptance) before it is released automatically"),
+		refugeHoldsPerHour: f.Int("refuge-holds-per-hour", refuge.DefaultHoldsPerHour,
+			"how many vacancies one member of staff may hold in any rolling hour (pages and staff API tokens alike)"),
 	}
 }
 
@@ -94,9 +97,12 @@ func (ss serviceSettings) apply(c capabilities) error {
 	if *ss.refugeHold < time.Hour || *ss.refugeHold > 14*24*time.Hour {
 		return usageError{"--refuge-hold must be between 1h and 336h (14 days)"}
 	}
+	if *ss.refugeHoldsPerHour < 1 || *ss.refugeHoldsPerHour > 10000 {
+		return usageError{"--refuge-holds-per-hour must be between 1 and 10000"}
+	}
 	c.risk.EscalationCallouts, c.risk.EscalationMonths = *ss.escalationCallouts, *ss.escalationMonths
 	if c.refuge != nil {
-		c.refuge.HoldFor = *ss.refugeHold
+		c.refuge.HoldFor, c.refuge.HoldsPerHour = *ss.refugeHold, *ss.refugeHoldsPerHour
 	}
 	return nil
 }

@@ -36,9 +36,9 @@ func TestServiceSettings(t *testing.T) {
 	}
 
 	// Applied, the services use them; levels not given keep their defaults.
-	fc, ra, calls, months, hold := "high=6h", "medium=240h", 5, 6, 72*time.Hour
+	fc, ra, calls, months, hold, perHour := "high=6h", "medium=240h", 5, 6, 72*time.Hour, 8
 	c := capabilities{intake: &intake.Service{}, risk: &risk.Service{}, refuge: &refuge.Service{}}
-	if err := (serviceSettings{&fc, &ra, &calls, &months, &hold}).apply(c); err != nil {
+	if err := (serviceSettings{&fc, &ra, &calls, &months, &hold, &perHour}).apply(c); err != nil {
 		t.Fatal(err)
 	}
 	if c.intake.Target(intake.RiskHigh) != 6*time.Hour || c.intake.Target(intake.RiskMedium) != intake.DefaultFirstContactTarget[intake.RiskMedium] {
@@ -47,20 +47,25 @@ func TestServiceSettings(t *testing.T) {
 	if c.risk.ReviewAfter[risk.Medium] != 240*time.Hour || c.risk.EscalationCallouts != 5 || c.risk.EscalationMonths != 6 {
 		t.Errorf("risk settings: %+v", c.risk)
 	}
-	if c.refuge.HoldFor != 72*time.Hour {
-		t.Errorf("refuge hold: %v", c.refuge.HoldFor)
+	if c.refuge.HoldFor != 72*time.Hour || c.refuge.HoldsPerHour != 8 {
+		t.Errorf("refuge hold: %v, %d per hour", c.refuge.HoldFor, c.refuge.HoldsPerHour)
 	}
 	bad := 0
-	if err := (serviceSettings{&fc, &ra, &bad, &months, &hold}).apply(c); err == nil || !strings.Contains(err.Error(), "--escalation-callouts") {
+	if err := (serviceSettings{&fc, &ra, &bad, &months, &hold, &perHour}).apply(c); err == nil || !strings.Contains(err.Error(), "--escalation-callouts") {
 		t.Errorf("zero call-outs: %v", err)
 	}
 	for _, h := range []time.Duration{0, -time.Hour, 59 * time.Minute, 15 * 24 * time.Hour} {
-		if err := (serviceSettings{&fc, &ra, &calls, &months, &h}).apply(c); err == nil || !strings.Contains(err.Error(), "--refuge-hold") {
+		if err := (serviceSettings{&fc, &ra, &calls, &months, &h, &perHour}).apply(c); err == nil || !strings.Contains(err.Error(), "--refuge-hold") {
 			t.Errorf("refuge hold %v: %v", h, err)
 		}
 	}
+	for _, n := range []int{0, -1, 10001} {
+		if err := (serviceSettings{&fc, &ra, &calls, &months, &hold, &n}).apply(c); err == nil || !strings.Contains(err.Error(), "--refuge-holds-per-hour") {
+			t.Errorf("refuge holds per hour %d: %v", n, err)
+		}
+	}
 	// Checked before anything is opened, without a refuge service.
-	if err := (serviceSettings{&fc, &ra, &calls, &months, &hold}).apply(capabilities{intake: &intake.Service{}, risk: &risk.Service{}}); err != nil {
+	if err := (serviceSettings{&fc, &ra, &calls, &months, &hold, &perHour}).apply(capabilities{intake: &intake.Service{}, risk: &risk.Service{}}); err != nil {
 		t.Errorf("settings checked without services: %v", err)
 	}
 }

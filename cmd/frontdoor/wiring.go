@@ -68,8 +68,9 @@ func newCapabilities(db *store.DB, v *vault.Vault, rec audit.Recorder, now func(
 		// the public self-referral page) go through the front door.
 		intake: &intake.Service{DB: db, Vault: v, Record: rec, Now: now, ClientFacts: clients.Facts, People: clients, Matches: matches},
 		// Accommodation: properties, vacancies, holds, stays; a live
-		// stay lets the property's team work the client (people facts).
-		refuge: &refuge.Service{DB: db, Vault: v, Record: rec, Now: now, ClientFacts: clients.Facts},
+		// stay lets the property's team work the client (people facts); a
+		// hold's household is checked against the client's record.
+		refuge: &refuge.Service{DB: db, Vault: v, Record: rec, Now: now, ClientFacts: clients.Facts, ClientHousehold: clients.Placement},
 		// Outreach: support plans, sessions, lone working, partner
 		// referrals and volunteers.
 		outreach: &outreach.Service{DB: db, Vault: v, Record: rec, Now: now, Clients: clients},

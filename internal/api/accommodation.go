@@ -60,11 +60,14 @@ type VacancySearchRequest struct {
 	Household HouseholdIn `json:"household"`
 }
 
-// HoldRequest is the body of POST /api/v1/holds.
+// HoldRequest is the body of POST /api/v1/holds. FurtherHold asks for a
+// hold beside the client's live one: a team manager of the client's team
+// only.
 type HoldRequest struct {
-	UnitID    string      `json:"unit_id"`
-	ClientID  string      `json:"client_id"`
-	Household HouseholdIn `json:"household"`
+	UnitID      string      `json:"unit_id"`
+	ClientID    string      `json:"client_id"`
+	Household   HouseholdIn `json:"household"`
+	FurtherHold bool        `json:"further_hold,omitempty"`
 }
 
 // DeclineRequest is the body of POST .../{id}/decline.
@@ -259,6 +262,8 @@ func (a *API) roleMayUse(w http.ResponseWriter, r *http.Request, actor access.Ac
 const (
 	codeStaffTokenRequired = "staff_token_required"
 	codeNoLongerAvailable  = "no_longer_available"
+	codeClientHoldsSpace   = "client_holds_space"
+	codeHoldLimit          = "hold_limit"
 )
 
 // decodeFailed answers a body that could not be decoded; it reports
@@ -289,22 +294,34 @@ func (a *API) pathRecord(w http.ResponseWriter, r *http.Request) (string, bool) 
 }
 
 // accommodationFault answers a refuge service error: a lost race for a
-// unit is 409 no_longer_available; everything else as fault does.
+// unit is 409 no_longer_available; a second hold for a client who holds a
+// space 409 client_holds_space (field client_id); a hold past the member
+// of staff's holds per hour 429 hold_limit with Retry-After; everything
+// else as fault does (a hold that does not fit the household: 422, each
+// reason on unit_id).
 func (a *API) accommodationFault(w http.ResponseWriter, r *http.Request, err error, fieldName func(string) string) {
-	if errors.Is(err, refuge.ErrNoLongerAvailable) || (errs.CodeOf(err) == errs.Conflict && errs.As(err).Key == refuge.ErrNoLongerAvailable.Key) {
-		a.fail(w, r, http.StatusConflict, problem{Code: codeNoLongerAvailable, Reason: a.msg(refuge.ErrNoLongerAvailable.Key)})
-		return
-	}
 	if fieldName == nil {
 		fieldName = identity
 	}
-	a.fault(w, r, err, fieldName)
+	var limited *refuge.HoldLimited
+	e := errs.As(err)
+	switch {
+	case errors.Is(err, refuge.ErrNoLongerAvailable) || (e.Code == errs.Conflict && e.Key == refuge.ErrNoLongerAvailable.Key):
+		a.fail(w, r, http.StatusConflict, problem{Code: codeNoLongerAvailable, Reason: a.msg(refuge.ErrNoLongerAvailable.Key)})
+	case errors.As(err, &limited):
+		w.Header().Set("Retry-After", strconv.Itoa(max(1, int(limited.Until.Sub(a.Now()).Seconds())+1)))
+		a.fail(w, r, http.StatusTooManyRequests, problem{Code: codeHoldLimit, Reason: a.msg(e.Key, e.Args...)})
+	case e.Code == errs.Conflict && e.Key == refuge.KeyClientHolds:
+		a.fail(w, r, http.StatusConflict, problem{Field: fieldName(e.Field), Code: codeClientHoldsSpace, Reason: a.msg(e.Key, e.Args...)})
+	default:
+		a.fault(w, r, err, fieldName)
+	}
 }
 
 // householdPaths maps the refuge service's field names to the JSON paths
 // of VacancySearchRequest and HoldRequest.
 var householdPaths = map[string]string{
-	"client": "client_id", "unit": "unit_id",
+	"client": "client_id", "unit": "unit_id", "further_hold": "further_hold",
 	"adults": "household.adults", "children": "household.children", "service": "household.service",
 	"language": "household.language", "area": "household.area", "home_town": "household.home_town",
 }
@@ -313,7 +330,7 @@ func householdPath(f string) string {
 	if p, ok := householdPaths[f]; ok {
 		return p
 	}
-	if strings.HasPrefix(f, "household.") || f == "client_id" || f == "unit_id" {
+	if strings.HasPrefix(f, "household.") || f == "client_id" || f == "unit_id" || f == "further_hold" {
 		return f
 	}
 	return "household"
@@ -490,7 +507,7 @@ func (a *API) holdVacancy(w http.ResponseWriter, r *http.Request, actor access.A
 		a.fault(w, r, fe, householdPath)
 		return
 	}
-	ref, err := a.Refuge.Hold(r.Context(), actor, refuge.HoldRequest{UnitID: req.UnitID, Household: h})
+	ref, err := a.Refuge.Hold(r.Context(), actor, refuge.HoldRequest{UnitID: req.UnitID, Household: h, FurtherHold: req.FurtherHold})
 	if err != nil {
 		a.accommodationFault(w, r, err, householdPath)
 		return

@@ -36,6 +36,10 @@ type accommodation struct {
 	lastUnit                             string
 	rf                                   *refuge.Service
 	manager                              access.Actor
+	leadTok                              string
+	ppl                                  *people.Service
+	property                             func(name, area, address string, beds ...int) *refuge.Property
+	mensProperty                         func(name string, beds int) *refuge.Property
 }
 
 func newAccommodation(t *testing.T, d store.Dialect) *accommodation {
@@ -46,7 +50,7 @@ func newAccommodation(t *testing.T, d store.Dialect) *accommodation {
 	accounts := auth.NewService(db, v, rec, time.Now)
 	grants := &access.Grants{Vault: v, Record: rec, Now: time.Now}
 	ppl := &people.Service{DB: db, Vault: v, Grants: grants, Record: rec, Now: time.Now}
-	rf := &refuge.Service{DB: db, Vault: v, Record: rec, Now: time.Now, ClientFacts: ppl.Facts}
+	rf := &refuge.Service{DB: db, Vault: v, Record: rec, Now: time.Now, ClientFacts: ppl.Facts, ClientHousehold: ppl.Placement}
 	err := db.Write(ctx, func(tx *store.Tx) error {
 		now := time.Now().UTC()
 		for _, o := range [][3]string{{frontDoorOrg, "Women's Aid", "charity"}, {policeOrg, "County Police", "police"}} {
@@ -71,7 +75,7 @@ func newAccommodation(t *testing.T, d store.Dialect) *accommodation {
 	}
 	ts := httptest.NewServer(a.Handler())
 	t.Cleanup(ts.Close)
-	h := &accommodation{harness: &harness{db: db, accounts: accounts, api: a, ts: ts, logs: logs}}
+	h := &accommodation{harness: &harness{db: db, accounts: accounts, api: a, ts: ts, logs: logs}, ppl: ppl}
 	staff := func(username string, role access.Role, team string) (access.Actor, string) {
 		st, err := accounts.AddStaff(ctx, auth.NewStaff{OrganisationID: frontDoorOrg, Username: username, DisplayName: username, Role: role, TeamIDs: []string{team}})
 		if err != nil {
@@ -88,6 +92,7 @@ func newAccommodation(t *testing.T, d store.Dialect) *accommodation {
 	h.workerB, h.workerBTok = staff("refuge.b", access.RoleRefugeWorker, "refuge-b")
 	manager, _ := staff("refuge.lead", access.RoleTeamManager, "refuge-a")
 	h.rf, h.manager = rf, manager
+	_, h.leadTok = staff("front.lead", access.RoleTeamManager, "helpline")
 	h.partnerTok, _, err = accounts.CreateToken(ctx, "", policeOrg, "Police system", []string{api.ScopeCreate, api.ScopeRead}, time.Hour)
 	if err != nil {
 		t.Fatal(err)
@@ -122,9 +127,30 @@ func newAccommodation(t *testing.T, d store.Dialect) *accommodation {
 	}
 	rowan := property("Rowan House", "Northgate", "1 Hidden Row, Ashby", 3)
 	h.rowan, h.rowanUnit = rowan.ID, rowan.Units[0].ID
-	h.damsonUnit = property("Damson House", "Eastfield", "4 Hidden Row, Ashby", 4).Units[0].ID
+	h.damsonUnit = property("Damson House", "Eastfield", "4 Hidden Row, Ashby", 3).Units[0].ID
 	h.lastUnit = property("Elm Flat", "Westgate", "9 Hidden Row, Ashby", 2).Units[0].ID
+	h.property = property
+	h.mensProperty = func(name string, beds int) *refuge.Property {
+		c := crit
+		c.Service = refuge.Men
+		p, err := rf.CreateProperty(ctx, manager, refuge.NewProperty{TeamID: "refuge-a", Name: name, Kind: refuge.Satellite, Town: "Ashby", Area: "Westgate",
+			Address: name + " address", Accepts: c, Units: []refuge.NewUnit{{Name: "Flat 1", Bedspaces: beds}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
 	return h
+}
+
+// woman is a new client recorded as a woman.
+func (h *accommodation) woman(t *testing.T) string {
+	t.Helper()
+	c, err := h.ppl.Create(ctx, h.frontdoor, people.NewClient{GivenName: "Ada", FamilyName: "Quillfeather", Details: people.Details{Gender: "female"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c.ID
 }
 
 func (h *accommodation) code(t *testing.T, r response) string {
@@ -366,7 +392,7 @@ func TestSecondHoldIsNoLongerAvailable(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, d store.Dialect) {
 		h := newAccommodation(t, d)
 		body := func(client string) string {
-			return `{"unit_id": "` + h.lastUnit + `", "client_id": "` + client + `", "household": {"adults": 1}}`
+			return `{"unit_id": "` + h.lastUnit + `", "client_id": "` + client + `", "household": {"adults": 1, "service": "women"}}`
 		}
 		if r := h.do(t, "POST", "/api/v1/holds", h.frontdoorTok, "", body(h.client)); r.status != http.StatusCreated {
 			t.Fatalf("first hold: %d %s", r.status, r.body)
@@ -383,19 +409,18 @@ func TestSecondHoldIsNoLongerAvailable(t *testing.T) {
 		if n := h.count(t, `SELECT count(*) FROM refuge_claims WHERE released_at IS NULL`); n != 2 {
 			t.Fatalf("%d live claims on a two-bedspace unit", n)
 		}
-		// Holds of one unit at the same moment: one wins, every other is
-		// told the unit is no longer available.
+		// Holds of one unit at the same moment, for four households: one
+		// wins, every other is told the unit is no longer available.
 		results := make([]response, 6)
+		room := h.property("Ash Room", "Westgate", "11 Hidden Row, Ashby", 1).Units[0].ID
+		clients := []string{h.woman(t), h.woman(t), h.woman(t), h.woman(t)}
 		var wg sync.WaitGroup
 		for i := range results {
-			client := h.client
-			if i%2 == 1 {
-				client = h.other
-			}
+			client := clients[i%len(clients)]
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				results[i] = h.do(t, "POST", "/api/v1/holds", h.frontdoorTok, "", `{"unit_id": "`+h.rowanUnit+`", "client_id": "`+client+`", "household": {"adults": 1}}`)
+				results[i] = h.do(t, "POST", "/api/v1/holds", h.frontdoorTok, "", `{"unit_id": "`+room+`", "client_id": "`+client+`", "household": {"adults": 1}}`)
 			}()
 		}
 		wg.Wait()
@@ -445,7 +470,8 @@ func TestAccommodationBadBodies(t *testing.T) {
 			{"search child wrong case", h.frontdoorTok, "POST", "/api/v1/vacancies/search", `{"household": {"adults": 1, "children": [{"age": 3, "SEX": "male"}]}}`, 400, []string{"household.children.SEX"}},
 			{"search duplicate key", h.frontdoorTok, "POST", "/api/v1/vacancies/search", `{"household": {"adults": 1, "adults": 2}}`, 400, []string{"household.adults"}},
 			{"hold", h.frontdoorTok, "POST", "/api/v1/holds", `{"unit_id": "nope", "household": {"adults": 0}}`, 422, []string{"unit_id", "client_id", "household.adults"}},
-			{"hold unsuitable", h.frontdoorTok, "POST", "/api/v1/holds", `{"unit_id": "` + h.damsonUnit + `", "client_id": "` + h.client + `", "household": {"adults": 1}}`, 422, []string{"unit_id"}},
+			{"hold unsuitable", h.frontdoorTok, "POST", "/api/v1/holds", `{"unit_id": "` + h.damsonUnit + `", "client_id": "` + h.client + `", "household": {"adults": 1}}`, 422,
+				[]string{"household.service", "unit_id", "unit_id"}}, // no service known; too large; in the unsafe area
 			{"hold not json", h.frontdoorTok, "POST", "/api/v1/holds", `{"unit_id": `, 400, []string{""}},
 			{"decline", h.frontdoorTok, "POST", path + "/decline", `{"by": "cat", "reason": "bored"}`, 422, []string{"by", "reason"}},
 			{"decline trailing", h.frontdoorTok, "POST", path + "/decline", `{"by": "client", "reason": "other"} {}`, 400, []string{""}},

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"frontdoor/internal/access"
+	"frontdoor/internal/refuge"
 	"frontdoor/internal/risk"
 )
 
@@ -650,6 +651,11 @@ func (pl *plan) household(i int) *Household {
 	nk := weighted(&r, kidsCum)
 	if u != nil {
 		nk = min(nk, u.beds-1)
+		// A family unit is for a family the size of it (the service's
+		// rule, refuge.BedspacesFit): enough children to fill it.
+		for nk < u.beds-1 && !refuge.BedspacesFit(u.beds, 1+nk) {
+			nk++
+		}
 	}
 	maxKidAge := min(17, cid.age-16)
 	if maxKidAge < 0 {

@@ -40,7 +40,7 @@ func TestLoadScale(t *testing.T) {
 		in := &intake.Service{DB: db, Vault: v, Record: rec, Now: clock.Now, ClientFacts: ppl.Facts, People: ppl, Matches: ppl.Matches}
 		svc := demo.ScaleServices{DB: db, Vault: v, Accounts: accounts, People: ppl, Matches: ppl.Matches,
 			Risk:   &risk.Service{DB: db, Vault: v, Record: rec, Now: clock.Now, ClientFacts: ppl.Facts},
-			Refuge: &refuge.Service{DB: db, Vault: v, Record: rec, Now: clock.Now, ClientFacts: ppl.Facts}}
+			Refuge: &refuge.Service{DB: db, Vault: v, Record: rec, Now: clock.Now, ClientFacts: ppl.Facts, ClientHousehold: ppl.Placement}}
 		var reports int
 		res, bf, err := demo.LoadScale(ctx, svc, clock, demo.ScaleConfig{People: 400, Seed: 3, BenchUsers: 2,
 			Progress: func(done, total int) { reports++ }})

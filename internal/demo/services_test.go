@@ -54,7 +54,7 @@ func newDemoWorld(t *testing.T, d store.Dialect, seed int64) *demoWorld {
 	return &demoWorld{db: db, cfg: cfg, accounts: accounts, clock: clock, people: ppl,
 		intake:   &intake.Service{DB: db, Vault: v, Record: rec, Now: clock.Now, ClientFacts: ppl.Facts, People: ppl, Matches: ppl.Matches},
 		risk:     &risk.Service{DB: db, Vault: v, Record: rec, Now: clock.Now, ClientFacts: ppl.Facts},
-		refuge:   &refuge.Service{DB: db, Vault: v, Record: rec, Now: clock.Now, ClientFacts: ppl.Facts},
+		refuge:   &refuge.Service{DB: db, Vault: v, Record: rec, Now: clock.Now, ClientFacts: ppl.Facts, ClientHousehold: ppl.Placement},
 		outreach: &outreach.Service{DB: db, Vault: v, Record: rec, Now: clock.Now, Clients: ppl},
 	}
 }

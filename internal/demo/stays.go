@@ -158,6 +158,11 @@ func (l *peopleLoader) refugeWorker(p Property) access.Actor {
 // and the children under 18 then.
 func (l *peopleLoader) refugeHousehold(h *Household, t time.Time) refuge.Household {
 	out := refuge.Household{ClientID: l.loaded[h].client, Adults: 1}
+	if h.Client.Gender == "non_binary" {
+		// The record does not say which service: the worker chooses (a
+		// non-binary client is placed in a mixed property).
+		out.Service = refuge.Women
+	}
 	for _, c := range h.Children {
 		age := c.EstimatedAge
 		if !c.DateOfBirth.IsZero() {

@@ -68,6 +68,7 @@ type ChildSummary struct {
 	FamilyName   string
 	DateOfBirth  string
 	EstimatedAge int
+	Gender       string
 }
 
 func (s *Service) prepareChild(n *NewChild) error {
@@ -385,7 +386,7 @@ func (s *Service) childrenOf(ctx context.Context, tx *store.Tx, actor access.Act
 		if err != nil {
 			return nil, err
 		}
-		sum.DateOfBirth, sum.EstimatedAge = d.DateOfBirth, d.EstimatedAge
+		sum.DateOfBirth, sum.EstimatedAge, sum.Gender = d.DateOfBirth, d.EstimatedAge, d.Gender
 		out = append(out, sum)
 	}
 	return out, nil

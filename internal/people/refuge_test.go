@@ -43,7 +43,7 @@ func TestFactsIncludeLiveStayTeam(t *testing.T) {
 			return access.Actor{StaffID: st.ID, Role: access.RoleRefugeWorker, OrganisationID: org, TeamIDs: []string{team}}
 		}
 		own, outside := mk("refuge.a", w.org, "refuge-a"), mk("refuge.b", other, "refuge-b")
-		rs := &refuge.Service{DB: w.db, Vault: w.vault, Record: w.rec, Now: time.Now, ClientFacts: w.svc.Facts}
+		rs := &refuge.Service{DB: w.db, Vault: w.vault, Record: w.rec, Now: time.Now, ClientFacts: w.svc.Facts, ClientHousehold: w.svc.Placement}
 		prop := func(id, team string) refuge.NewProperty {
 			return refuge.NewProperty{ID: id, TeamID: team, Name: "House " + id[len(id)-1:], Kind: refuge.Communal, Town: "Tenterfold", Area: "Mill End",
 				Address: "1 Mill Lane", Accepts: refuge.Criteria{Service: refuge.Women, MaxHouseholdSize: 3, MaxChildren: 2, MaxBoyAge: 17},
@@ -65,7 +65,7 @@ func TestFactsIncludeLiveStayTeam(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			ref, err := rs.Hold(ctx, w.outreach, refuge.HoldRequest{UnitID: unit, Household: refuge.Household{ClientID: c.ID, Adults: 1}})
+			ref, err := rs.Hold(ctx, w.outreach, refuge.HoldRequest{UnitID: unit, Household: refuge.Household{ClientID: c.ID, Adults: 1, Service: refuge.Women}})
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -13,7 +13,7 @@ func TestInbox(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, d store.Dialect) {
 		w := newWorld(t, d)
 		w.svc.HoldFor = time.Hour
-		a, b, c, e := w.client(t, "Amina"), w.client(t, "Beth"), w.client(t, "Carys"), w.client(t, "Dana")
+		a, b, c, e := w.mother(t, "Amina"), w.mother(t, "Beth"), w.mother(t, "Carys"), w.mother(t, "Dana")
 		p := w.property(t, "Rowan House", "Ashby", "Northgate", "1 Secret Row", criteria(), 3, 3, 3)
 		other := refuge.NewProperty{TeamID: "refuge-b", Name: "Birch House", Kind: refuge.Satellite, Town: "Beckton", Area: "Riverside",
 			Address: "9 Hidden Lane", Accepts: criteria(), Units: []refuge.NewUnit{{Name: "Flat 1", Bedspaces: 3}}}

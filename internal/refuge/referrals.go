@@ -63,14 +63,25 @@ type Referral struct {
 type HoldRequest struct {
 	UnitID    string
 	Household Household
+	// FurtherHold asks to hold this unit beside the client's live hold: a
+	// team manager of the client's team only (holdrules.go).
+	FurtherHold bool
 }
 
 // Hold holds a free unit for the client's household for Service.HoldFor.
-// The actor must be allowed to update the client. The unit must take the
-// household and lie outside the client's unsafe areas. A unit another
-// household holds or occupies, or takes at the same moment, is
-// ErrNoLongerAvailable: the database's unique index on live claims decides
-// between concurrent holds on any number of nodes.
+// The actor must be allowed to update the client. It is refused, and
+// nothing changes, when:
+//
+//   - the actor has made HoldsPerHour holds in the past hour (HoldLimited);
+//   - the declared household contradicts the client's record, or the
+//     service is not known (fromRecord), or the unit does not fit the
+//     household by the vacancy search's own predicate (fits), or lies in
+//     one of the client's unsafe areas: field errors saying which;
+//   - another household holds or occupies the unit, or takes it at the
+//     same moment: ErrNoLongerAvailable. The database's unique index on
+//     live claims decides between concurrent holds on any number of nodes;
+//   - the client already has a live hold, unless a team manager of the
+//     client's team asks for a further one (KeyClientHolds).
 func (s *Service) Hold(ctx context.Context, actor access.Actor, req HoldRequest) (*Referral, error) {
 	h := req.Household
 	var fe FieldErrors
@@ -87,7 +98,12 @@ func (s *Service) Hold(ctx context.Context, actor access.Actor, req HoldRequest)
 	var out *Referral
 	err := s.DB.Serializable(ctx, func(tx *store.Tx) error {
 		out = nil
-		if err := s.decidedClient(ctx, tx, actor, h.ClientID, access.UpdateRecord); err != nil {
+		rec, err := s.decidedRecord(ctx, tx, actor, h.ClientID, access.UpdateRecord)
+		if err != nil {
+			return err
+		}
+		now := s.now()
+		if err := s.holdLimit(ctx, tx, actor, now); err != nil {
 			return err
 		}
 		props, err := loadProperties(ctx, tx, `WHERE p.id = (SELECT property_id FROM refuge_units WHERE id = $1)`, req.UnitID)
@@ -104,6 +120,17 @@ func (s *Service) Hold(ctx context.Context, actor access.Actor, req HoldRequest)
 				unit = u
 			}
 		}
+		var fe FieldErrors
+		if req.FurtherHold && !managesClient(actor, rec) {
+			fe.Add("further_hold", "refuge.further_hold_managers")
+		}
+		hh, err := s.fromRecord(ctx, tx, actor, h, true)
+		if err != nil && len(errs.AllFields(err)) == 0 {
+			return err
+		}
+		fe = append(fe, errs.AllFields(err)...)
+		// The fit is judged on the household as the record makes it.
+		fits(&p.Property, unit, hh, &fe)
 		areas, err := queryStrings(ctx, tx, `SELECT area_index FROM refuge_unsafe_areas WHERE client_id = $1`, h.ClientID)
 		if err != nil {
 			return err
@@ -112,10 +139,12 @@ func (s *Service) Hold(ctx context.Context, actor access.Actor, req HoldRequest)
 		for _, a := range areas {
 			unsafe[a] = true
 		}
-		if !fitsProperty(&p.Property, h) || !fitsUnit(unit, h) || s.unsafe(&p.Property, unsafe) {
-			return errs.Field("unit", "refuge.unit_unsuitable")
+		if s.unsafe(&p.Property, unsafe) {
+			fe.Add("unit", "refuge.fit_unsafe_area")
 		}
-		now := s.now()
+		if err := fe.Err(); err != nil {
+			return err
+		}
 		if _, err := s.releaseExpired(ctx, tx, now, `AND bedspace_id IN (SELECT id FROM refuge_bedspaces WHERE unit_id = $2)`, unit.ID); err != nil {
 			return err
 		}
@@ -126,10 +155,17 @@ func (s *Service) Hold(ctx context.Context, actor access.Actor, req HoldRequest)
 		if len(claims) > 0 {
 			return ErrNoLongerAvailable
 		}
+		live, err := clientLiveHold(ctx, tx, h.ClientID, now)
+		if err != nil {
+			return err
+		}
+		if live != nil && !req.FurtherHold {
+			return live.refusal()
+		}
 		r := &Referral{ID: id.New(), ClientID: h.ClientID, PropertyID: p.ID, UnitID: unit.ID, Status: Held,
 			HeldUntil: now.Add(s.holdFor()), BedspaceIDs: unit.BedspaceIDs}
 		if _, err := tx.Exec(ctx, `INSERT INTO refuge_referrals (id, client_id, property_id, unit_id, adults, children, status, held_until, created_by, created_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`, r.ID, r.ClientID, r.PropertyID, r.UnitID, h.Adults, len(h.Children),
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`, r.ID, r.ClientID, r.PropertyID, r.UnitID, hh.Adults, len(hh.Children),
 			string(Held), r.HeldUntil, nullable(actor.StaffID), now); err != nil {
 			return err
 		}
@@ -139,7 +175,16 @@ func (s *Service) Hold(ctx context.Context, actor access.Actor, req HoldRequest)
 				return err
 			}
 		}
+		if err := countHold(ctx, tx, actor, now); err != nil {
+			return err
+		}
 		out = r
+		if live != nil {
+			// The manager's decision, on the client's record.
+			if err := s.audit(ctx, tx, actor, "refuge.further_hold", ClientRecordKind, r.ClientID, "referral "+r.ID+" beside referral "+live.referralID); err != nil {
+				return err
+			}
+		}
 		return s.audit(ctx, tx, actor, "refuge.hold", ClientRecordKind, r.ClientID, "referral "+r.ID)
 	})
 	if err != nil {

@@ -18,6 +18,12 @@
 // the transaction that claims a bedspace releases expired holds on it
 // first, and ReleaseExpired is the background sweep.
 //
+// No household, and no member of staff, can hold every vacancy: a hold
+// must fit the household by the search's own predicate (fit.go), the
+// household is checked against the client's record (household.go), a
+// client has one live hold and a member of staff a number of holds an
+// hour (holdrules.go).
+//
 // Every operation decides access with access.Decide: on the client's
 // record facts (ClientFacts) where a person is involved, on the property's
 // facts (its organisation and team) otherwise; changes are audited in the
@@ -49,6 +55,11 @@ const (
 // Service does not say.
 const DefaultHoldFor = 48 * time.Hour
 
+// DefaultHoldsPerHour is how many holds one member of staff may make in a
+// rolling hour when the Service does not say: enough for a busy front
+// door, far short of holding every vacancy.
+const DefaultHoldsPerHour = 5
+
 // Sealer is what the vault does for this package.
 type Sealer interface {
 	SealString(plaintext string, aad ...string) string
@@ -70,9 +81,16 @@ type Service struct {
 	ReadLog     audit.ReadLog
 	Now         func() time.Time
 	ClientFacts ClientFacts
+	// ClientHousehold reads what the client's record says about their
+	// household, to check a declared one against (household.go).
+	ClientHousehold ClientHousehold
 	// HoldFor is how long a hold (and an offer, and an accepted offer
 	// before admission) keeps a unit; zero means DefaultHoldFor.
 	HoldFor time.Duration
+	// HoldsPerHour is how many holds one member of staff may make in a
+	// rolling hour, counted in the database (so across every node);
+	// zero means DefaultHoldsPerHour.
+	HoldsPerHour int
 
 	cache catalogueCache // for vacancy search and the board
 }
@@ -82,6 +100,13 @@ func (s *Service) holdFor() time.Duration {
 		return s.HoldFor
 	}
 	return DefaultHoldFor
+}
+
+func (s *Service) holdsPerHour() int {
+	if s.HoldsPerHour > 0 {
+		return s.HoldsPerHour
+	}
+	return DefaultHoldsPerHour
 }
 
 func (s *Service) now() time.Time { return utc(s.Now()) }
@@ -119,15 +144,21 @@ func lostRace(err error) error {
 // decidedClient loads a client's facts and asks the policy about one
 // action: hidden or missing is NotFound, a refusal Forbidden.
 func (s *Service) decidedClient(ctx context.Context, tx *store.Tx, actor access.Actor, clientID string, act access.Action) error {
+	_, err := s.decidedRecord(ctx, tx, actor, clientID, act)
+	return err
+}
+
+// decidedRecord is decidedClient answering the client's facts too.
+func (s *Service) decidedRecord(ctx context.Context, tx *store.Tx, actor access.Actor, clientID string, act access.Action) (access.Record, error) {
 	rec, err := s.ClientFacts(ctx, tx, actor, clientID)
 	if errors.Is(err, store.ErrNotFound) || errs.CodeOf(err) == errs.NotFound {
-		return errNotFound
+		return rec, errNotFound
 	}
 	if err != nil {
-		return err
+		return rec, err
 	}
 	_, err = access.Require(actor, act, ClientRecordKind, rec)
-	return err
+	return rec, err
 }
 
 // clientGate loads the facts of the client a record belongs to (a

@@ -36,7 +36,7 @@ type world struct {
 	clock  time.Time
 	mu     sync.Mutex
 
-	workerA, managerA, workerB, frontdoor, outreach, admin, commissioner access.Actor
+	workerA, managerA, workerB, frontdoor, frontdoorLead, outreach, admin, commissioner access.Actor
 }
 
 func (w *world) now() time.Time {
@@ -60,7 +60,7 @@ func newWorld(t testing.TB, d store.Dialect) *world {
 	grants := &access.Grants{Vault: v, Record: rec, Now: time.Now}
 	w := &world{db: db, cfg: cfg, vault: v, clock: time.Now().UTC().Truncate(time.Second)}
 	w.people = &people.Service{DB: db, Vault: v, Grants: grants, Record: rec, Now: time.Now}
-	w.svc = &refuge.Service{DB: db, Vault: v, Record: rec, Now: w.now, ClientFacts: w.people.Facts}
+	w.svc = &refuge.Service{DB: db, Vault: v, Record: rec, Now: w.now, ClientFacts: w.people.Facts, ClientHousehold: w.people.Placement}
 	err := db.Write(ctx, func(tx *store.Tx) error {
 		if _, err := tx.Exec(ctx, `INSERT INTO organisations (id, name, kind, created_at) VALUES ($1, 'Refuge Trust', 'charity', $2)`, org, time.Now().UTC()); err != nil {
 			return err
@@ -91,6 +91,7 @@ func newWorld(t testing.TB, d store.Dialect) *world {
 	w.managerA = mk("refuge.lead", access.RoleTeamManager, "refuge-a")
 	w.workerB = mk("refuge.b", access.RoleRefugeWorker, "refuge-b")
 	w.frontdoor = mk("front.door", access.RoleFrontDoorWorker, "helpline")
+	w.frontdoorLead = mk("front.lead", access.RoleTeamManager, "helpline")
 	w.outreach = mk("out.reach", access.RoleOutreachWorker, "outreach")
 	w.admin = mk("the.admin", access.RoleAdministrator, "")
 	w.commissioner = mk("the.commissioner", access.RoleCommissioner, "")
@@ -106,13 +107,28 @@ func (w *world) client(t testing.TB, name string) string {
 	return c.ID
 }
 
+// child records a child of the client: Sami is a boy of 14 and Lena a
+// girl of 6 (the children of family), anyone else a boy of 14.
 func (w *world) child(t testing.TB, clientID, name string) string {
 	t.Helper()
-	c, err := w.people.CreateChild(ctx, w.frontdoor, clientID, people.NewChild{GivenName: name, FamilyName: "Testperson", Details: people.ChildDetails{EstimatedAge: 14, Gender: "male"}})
+	d := people.ChildDetails{EstimatedAge: 14, Gender: "male"}
+	if name == "Lena" {
+		d = people.ChildDetails{DateOfBirth: w.now().AddDate(-6, 0, -10).Format(time.DateOnly), Gender: "female"}
+	}
+	c, err := w.people.CreateChild(ctx, w.frontdoor, clientID, people.NewChild{GivenName: name, FamilyName: "Testperson", Details: d})
 	if err != nil {
 		t.Fatal(err)
 	}
 	return c.ID
+}
+
+// mother is a client whose record has the children of family.
+func (w *world) mother(t testing.TB, name string) string {
+	t.Helper()
+	c := w.client(t, name)
+	w.child(t, c, "Sami")
+	w.child(t, c, "Lena")
+	return c
 }
 
 // criteria is a women's refuge that takes a household of up to four with
@@ -181,7 +197,7 @@ func family(clientID string) refuge.Household {
 func TestSearchCriteria(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, d store.Dialect) {
 		w := newWorld(t, d)
-		c := w.client(t, "Amina")
+		c := w.mother(t, "Amina")
 		good := w.property(t, "Rowan House", "Ashby", "Northgate", "1 Secret Row, Ashby", criteria(), 3, 2, 1)
 		young := criteria()
 		young.MaxBoyAge = 12
@@ -220,9 +236,9 @@ func TestSearchCriteria(t *testing.T) {
 		if err != nil || !slices.Contains(units(got), unsafe.Units[0].ID) || len(got) != 3 {
 			t.Fatalf("anonymous search %+v %v", got, err)
 		}
-		// A hold on the unsafe property is refused as unsuitable.
+		// A hold on the unsafe property is refused, saying why.
 		_, err = w.svc.Hold(ctx, w.frontdoor, refuge.HoldRequest{UnitID: unsafe.Units[0].ID, Household: family(c)})
-		code(t, err, errs.Invalid, "refuge.unit_unsuitable")
+		code(t, err, errs.Invalid, "refuge.fit_unsafe_area")
 		// Other needs filter too.
 		for _, tc := range []struct {
 			mod  func(*refuge.Household)
@@ -236,7 +252,9 @@ func TestSearchCriteria(t *testing.T) {
 			{func(h *refuge.Household) { h.Wheelchair = true }, 0},
 			{func(h *refuge.Household) { h.Area = "beckton" }, 1},
 			{func(h *refuge.Household) { h.Service = refuge.Men }, 2}, // mixed + the men's property
-			{func(h *refuge.Household) { h.Children = nil }, 7},       // every unit of a women's or mixed property
+			// A single adult: the rooms of one and two bedspaces, not the
+			// family rooms of three and four (the size rule, fit.go).
+			{func(h *refuge.Household) { h.Children = nil }, 2},
 		} {
 			h := family("")
 			tc.mod(&h)
@@ -326,7 +344,7 @@ func TestHoldExpiry(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, d store.Dialect) {
 		w := newWorld(t, d)
 		w.svc.HoldFor = time.Hour
-		a, b := w.client(t, "Amina"), w.client(t, "Beth")
+		a, b := w.mother(t, "Amina"), w.mother(t, "Beth")
 		p := w.property(t, "Rowan House", "Ashby", "Northgate", "1 Secret Row", criteria(), 3)
 		unit := p.Units[0].ID
 		first, err := w.svc.Hold(ctx, w.frontdoor, refuge.HoldRequest{UnitID: unit, Household: family(a)})
@@ -451,7 +469,7 @@ func TestFullFlow(t *testing.T) {
 			t.Fatalf("expected %+v", board[0].Expected)
 		}
 		// An occupied unit cannot be held.
-		_, err = w.svc.Hold(ctx, w.frontdoor, refuge.HoldRequest{UnitID: unit, Household: family(w.client(t, "Beth"))})
+		_, err = w.svc.Hold(ctx, w.frontdoor, refuge.HoldRequest{UnitID: unit, Household: family(w.mother(t, "Beth"))})
 		code(t, err, errs.Conflict, "refuge.no_longer_available")
 
 		// Twenty days later they move on.
@@ -500,7 +518,7 @@ func TestTurnaways(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, d store.Dialect) {
 		w := newWorld(t, d)
 		p := w.property(t, "Rowan House", "Ashby", "Northgate", "1 Secret Row", criteria(), 3, 3)
-		a, b, c := w.client(t, "Amina"), w.client(t, "Beth"), w.client(t, "Cara")
+		a, b, c := w.mother(t, "Amina"), w.mother(t, "Beth"), w.client(t, "Cara")
 		ra, err := w.svc.Hold(ctx, w.frontdoor, refuge.HoldRequest{UnitID: p.Units[0].ID, Household: family(a)})
 		if err != nil {
 			t.Fatal(err)
@@ -584,7 +602,7 @@ func TestHoldRace(t *testing.T) {
 		for i := range n {
 			wg.Go(func() {
 				<-start
-				_, results[i] = w.svc.Hold(ctx, w.frontdoor, refuge.HoldRequest{UnitID: p.Units[0].ID, Household: refuge.Household{ClientID: clients[i], Adults: 1}})
+				_, results[i] = w.svc.Hold(ctx, w.frontdoor, refuge.HoldRequest{UnitID: p.Units[0].ID, Household: refuge.Household{ClientID: clients[i], Adults: 1, Service: refuge.Women}})
 			})
 		}
 		close(start)
@@ -622,7 +640,7 @@ func TestClaimsUniqueInDatabase(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, d store.Dialect) {
 		w := newWorld(t, d)
 		p := w.property(t, "Rowan House", "Ashby", "Northgate", "1 Secret Row", criteria(), 1)
-		ref, err := w.svc.Hold(ctx, w.frontdoor, refuge.HoldRequest{UnitID: p.Units[0].ID, Household: refuge.Household{ClientID: w.client(t, "A"), Adults: 1}})
+		ref, err := w.svc.Hold(ctx, w.frontdoor, refuge.HoldRequest{UnitID: p.Units[0].ID, Household: refuge.Household{ClientID: w.client(t, "A"), Adults: 1, Service: refuge.Women}})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -653,7 +671,7 @@ func TestClaimsUniqueInDatabase(t *testing.T) {
 func TestSearchSeesOtherNodesAtOnce(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, d store.Dialect) {
 		w := newWorld(t, d)
-		other := &refuge.Service{DB: w.db, Vault: w.svc.Vault, Record: w.svc.Record, Now: w.now, ClientFacts: w.people.Facts}
+		other := &refuge.Service{DB: w.db, Vault: w.svc.Vault, Record: w.svc.Record, Now: w.now, ClientFacts: w.people.Facts, ClientHousehold: w.people.Placement}
 		search := func(node *refuge.Service) []string {
 			t.Helper()
 			got, err := node.Search(ctx, w.frontdoor, family(""))
@@ -670,7 +688,7 @@ func TestSearchSeesOtherNodesAtOnce(t *testing.T) {
 		if got := search(other); !slices.Equal(got, []string{unit}) {
 			t.Fatalf("the other node does not see the new property: %v", got)
 		}
-		c := w.client(t, "Amina")
+		c := w.mother(t, "Amina")
 		ref, err := w.svc.Hold(ctx, w.frontdoor, refuge.HoldRequest{UnitID: unit, Household: family(c)})
 		if err != nil {
 			t.Fatal(err)
@@ -725,7 +743,7 @@ func TestRefugeWritesKeepOneLockOrder(t *testing.T) {
 	w := newWorld(t, store.Postgres)
 	for i, name := range []string{"Amina", "Grace"} {
 		p := w.property(t, "House "+name, "Ashby", "Northgate", fmt.Sprintf("%d Secret Row", i+1), criteria(), 3)
-		if _, err := w.svc.Hold(ctx, w.frontdoor, refuge.HoldRequest{UnitID: p.Units[0].ID, Household: family(w.client(t, name))}); err != nil {
+		if _, err := w.svc.Hold(ctx, w.frontdoor, refuge.HoldRequest{UnitID: p.Units[0].ID, Household: family(w.mother(t, name))}); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -2,7 +2,6 @@ package refuge
 
 import (
 	"context"
-	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -75,44 +74,6 @@ func (h Household) oldestBoy() int {
 	return age
 }
 
-// fitsProperty reports whether the property's criteria take the
-// household (unit-level needs and size are checked by fitsUnit).
-func fitsProperty(p *Property, h Household) bool {
-	c := p.Accepts
-	switch {
-	case h.Service != "" && c.Service != Mixed && c.Service != h.Service,
-		h.Size() > c.MaxHouseholdSize,
-		len(h.Children) > c.MaxChildren,
-		h.oldestBoy() > c.MaxBoyAge,
-		h.MentalHealth && !c.MentalHealth,
-		h.SubstanceUse && !c.SubstanceUse,
-		h.ComplexNeeds && !c.ComplexNeeds,
-		h.NRPF && !c.NRPF,
-		h.Pets && !c.Pets:
-		return false
-	}
-	if h.Language != "" && !slices.ContainsFunc(c.Languages, func(l string) bool { return strings.EqualFold(l, h.Language) }) {
-		return false
-	}
-	if h.HomeTown != "" && !c.OutOfArea && normArea(h.HomeTown) != normArea(p.Town) {
-		return false
-	}
-	if h.Area != "" && normArea(h.Area) != normArea(p.Town) && normArea(h.Area) != normArea(p.Area) {
-		return false
-	}
-	return true
-}
-
-func fitsUnit(u Unit, h Household) bool {
-	switch {
-	case h.Size() > len(u.BedspaceIDs),
-		h.Wheelchair && !u.Wheelchair,
-		h.GroundFloor && !u.GroundFloor && !u.Wheelchair:
-		return false
-	}
-	return true
-}
-
 // unsafe reports whether the property lies in one of the blind-indexed
 // unsafe areas (its town or its area).
 func (s *Service) unsafe(p *Property, areas map[string]bool) bool {
@@ -138,11 +99,12 @@ type Vacancy struct {
 	Wheelchair   bool
 }
 
-// Search lists the units free now that can take the household, never one
-// inside the client's unsafe areas (when h.ClientID is set the actor must
-// be allowed to read the client, and the search is audited on the
-// client). Front door workers and other caseworkers search; nobody gets an
-// address from it.
+// Search lists the units free now that can take the household (fits,
+// the predicate a hold is checked with), never one inside the client's
+// unsafe areas. When h.ClientID is set the actor must be allowed to read
+// the client, the service comes from the client's record where it says
+// (fromRecord), and the search is audited on the client. Front door
+// workers and other caseworkers search; nobody gets an address from it.
 func (s *Service) Search(ctx context.Context, actor access.Actor, h Household) ([]Vacancy, error) {
 	if err := service(actor, access.SearchRecords); err != nil {
 		return nil, err
@@ -153,11 +115,17 @@ func (s *Service) Search(ctx context.Context, actor access.Actor, h Household) (
 		return nil, err
 	}
 	var out []Vacancy
+	declared := h
 	work := func(tx *store.Tx) ([]audit.Event, error) {
-		out = nil
+		out, h = nil, declared
 		areas := map[string]bool{}
 		if h.ClientID != "" {
 			if err := s.decidedClient(ctx, tx, actor, h.ClientID, access.ReadRecord); err != nil {
+				return nil, err
+			}
+			// The service from the client's record, as a hold takes it.
+			var err error
+			if h, err = s.fromRecord(ctx, tx, actor, h, false); err != nil {
 				return nil, err
 			}
 			idx, err := queryStrings(ctx, tx, `SELECT area_index FROM refuge_unsafe_areas WHERE client_id = $1`, h.ClientID)
@@ -174,11 +142,11 @@ func (s *Service) Search(ctx context.Context, actor access.Actor, h Household) (
 			return nil, err
 		}
 		for _, p := range props {
-			if !fitsProperty(&p.Property, h) || s.unsafe(&p.Property, areas) {
+			if !fitsProperty(&p.Property, h, nil) || s.unsafe(&p.Property, areas) {
 				continue
 			}
 			for _, u := range p.Units {
-				if !fitsUnit(u, h) || unitClaimed(u, claims) {
+				if !fitsUnit(u, h, nil) || unitClaimed(u, claims) {
 					continue
 				}
 				out = append(out, Vacancy{PropertyID: p.ID, PropertyName: p.Name, Kind: p.Kind, Town: p.Town, Area: p.Area,

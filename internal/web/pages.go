@@ -217,6 +217,11 @@ func (s *Server) renderError(w http.ResponseWriter, r *http.Request, status int,
 // formError re-renders a form with the error against its field, or shows
 // the error page for errors that are not about a field.
 func (s *Server) formError(w http.ResponseWriter, r *http.Request, page string, v view, err error) {
+	s.formErrorStatus(w, r, 0, page, v, err)
+}
+
+// formErrorStatus is formError answering status (0: by the error's code).
+func (s *Server) formErrorStatus(w http.ResponseWriter, r *http.Request, status int, page string, v view, err error) {
 	e := errs.As(err)
 	if e.Code == errs.Internal {
 		s.Logger.Error("request failed", "request_id", requestIDOf(r), "err", err)
@@ -229,7 +234,9 @@ func (s *Server) formError(w http.ResponseWriter, r *http.Request, page string, 
 		return
 	}
 	pr := s.printer(r)
-	status := statusOf(e.Code)
+	if status == 0 {
+		status = statusOf(e.Code)
+	}
 	fields := errs.AllFields(err)
 	if len(fields) == 0 && e.Code == errs.Unauthenticated && page != "error" {
 		fields = []*errs.Error{{Code: e.Code, Key: e.Key, Args: e.Args, Field: "form"}}

@@ -5,9 +5,11 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
+	"frontdoor/internal/access"
 	"frontdoor/internal/audit"
 	"frontdoor/internal/errs"
 	"frontdoor/internal/i18n"
@@ -57,6 +59,9 @@ type vacanciesPage struct {
 	Reasons []refuge.TurnawayReason
 	// TurnawayRecorded says a turnaway was just recorded.
 	TurnawayRecorded bool
+	// AllowFurther: the reader is a team manager, who may allow a client
+	// a further hold beside a live one (for a client of their team).
+	AllowFurther bool
 }
 
 // maxShownVacancies is how many results the page lists: a search across a
@@ -156,6 +161,7 @@ func (s *Server) vacanciesRender(w http.ResponseWriter, r *http.Request, status 
 	}
 	page.Today = s.Now().UTC().Format(refugeDate)
 	page.Reasons = refuge.TurnawayReasons
+	page.AllowFurther = actor.Role == access.RoleTeamManager
 	if page.Children == nil {
 		page.Children = make([]childRow, childRows)
 	}
@@ -164,7 +170,7 @@ func (s *Server) vacanciesRender(w http.ResponseWriter, r *http.Request, status 
 	}
 	v.Title, v.Data = "accommodation.title", page
 	if err != nil {
-		s.formError(w, r, "vacancies", v, err)
+		s.formErrorStatus(w, r, status, "vacancies", v, err)
 		return
 	}
 	s.render(w, r, status, "vacancies", v)
@@ -225,28 +231,52 @@ func (s *Server) searchVacancies(w http.ResponseWriter, r *http.Request) {
 }
 
 // holdVacancy holds a unit for the chosen client's household. A unit
-// someone else has just taken is 409 with a page that says so.
+// someone else has just taken is 409 with a page that says so. Any other
+// refusal (the unit does not fit the household, the household does not
+// match the client's record, the client already holds a space, the
+// worker has made their holds for the hour) is the vacancy page again
+// with the search re-run and an error summary saying why: 422, 409 or 429
+// (with Retry-After).
 func (s *Server) holdVacancy(w http.ResponseWriter, r *http.Request) {
 	uid, ok := s.pathID(w, r)
 	if !ok {
 		return
 	}
+	r, done := s.deferReads(r)
+	defer done()
+	actor := actorOf(sessionOf(r))
 	h, err := refuge.ParseSearch(r.PostForm)
 	var ref *refuge.Referral
 	if err == nil {
-		ref, err = s.Refuge.Hold(r.Context(), actorOf(sessionOf(r)), refuge.HoldRequest{UnitID: uid, Household: h})
+		ref, err = s.Refuge.Hold(r.Context(), actor, refuge.HoldRequest{UnitID: uid, Household: h, FurtherHold: r.PostFormValue("further_hold") == "1"})
 	}
+	var limited *refuge.HoldLimited
+	status := http.StatusUnprocessableEntity
 	switch {
 	case err == nil:
 		http.Redirect(w, r, "/refuge/referrals/"+ref.ID, http.StatusSeeOther)
+		return
 	case errors.Is(err, refuge.ErrNoLongerAvailable) || errs.As(err).Key == refuge.ErrNoLongerAvailable.Key:
 		s.render(w, r, http.StatusConflict, "refuge_unavailable", view{Title: "accommodation.unavailable_title"})
-	case len(errs.AllFields(err)) > 0:
-		form, rows := vacancyFormValues(r.PostForm)
-		s.vacanciesRender(w, r, http.StatusUnprocessableEntity, view{Form: form}, vacanciesPage{Children: rows}, err)
-	default:
+		return
+	case len(errs.AllFields(err)) == 0:
 		s.formError(w, r, "error", view{}, err)
+		return
+	case errors.As(err, &limited):
+		status = http.StatusTooManyRequests
+		w.Header().Set("Retry-After", strconv.Itoa(max(1, int(limited.Until.Sub(s.Now()).Seconds())+1)))
+	case errs.CodeOf(err) == errs.Conflict:
+		status = http.StatusConflict
 	}
+	form, rows := vacancyFormValues(r.PostForm)
+	page := vacanciesPage{Children: rows}
+	// The results again, so another unit is one click away.
+	if h.Adults > 0 {
+		if results, serr := s.Refuge.Search(r.Context(), actor, h); serr == nil {
+			page.Results, page.Searched, page.Hidden = results, true, hiddenHousehold(r.PostForm)
+		}
+	}
+	s.vacanciesRender(w, r, status, view{Form: form}, page, err)
 }
 
 // parseDate reads a date input: empty is the zero time, a date that does

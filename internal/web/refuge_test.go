@@ -20,7 +20,7 @@ import (
 func attachRefuge(f *frontDoor) *refuge.Service {
 	o := &f.srv.Options
 	if o.Refuge == nil {
-		o.Refuge = &refuge.Service{DB: f.db, Vault: o.People.Vault, Record: o.Record, Now: f.clock.Now, ClientFacts: o.People.Facts}
+		o.Refuge = &refuge.Service{DB: f.db, Vault: o.People.Vault, Record: o.Record, Now: f.clock.Now, ClientFacts: o.People.Facts, ClientHousehold: o.People.Placement}
 	}
 	return o.Refuge
 }

@@ -72,7 +72,7 @@ func newHarness(t *testing.T, d store.Dialect) *harness {
 	matches := &matching.Index{Vault: v, DB: db, Record: rec, Now: c.Now, Facts: clients.MatchFacts}
 	clients.Matches = matches
 	in := &intake.Service{DB: db, Vault: v, Record: rec, Now: c.Now, ClientFacts: clients.Facts, People: clients, Matches: matches}
-	refuges := &refuge.Service{DB: db, Vault: v, Record: rec, Now: c.Now, ClientFacts: clients.Facts}
+	refuges := &refuge.Service{DB: db, Vault: v, Record: rec, Now: c.Now, ClientFacts: clients.Facts, ClientHousehold: clients.Placement}
 	// Audited reads by group commit, as serve records them.
 	reads := audit.NewBatcher(db, v.AuditKey(), audit.BatcherOptions{Now: c.Now})
 	t.Cleanup(func() { reads.Close() })
