@@ -36,6 +36,7 @@ type accommodation struct {
 	lastUnit                             string
 	rf                                   *refuge.Service
 	manager                              access.Actor
+	lead                                 access.Actor
 	leadTok                              string
 	ppl                                  *people.Service
 	property                             func(name, area, address string, beds ...int) *refuge.Property
@@ -92,7 +93,7 @@ func newAccommodation(t *testing.T, d store.Dialect) *accommodation {
 	h.workerB, h.workerBTok = staff("refuge.b", access.RoleRefugeWorker, "refuge-b")
 	manager, _ := staff("refuge.lead", access.RoleTeamManager, "refuge-a")
 	h.rf, h.manager = rf, manager
-	_, h.leadTok = staff("front.lead", access.RoleTeamManager, "helpline")
+	h.lead, h.leadTok = staff("front.lead", access.RoleTeamManager, "helpline")
 	h.partnerTok, _, err = accounts.CreateToken(ctx, "", policeOrg, "Police system", []string{api.ScopeCreate, api.ScopeRead}, time.Hour)
 	if err != nil {
 		t.Fatal(err)

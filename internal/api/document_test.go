@@ -369,7 +369,9 @@ func documentExamples(t *testing.T, d store.Dialect) map[string]func(t *testing.
 	today := time.Now().UTC().Format("2006-01-02")
 	soon := time.Now().UTC().AddDate(0, 0, 14).Format("2006-01-02")
 
-	// Accommodation: a property of four three-bedspace units.
+	// Accommodation: a property of four three-bedspace units. The
+	// walk's holds are the client's, beside each other: further holds by
+	// a team manager of her team, so the one-live-hold rule lets them be.
 	crit := refuge.Criteria{Service: refuge.Women, MaxHouseholdSize: 4, MaxChildren: 3, MaxBoyAge: 14, OutOfArea: true}
 	np := refuge.NewProperty{TeamID: "refuge-a", Name: "Walk House", Kind: refuge.Communal, Town: "Ashby", Area: "Northgate", Address: "2 Hidden Row, Ashby", Accepts: crit}
 	for i := range 4 {
@@ -384,7 +386,7 @@ func documentExamples(t *testing.T, d store.Dialect) map[string]func(t *testing.
 	// accepted is a referral of the client for unit i, held, offered and
 	// accepted.
 	accepted := func(t *testing.T, i int) string {
-		r, err := acc.rf.Hold(ctx, acc.frontdoor, refuge.HoldRequest{UnitID: unit(i), Household: refuge.Household{ClientID: acc.client, Adults: 1}})
+		r, err := acc.rf.Hold(ctx, acc.lead, refuge.HoldRequest{UnitID: unit(i), Household: refuge.Household{ClientID: acc.client, Adults: 2, Service: refuge.Women}, FurtherHold: true})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -451,11 +453,11 @@ func documentExamples(t *testing.T, d store.Dialect) map[string]func(t *testing.
 					"language": "English", "area": "Northgate", "home_town": "Ashby"}}`}
 		},
 		"holdVacancy": func(t *testing.T) docExample {
-			return docExample{h: acc.harness, token: staffToken(t, acc.accounts, acc.frontdoor.StaffID, api.ScopeAccommodation), path: "/api/v1/holds",
-				body: `{"unit_id": "` + unit(0) + `", "client_id": "` + acc.client + `", "household": ` + household + `}`}
+			return docExample{h: acc.harness, token: staffToken(t, acc.accounts, acc.lead.StaffID, api.ScopeAccommodation), path: "/api/v1/holds",
+				body: `{"unit_id": "` + unit(0) + `", "client_id": "` + acc.client + `", "household": ` + household + `, "further_hold": true}`}
 		},
 		"declineAccommodation": func(t *testing.T) docExample {
-			r, err := acc.rf.Hold(ctx, acc.frontdoor, refuge.HoldRequest{UnitID: unit(1), Household: refuge.Household{ClientID: acc.client, Adults: 1}})
+			r, err := acc.rf.Hold(ctx, acc.lead, refuge.HoldRequest{UnitID: unit(1), Household: refuge.Household{ClientID: acc.client, Adults: 2, Service: refuge.Women}, FurtherHold: true})
 			if err != nil {
 				t.Fatal(err)
 			}
