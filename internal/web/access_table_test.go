@@ -112,16 +112,16 @@ type clientWorld struct {
 // tableWorld is everything the table needs.
 type tableWorld struct {
 	*frontDoor
-	api                            *httptest.Server
-	orgB, orgC, agency, teamB      string
-	isa                            string
-	property                       string
-	units                          []string
+	api                             *httptest.Server
+	orgB, orgC, agency, teamB       string
+	isa                             string
+	property                        string
+	units                           []string
 	manager, dutyManager, volunteer access.Actor
-	partnerToken, referralToken    string
-	inboundRef                     string
-	columns                        []column
-	askers                         map[string][]asker // placement name → one per role
+	partnerToken, referralToken     string
+	inboundRef                      string
+	columns                         []column
+	askers                          map[string][]asker // placement name → one per role
 }
 
 // staffIn adds a member of staff anywhere and signs them in.
@@ -469,7 +469,9 @@ func runsRefuge(c column, role access.Role) bool {
 }
 
 // readsClient and changesClient are the policy's answers on the client.
-func readsClient(c column, role access.Role) bool { return onClient(access.ReadRecord)(c, role) == allowed }
+func readsClient(c column, role access.Role) bool {
+	return onClient(access.ReadRecord)(c, role) == allowed
+}
 func changesClient(c column, role access.Role) bool {
 	return onClient(access.UpdateRecord)(c, role) == allowed
 }
@@ -572,10 +574,14 @@ func tableRoutes() []tableRoute {
 
 		// Partner referrals and volunteers.
 		tableRoute{pattern: "POST /partner-referrals/{id}/withdraw", request: post(func(fx *clientWorld) string { return "/partner-referrals/" + fx.partnerRef + "/withdraw" },
-			func(w *tableWorld, fx *clientWorld) url.Values { return form("client", fx.client, "version", "999", "note", "sent in error") }),
+			func(w *tableWorld, fx *clientWorld) url.Values {
+				return form("client", fx.client, "version", "999", "note", "sent in error")
+			}),
 			want: service(access.SearchRecords, onClient(access.UpdateRecord))},
 		tableRoute{pattern: "POST /agency/referrals/{id}", request: post(func(fx *clientWorld) string { return "/agency/referrals/" + fx.partnerRef },
-			func(w *tableWorld, fx *clientWorld) url.Values { return form("version", "999", "status", "accepted", "note", "stale") }),
+			func(w *tableWorld, fx *clientWorld) url.Values {
+				return form("version", "999", "status", "accepted", "note", "stale")
+			}),
 			want: service(access.AgencyReferrals, onClient(access.UpdateReferral))},
 		tableRoute{pattern: "POST /volunteer-matches/{id}/end", request: post(func(fx *clientWorld) string { return "/volunteer-matches/" + fx.match + "/end" },
 			func(w *tableWorld, fx *clientWorld) url.Values { return form("client", fx.client) }),
@@ -608,17 +614,23 @@ func tableRoutes() []tableRoute {
 			func(w *tableWorld, fx *clientWorld) url.Values { return form("expected_move_out", soon(60)) }),
 			want: service(access.SearchRecords, refugeRecord(runsRefuge))},
 		tableRoute{pattern: "POST /refuge/stays/{id}/depart", request: post(func(fx *clientWorld) string { return "/refuge/stays/" + fx.stay + "/depart" },
-			func(w *tableWorld, fx *clientWorld) url.Values { return form("date", soon(0), "reason", "", "move_on", "") }),
+			func(w *tableWorld, fx *clientWorld) url.Values {
+				return form("date", soon(0), "reason", "", "move_on", "")
+			}),
 			want: service(access.SearchRecords, refugeRecord(runsRefuge))},
 		tableRoute{pattern: "POST /refuge/stays/{id}/child-tasks", request: post(func(fx *clientWorld) string { return "/refuge/stays/" + fx.stay + "/child-tasks" },
-			func(w *tableWorld, fx *clientWorld) url.Values { return form("task", fx.childTask, "status", "done", "note", "registered") }),
+			func(w *tableWorld, fx *clientWorld) url.Values {
+				return form("task", fx.childTask, "status", "done", "note", "registered")
+			}),
 			want: service(access.SearchRecords, refugeRecord(runsRefuge))},
 		tableRoute{pattern: "POST /refuge/stays/{id}/moveon-plan", request: post(func(fx *clientWorld) string { return "/refuge/stays/" + fx.stay + "/moveon-plan" },
 			func(w *tableWorld, fx *clientWorld) url.Values {
 				return form("version", "999", "goal", "social_housing", "target_date", soon(90), "notes", "stale")
 			}), want: service(access.SearchRecords, refugeRecord(runsRefuge))},
 		tableRoute{pattern: "POST /refuge/stays/{id}/housing-applications", request: post(func(fx *clientWorld) string { return "/refuge/stays/" + fx.stay + "/housing-applications" },
-			func(w *tableWorld, fx *clientWorld) url.Values { return form("provider", "Table Homes", "applied_on", soon(0)) }),
+			func(w *tableWorld, fx *clientWorld) url.Values {
+				return form("provider", "Table Homes", "applied_on", soon(0))
+			}),
 			want: service(access.SearchRecords, refugeRecord(runsRefuge))},
 		tableRoute{pattern: "POST /refuge/stays/{id}/housing-events", request: post(func(fx *clientWorld) string { return "/refuge/stays/" + fx.stay + "/housing-events" },
 			func(w *tableWorld, fx *clientWorld) url.Values {
@@ -675,7 +687,9 @@ func tableRoutes() []tableRoute {
 		tableRoute{pattern: "POST /api/v1/clients/{id}/plan", api: true, json: apiPost(func(fx *clientWorld) string { return "/api/v1/clients/" + fx.client + "/plan" },
 			func(*tableWorld, *clientWorld) any { return map[string]any{} }), want: staff(onClient(access.UpdateRecord))},
 		tableRoute{pattern: "POST /api/v1/plans/{id}/needs", api: true, json: apiPost(func(fx *clientWorld) string { return "/api/v1/plans/" + fx.plan + "/needs" },
-			func(*tableWorld, *clientWorld) any { return map[string]any{"area": "housing", "need": "again", "goals": "again"} }), want: staff(onClient(access.UpdateRecord))},
+			func(*tableWorld, *clientWorld) any {
+				return map[string]any{"area": "housing", "need": "again", "goals": "again"}
+			}), want: staff(onClient(access.UpdateRecord))},
 		tableRoute{pattern: "POST /api/v1/needs/{id}", api: true, json: apiPost(func(fx *clientWorld) string { return "/api/v1/needs/" + fx.need },
 			func(*tableWorld, *clientWorld) any {
 				return map[string]any{"version": 999, "need": "a safe home", "goals": "locks", "status": "active", "progress": "stale"}
@@ -914,20 +928,20 @@ func TestAccessTable(t *testing.T) {
 // tableExempt are the routes with an ID that is not a person's record,
 // each with the table or test that covers them instead.
 var tableExempt = map[string]string{
-	"GET /staff/{id}":                      "an account, not a person's record: TestAdministratorsManageOwnOrganisationOnly",
-	"POST /staff/{id}/disable":             "an account: TestAdministratorsManageOwnOrganisationOnly",
-	"POST /staff/{id}/enable":              "an account: TestAdministratorsManageOwnOrganisationOnly",
-	"POST /staff/{id}/reset-factors":       "an account: TestAdministratorsManageOwnOrganisationOnly",
-	"POST /staff/{id}/setup-link":          "an account: TestAdministratorsManageOwnOrganisationOnly",
-	"POST /staff/{id}/sessions/{sid}/end":  "an account's session: TestAdministratorsManageOwnOrganisationOnly",
-	"POST /account/sessions/{id}/end":      "the reader's own session",
-	"GET /review/records/{id}":             "the data protection lead's review of any record ID: TestDataProtectionLeadReviewsBreakGlass",
-	"POST /partners/{id}/agreements":       "a partner agency (an organisation), for administrators: TestPartnerAdministration",
-	"GET /refuge/properties/{id}":          "a property, not a person's: TestPropertyPageShowsAddressToItsTeamOnly",
-	"POST /refuge/properties/{id}/criteria": "a property: TestPropertyPageShowsAddressToItsTeamOnly",
-	"POST /volunteers/{id}/supervision":    "a volunteer's supervision (an account): TestVolunteerSupervision",
-	"POST /alerts/{id}/read":               "a counter-allegation alert: TestCounterAllegationAlertsReachOnlyThoseWhoMaySee",
-	"GET /api/v1/referrals/{id}":           "a partner's own referral, by its token: TestAPIReferralStatusIsTheSendersOnly",
+	"GET /staff/{id}":                           "an account, not a person's record: TestAdministratorsManageOwnOrganisationOnly",
+	"POST /staff/{id}/disable":                  "an account: TestAdministratorsManageOwnOrganisationOnly",
+	"POST /staff/{id}/enable":                   "an account: TestAdministratorsManageOwnOrganisationOnly",
+	"POST /staff/{id}/reset-factors":            "an account: TestAdministratorsManageOwnOrganisationOnly",
+	"POST /staff/{id}/setup-link":               "an account: TestAdministratorsManageOwnOrganisationOnly",
+	"POST /staff/{id}/sessions/{sid}/end":       "an account's session: TestAdministratorsManageOwnOrganisationOnly",
+	"POST /account/sessions/{id}/end":           "the reader's own session",
+	"GET /review/records/{id}":                  "the data protection lead's review of any record ID: TestDataProtectionLeadReviewsBreakGlass",
+	"POST /partners/{id}/agreements":            "a partner agency (an organisation), for administrators: TestPartnerAdministration",
+	"GET /refuge/properties/{id}":               "a property, not a person's: TestPropertyPageShowsAddressToItsTeamOnly",
+	"POST /refuge/properties/{id}/criteria":     "a property: TestPropertyPageShowsAddressToItsTeamOnly",
+	"POST /volunteers/{id}/supervision":         "a volunteer's supervision (an account): TestVolunteerSupervision",
+	"POST /alerts/{id}/read":                    "a counter-allegation alert: TestCounterAllegationAlertsReachOnlyThoseWhoMaySee",
+	"GET /api/v1/referrals/{id}":                "a partner's own referral, by its token: TestAPIReferralStatusIsTheSendersOnly",
 	"POST /api/v1/agency/referrals/{id}/status": "the agency's own token: TestAgencyTokenMovesOnlyItsReferrals",
 }
 
