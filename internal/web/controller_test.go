@@ -1,0 +1,323 @@
+package web_test
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"frontdoor/internal/access"
+	"frontdoor/internal/audit"
+	"frontdoor/internal/people"
+	"frontdoor/internal/refuge"
+	"frontdoor/internal/review"
+	"frontdoor/internal/store"
+	"frontdoor/internal/store/storetest"
+)
+
+// controllerWorld is a client of the holding organisation's outreach team
+// living in a refuge that a partner organisation runs, with the people
+// the outside testers used: the partner's refuge manager, the client's
+// worker and manager, the holding organisation's data protection lead.
+type controllerWorld struct {
+	*frontDoor
+	client, stay                       string
+	orgB                               string
+	worker, manager, dpl, partnerBoss  *harness
+	workerA, managerA, dplA, partnerA  access.Actor
+	partnerWorker, partnerWorkerB      access.Actor
+	refugeOps                          *refuge.Service
+}
+
+func newControllerWorld(t *testing.T, d store.Dialect) *controllerWorld {
+	t.Helper()
+	ctx := context.Background()
+	f := newFrontDoor(t, d)
+	w := &controllerWorld{frontDoor: f, orgB: "0190f2a0-0000-7000-8000-0000000000b7", refugeOps: attachRefuge(f)}
+	now := f.clock.Now()
+	if err := f.db.Write(ctx, func(tx *store.Tx) error {
+		if _, err := tx.Exec(ctx, `INSERT INTO organisations (id, name, kind, created_at) VALUES ($1, 'Partner Refuge Trust', 'refuge_operator', $2)`, w.orgB, now); err != nil {
+			return err
+		}
+		_, err := tx.Exec(ctx, `INSERT INTO teams (id, organisation_id, name, service, created_at) VALUES ('team-b-refuge', $1, 'Refuge', 'refuge', $2)`, w.orgB, now)
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	w.worker, w.workerA = f.staffIn(t, f.org, "client.worker", access.RoleOutreachWorker, "team-outreach")
+	w.manager, w.managerA = f.staffIn(t, f.org, "client.manager", access.RoleTeamManager, "team-outreach")
+	w.dpl, w.dplA = f.staffIn(t, f.org, "holding.dpl", access.RoleDataProtectionLead)
+	w.partnerBoss, w.partnerA = f.staffIn(t, w.orgB, "partner.manager", access.RoleTeamManager, "team-b-refuge")
+	_, w.partnerWorker = f.staffIn(t, w.orgB, "partner.worker", access.RoleRefugeWorker, "team-b-refuge")
+	_, w.partnerWorkerB = f.staffIn(t, w.orgB, "partner.other", access.RoleRefugeWorker, "team-b-refuge")
+	if err := w.refugeOps.ImportProperties(ctx, []refuge.NewProperty{{ID: "0190f2a0-0000-7000-8000-0000000b0b77", TeamID: "team-b-refuge", Name: "Partner House",
+		Kind: refuge.Satellite, Town: "Southtown", Area: "South", Address: "9 Secret Row",
+		Accepts: refuge.Criteria{Service: refuge.Women, MaxHouseholdSize: 2, MaxChildren: 1, MaxBoyAge: 17, OutOfArea: true},
+		Units:   []refuge.NewUnit{{ID: "0190f2a0-0000-7000-8000-0000000b0b78", Name: "Flat", Bedspaces: 2}}}}); err != nil {
+		t.Fatal(err)
+	}
+	o := f.srv.Options
+	c, err := o.People.Create(ctx, w.workerA, people.NewClient{GivenName: "Harriet", FamilyName: "Vane", TeamID: "team-outreach",
+		Details: people.Details{Gender: "female", Address: "4 New Home Close"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.client = c.ID
+	ref, err := w.refugeOps.Hold(ctx, w.workerA, refuge.HoldRequest{UnitID: "0190f2a0-0000-7000-8000-0000000b0b78",
+		Household: refuge.Household{ClientID: c.ID, Adults: 2, Service: refuge.Women}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.refugeOps.Offer(ctx, w.partnerWorker, ref.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.refugeOps.Accept(ctx, w.workerA, ref.ID); err != nil {
+		t.Fatal(err)
+	}
+	st, err := w.refugeOps.Admit(ctx, w.partnerWorker, ref.ID, refuge.Admission{MoveIn: f.clock.Now()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.stay = st.ID
+	return w
+}
+
+func (w *controllerWorld) restrictions(t *testing.T) int {
+	t.Helper()
+	var n int
+	if err := w.db.Read(context.Background(), func(tx *store.Tx) error {
+		return tx.QueryRow(context.Background(), `SELECT count(*) FROM record_restrictions WHERE record_id = $1`, []any{w.client}, &n)
+	}); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+// The outside testers' case: the manager of the partner organisation
+// running a client's refuge stay restricted her to himself, locking out
+// her own worker, manager and data protection lead, and kept her address
+// after she left. Now the partner reads while the stay lasts and can do
+// nothing else to the record; only the holding organisation restricts,
+// naming only its own active staff; its data protection lead can always
+// lift a restriction; the partner's access ends with the stay.
+func TestPartnerOrganisationCannotTakeOverARecord(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, d store.Dialect) {
+		w := newControllerWorld(t, d)
+		person := "/people/" + w.client
+
+		// During the stay the partner's manager reads the record...
+		if resp, body := w.partnerBoss.get(t, person); resp.StatusCode != http.StatusOK || !strings.Contains(body, "Harriet") {
+			t.Fatalf("the partner's manager during the stay: %d", resp.StatusCode)
+		}
+		// ...and can neither restrict it, change it, nor see who read it.
+		resp, body := w.partnerBoss.post(t, person+"/restrict", url.Values{"staff": {w.partnerA.StaffID}})
+		if resp.StatusCode != http.StatusForbidden || strings.Contains(body, "Harriet") {
+			t.Fatalf("the partner's manager restricting the record: %d, want 403", resp.StatusCode)
+		}
+		if n := w.restrictions(t); n != 0 {
+			t.Fatalf("the partner's refused restriction left %d rows", n)
+		}
+		if resp, _ := w.partnerBoss.post(t, person, url.Values{"version": {"1"}, "given_name": {"Changed"}, "family_name": {"Vane"}}); resp.StatusCode != http.StatusForbidden {
+			t.Fatalf("the partner's manager editing the record: %d, want 403", resp.StatusCode)
+		}
+		if resp, _ := w.partnerBoss.get(t, person+"/history"); resp.StatusCode != http.StatusForbidden {
+			t.Fatalf("the partner's manager reading the access history: %d, want 403", resp.StatusCode)
+		}
+		if _, body := w.partnerBoss.get(t, person); strings.Contains(body, `action="`+person+`/restrict"`) {
+			t.Error("the client page offers the partner's manager the restriction form")
+		}
+
+		// The holding organisation's manager cannot name the partner's
+		// staff, nor anyone who is not active staff of the organisation:
+		// a field error, nothing changed.
+		for who, staff := range map[string]string{"the partner's manager": w.partnerA.StaffID, "the partner's refuge worker": w.partnerWorker.StaffID,
+			"a staff ID that names nobody": unknownID} {
+			resp, body := w.manager.post(t, person+"/restrict", url.Values{"staff": {staff}})
+			if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, "active staff of the organisation that holds this record") {
+				t.Errorf("naming %s on a restriction: %d\n%s", who, resp.StatusCode, errorSummary(body))
+			}
+			if n := w.restrictions(t); n != 0 {
+				t.Fatalf("naming %s left %d restriction rows", who, n)
+			}
+		}
+		_, disabled := w.staffIn(t, w.org, "left.worker", access.RoleOutreachWorker, "team-outreach")
+		if err := w.auth.SetDisabled(context.Background(), "", disabled.StaffID, true, "left the organisation last week"); err != nil {
+			t.Fatal(err)
+		}
+		if resp, _ := w.manager.post(t, person+"/restrict", url.Values{"staff": {disabled.StaffID}}); resp.StatusCode != http.StatusUnprocessableEntity || w.restrictions(t) != 0 {
+			t.Fatalf("naming a disabled account: %d", resp.StatusCode)
+		}
+
+		// The manager restricts the record to themselves: the client's own
+		// worker and the partner are shut out.
+		if resp, _ := w.manager.post(t, person+"/restrict", url.Values{}); resp.StatusCode != http.StatusSeeOther {
+			t.Fatalf("restrict: %d", resp.StatusCode)
+		}
+		for who, h := range map[string]*harness{"the client's worker": w.worker, "the partner's manager": w.partnerBoss} {
+			if resp, _ := h.get(t, person); resp.StatusCode != http.StatusNotFound {
+				t.Fatalf("%s after the restriction: %d, want 404", who, resp.StatusCode)
+			}
+		}
+
+		// The data protection lead of the holding organisation, not named,
+		// finds it on the review page and lifts it with a reason.
+		_, body = w.dpl.get(t, "/review")
+		if !strings.Contains(body, `id="restricted-records"`) || !strings.Contains(body, `action="`+person+`/unrestrict"`) || strings.Contains(body, "Harriet") {
+			t.Fatalf("the review page does not offer to lift the restriction, or names the client:\n%s", body)
+		}
+		if resp, body := w.dpl.post(t, person+"/unrestrict", url.Values{"from": {"review"}, "reason": {""}}); resp.StatusCode != http.StatusUnprocessableEntity || w.restrictions(t) != 1 {
+			t.Fatalf("lifting without a reason: %d %s", resp.StatusCode, errorSummary(body))
+		}
+		if resp, _ := w.dpl.post(t, person+"/unrestrict", url.Values{"from": {"review"}, "reason": {"the manager restricted it to himself by mistake"}}); resp.StatusCode != http.StatusSeeOther || w.restrictions(t) != 0 {
+			t.Fatalf("the data protection lead lifting the restriction: %d", resp.StatusCode)
+		}
+		if resp, _ := w.worker.get(t, person); resp.StatusCode != http.StatusOK {
+			t.Fatalf("the client's worker after the lift: %d", resp.StatusCode)
+		}
+		if _, body := w.dpl.get(t, "/review"); !strings.Contains(body, "the manager restricted it to himself by mistake") || !strings.Contains(body, "Restriction lifted") {
+			t.Error("the review page does not show the lift with its reason")
+		}
+		// The data protection lead of another organisation cannot.
+		_, otherDPL := w.staffIn(t, w.orgB, "partner.dpl", access.RoleDataProtectionLead)
+		if err := w.srv.Options.People.Restrict(context.Background(), w.managerA, w.client, nil); err != nil {
+			t.Fatal(err)
+		}
+		if err := w.srv.Options.People.LiftRestriction(context.Background(), otherDPL, w.client, "I lead data protection at the partner"); err == nil || w.restrictions(t) == 0 {
+			t.Fatalf("another organisation's data protection lead lifted a restriction: %v", err)
+		}
+		if err := w.srv.Options.People.LiftRestriction(context.Background(), w.dplA, w.client, "back to the team after review"); err != nil {
+			t.Fatal(err)
+		}
+
+		// The partner's access ends when the stay does.
+		today := w.clock.Now().UTC()
+		if err := w.refugeOps.Depart(context.Background(), w.partnerWorker, w.stay, refuge.Departure{Date: today, Reason: "planned_move_on", MoveOn: refuge.SocialHousing}); err != nil {
+			t.Fatal(err)
+		}
+		if resp, body := w.partnerBoss.get(t, person); resp.StatusCode != http.StatusNotFound || strings.Contains(body, "4 New Home Close") {
+			t.Fatalf("the partner's manager after the departure: %d, want 404", resp.StatusCode)
+		}
+	})
+}
+
+// Break-glass is for staff of the record's organisation, for a reason
+// from the short list with what happened; the holding organisation's data
+// protection lead sees it at once on their home page.
+func TestBreakGlassStaysWithinTheRecordsOrganisation(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, d store.Dialect) {
+		w := newControllerWorld(t, d)
+		person := "/people/" + w.client
+		grants := func() int {
+			var n int
+			if err := w.db.Read(context.Background(), func(tx *store.Tx) error {
+				return tx.QueryRow(context.Background(), `SELECT count(*) FROM break_glass_grants WHERE record_id = $1`, []any{w.client}, &n)
+			}); err != nil {
+				t.Fatal(err)
+			}
+			return n
+		}
+		// Another organisation's refuge worker with no stay relation (a
+		// second partner team member is in the stay's team, so take one
+		// from an unrelated organisation): told nothing, granted nothing.
+		const orgC = "0190f2a0-0000-7000-8000-0000000000c7"
+		if err := w.db.Write(context.Background(), func(tx *store.Tx) error {
+			_, err := tx.Exec(context.Background(), `INSERT INTO organisations (id, name, kind, created_at) VALUES ($1, 'Another Refuge', 'refuge_operator', $2)`, orgC, w.clock.Now())
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		outsider, _ := w.staffIn(t, orgC, "outside.refuge", access.RoleRefugeWorker)
+		resp, body := outsider.post(t, person+"/break-glass", url.Values{"reason_kind": {"immediate_danger"}, "reason": {"curiosity, nothing urgent at all"}})
+		if resp.StatusCode != http.StatusNotFound || grants() != 0 || strings.Contains(body, "Harriet") {
+			t.Fatalf("break-glass across organisations: %d, %d grants", resp.StatusCode, grants())
+		}
+		if resp, _ := outsider.get(t, person); resp.StatusCode != http.StatusNotFound {
+			t.Fatalf("another organisation's worker opening the record: %d, want 404", resp.StatusCode)
+		}
+
+		// The holding organisation's helpline worker, no relation: offered
+		// the form with the list; a reason off the list is refused.
+		helpline, _ := w.staffIn(t, w.org, "night.helpline", access.RoleFrontDoorWorker, "team-helpline")
+		resp, body = helpline.get(t, person)
+		if resp.StatusCode != http.StatusForbidden || !strings.Contains(body, `name="reason_kind"`) || !strings.Contains(body, "Someone is in danger now") {
+			t.Fatalf("the refusal page of the organisation's own worker: %d", resp.StatusCode)
+		}
+		resp, body = helpline.post(t, person+"/break-glass", url.Values{"reason_kind": {"curiosity"}, "reason": {"curiosity, nothing urgent at all"}})
+		if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, "Choose why you need emergency access now") || grants() != 0 {
+			t.Fatalf("break-glass for a reason off the list: %d, %d grants", resp.StatusCode, grants())
+		}
+		resp, _ = helpline.post(t, person+"/break-glass", url.Values{"reason_kind": {"client_in_contact"}, "reason": {"she rang the helpline at 9 pm and her worker is off"}})
+		if resp.StatusCode != http.StatusSeeOther || grants() != 1 {
+			t.Fatalf("break-glass with a listed reason: %d, %d grants", resp.StatusCode, grants())
+		}
+		_, body = w.dpl.get(t, "/")
+		if !strings.Contains(body, `id="home-break-glass"`) || !strings.Contains(body, "she rang the helpline at 9 pm and her worker is off") ||
+			!strings.Contains(body, "The client is in touch now and their workers cannot be reached") {
+			t.Fatalf("the data protection lead's home page does not show the break-glass at once:\n%s", body)
+		}
+		// The partner organisation's lead sees none of it.
+		partnerDPL, _ := w.staffIn(t, w.orgB, "partner.lead", access.RoleDataProtectionLead)
+		if _, body := partnerDPL.get(t, "/"); strings.Contains(body, "her worker is off") {
+			t.Error("another organisation's data protection lead sees the break-glass")
+		}
+	})
+}
+
+// Every refusal is in the audit trail with who, what and why, and the
+// data protection lead's review page shows them, raising an alert for an
+// account refused many times in a day.
+func TestRefusalsReachTheReviewPage(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, d store.Dialect) {
+		w := newControllerWorld(t, d)
+		prober, probe := w.staffIn(t, w.org, "curious.worker", access.RoleFrontDoorWorker, "team-helpline")
+		before := 0
+		if err := w.db.Read(context.Background(), func(tx *store.Tx) error {
+			return tx.QueryRow(context.Background(), `SELECT count(*) FROM audit_events WHERE action = $1`, []any{audit.ActionRefused}, &before)
+		}); err != nil {
+			t.Fatal(err)
+		}
+		// Refused a page of the service, a record's edit, a stay, a
+		// referral to a refuge: each recorded.
+		for i := range review.RefusalAlertThreshold {
+			paths := []string{"/people/" + w.client + "/edit", "/refuge/stays/" + w.stay, "/review", "/people/" + w.client + "/history"}
+			if resp, _ := prober.get(t, paths[i%len(paths)]); resp.StatusCode != http.StatusForbidden && resp.StatusCode != http.StatusNotFound {
+				t.Fatalf("%s: %d, want a refusal", paths[i%len(paths)], resp.StatusCode)
+			}
+		}
+		var events []audit.Event
+		if err := w.db.Read(context.Background(), func(tx *store.Tx) error {
+			var err error
+			events, err = audit.Recent(context.Background(), tx, audit.ActionRefused, w.clock.Now().Add(-time.Hour), 100)
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		mine := 0
+		for _, e := range events {
+			if e.ActorID == probe.StaffID {
+				mine++
+				if e.Purpose == "" || !strings.Contains(e.Purpose, ": ") {
+					t.Errorf("a refusal without the action and reason: %+v", e)
+				}
+			}
+		}
+		if mine != review.RefusalAlertThreshold {
+			t.Fatalf("%d refusal events for %d refused requests", mine, review.RefusalAlertThreshold)
+		}
+		resp, body := w.dpl.get(t, "/review")
+		if resp.StatusCode != http.StatusOK || !strings.Contains(body, `id="refusals"`) || !strings.Contains(body, "Staff curious.worker") ||
+			!strings.Contains(body, "change the record") || !strings.Contains(body, `id="refusal-alerts"`) {
+			t.Fatalf("the review page's refusals and alert:\n%s", body)
+		}
+		if _, body := w.dpl.get(t, "/"); !strings.Contains(body, `id="refusal-alerts"`) || !strings.Contains(body, "Staff curious.worker") {
+			t.Error("the data protection lead's home page does not raise the alert")
+		}
+		// Another organisation's data protection lead sees none of it.
+		partnerDPL, _ := w.staffIn(t, w.orgB, "partner.lead", access.RoleDataProtectionLead)
+		if _, body := partnerDPL.get(t, "/review"); strings.Contains(body, "curious.worker") {
+			t.Error("another organisation's data protection lead sees this organisation's refusals")
+		}
+	})
+}
