@@ -7,7 +7,10 @@ import (
 	"os"
 	"time"
 
+	"frontdoor/internal/intake"
+	"frontdoor/internal/matching"
 	"frontdoor/internal/outreach"
+	"frontdoor/internal/people"
 	"frontdoor/internal/refuge"
 	"frontdoor/internal/risk"
 	"frontdoor/internal/store"
@@ -24,8 +27,8 @@ func dataSteps(db *store.DB, d dbFlags, k *keyFlags) map[int]store.DataStep {
 		return nil
 	}
 	return map[int]store.DataStep{
-		// 0022_sealed_columns: answers, scores, levels, departures,
-		// move-on, outcomes... (docs/security.md, section 4).
+		// 0022_sealed_columns: what no query needs in clear, in every
+		// capability's tables (docs/security.md, section 4).
 		22: func(ctx context.Context, tx *store.Tx) error {
 			v, err := stepVault(ctx, db, tx, d, *k)
 			if err != nil {
@@ -39,6 +42,15 @@ func dataSteps(db *store.DB, d dbFlags, k *keyFlags) map[int]store.DataStep {
 			}
 			if err := outreach.SealClearColumns(ctx, tx, v); err != nil {
 				return fmt.Errorf("outreach: %w", err)
+			}
+			if err := intake.SealClearColumns(ctx, tx, v); err != nil {
+				return fmt.Errorf("intake: %w", err)
+			}
+			if err := people.SealClearColumns(ctx, tx, v); err != nil {
+				return fmt.Errorf("people: %w", err)
+			}
+			if err := matching.SealClearColumns(ctx, tx, v); err != nil {
+				return fmt.Errorf("matching: %w", err)
 			}
 			return nil
 		},

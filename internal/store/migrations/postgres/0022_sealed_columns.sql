@@ -27,6 +27,20 @@ ALTER TABLE outreach_needs ADD COLUMN status_sealed TEXT;
 ALTER TABLE partner_referrals ADD COLUMN kind_sealed TEXT;
 ALTER TABLE partner_referral_events ADD COLUMN status_sealed TEXT;
 
+-- The front door: how a contact came in and ended, where a referral came
+-- from and the risk it gave, a triage decision, why a case closed, each
+-- step of a case's history.
+ALTER TABLE intake_contacts ADD COLUMN details_sealed TEXT;
+ALTER TABLE intake_referrals ADD COLUMN details_sealed TEXT;
+ALTER TABLE intake_triage ADD COLUMN decision_sealed TEXT;
+ALTER TABLE intake_cases ADD COLUMN close_reason_sealed TEXT;
+ALTER TABLE intake_case_events ADD COLUMN change_sealed TEXT;
+
+-- People and matching: how a perpetrator is related to a client, and
+-- which kinds of detail a counter-allegation alert matched on.
+ALTER TABLE perpetrator_links ADD COLUMN relationship_sealed TEXT;
+ALTER TABLE match_alerts ADD COLUMN reasons_sealed TEXT;
+
 -- Every converted row belongs to a client or is a helpline contact.
 -- data step: SELECT (SELECT count(*) FROM clients) + (SELECT count(*) FROM intake_contacts)
 
@@ -55,3 +69,17 @@ ALTER TABLE outreach_outcomes DROP COLUMN abuse_stopped;
 ALTER TABLE outreach_needs DROP COLUMN status;
 ALTER TABLE partner_referrals DROP COLUMN kind;
 ALTER TABLE partner_referral_events DROP COLUMN status;
+ALTER TABLE intake_contacts DROP COLUMN channel;
+ALTER TABLE intake_contacts DROP COLUMN direction;
+ALTER TABLE intake_contacts DROP COLUMN caller_type;
+ALTER TABLE intake_contacts DROP COLUMN service_line;
+ALTER TABLE intake_contacts DROP COLUMN outcome;
+ALTER TABLE intake_referrals DROP COLUMN source;
+ALTER TABLE intake_referrals DROP COLUMN risk_level;
+ALTER TABLE intake_triage DROP COLUMN decision;
+ALTER TABLE intake_triage DROP COLUMN service;
+ALTER TABLE intake_cases DROP COLUMN close_reason;
+ALTER TABLE intake_case_events DROP COLUMN status;
+ALTER TABLE intake_case_events DROP COLUMN reason;
+ALTER TABLE perpetrator_links DROP COLUMN relationship;
+ALTER TABLE match_alerts DROP COLUMN reasons;
