@@ -73,7 +73,7 @@ func stepVault(ctx context.Context, db *store.DB, tx *store.Tx, d dbFlags, k key
 	src := k.source(d, false)
 	master, err := vault.LoadMasterKey(src)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("%w: %v", store.ErrDataStepNeeded, err)
 	}
 	v, err := vault.Open(ctx, db, master, time.Now)
 	var wrong *vault.WrongMasterKeyError
