@@ -22,14 +22,14 @@ import (
 // opened only when a migration has rows to convert (an empty database
 // migrates without a key). k nil: the command has no key, and such a
 // migration is refused.
-func dataSteps(db *store.DB, d dbFlags, k *keyFlags) map[int]store.DataStep {
+func dataSteps(db *store.DB, d dbFlags, k *keyFlags) map[string]store.DataStep {
 	if k == nil {
 		return nil
 	}
-	return map[int]store.DataStep{
-		// 0022_sealed_columns: what no query needs in clear, in every
-		// capability's tables (docs/security.md, section 4).
-		22: func(ctx context.Context, tx *store.Tx) error {
+	return map[string]store.DataStep{
+		// What no query needs in clear, in every capability's tables
+		// (docs/security.md, section 4).
+		store.MigrationSealedColumns: func(ctx context.Context, tx *store.Tx) error {
 			v, err := stepVault(ctx, db, tx, d, *k)
 			if err != nil {
 				return err

@@ -13,7 +13,7 @@ import (
 	"frontdoor/internal/vault"
 )
 
-// A database written by a version before migration 22 holds a helpline
+// A database written by a version before the sealed_columns migration holds a helpline
 // contact's details in clear. 'frontdoor migrate' without the master key
 // stops with one line and changes nothing; with the key it seals them and
 // the clear columns are gone.
@@ -27,7 +27,8 @@ func TestMigrateSealsStoredValuesOnlyWithTheKey(t *testing.T) {
 			keyFile = vault.DefaultKeyFile(cfg.DataDir)
 			args = []string{"migrate", "--data", cfg.DataDir}
 		}
-		db := storetest.OpenConfigThrough(t, cfg, 21)
+		before := storetest.Before(t, d, store.MigrationSealedColumns)
+		db := storetest.OpenConfigThrough(t, cfg, before)
 		v, err := vault.OpenSource(ctx, db, vault.KeySource{File: keyFile, Create: true}, time.Now)
 		if err != nil {
 			t.Fatal(err)
@@ -58,9 +59,9 @@ func TestMigrateSealsStoredValuesOnlyWithTheKey(t *testing.T) {
 		if err := os.Rename(keyFile, away); err != nil {
 			t.Fatal(err)
 		}
-		oneLineErr(t, testserve.Run(t, nil, args...), 1, "0022_sealed_columns", "needs the master key")
-		db = storetest.OpenConfigThrough(t, cfg, 21)
-		if st, err := db.Status(ctx); err != nil || st.Current != 21 {
+		oneLineErr(t, testserve.Run(t, nil, args...), 1, store.MigrationSealedColumns, "needs the master key")
+		db = storetest.OpenConfigThrough(t, cfg, before)
+		if st, err := db.Status(ctx); err != nil || st.Current != before {
 			t.Fatalf("after a refused migrate the schema is at %+v, %v", st, err)
 		}
 		db.Close()

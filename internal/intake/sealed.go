@@ -95,53 +95,49 @@ func (s *Service) openDecision(referralID, sealed string) (decisionDoc, error) {
 	return d, openJSON(s.Vault, sealed, &d, "intake_triage", referralID, "decision")
 }
 
-// SealClearColumns is migration 22's data step for this package's tables:
-// it seals what earlier versions kept in clear (contacts' channels,
-// directions, caller types, service lines and outcomes; referrals'
-// sources and risk levels; triage decisions; close reasons; case
-// histories' statuses and reasons) into the new sealed columns, in the
-// migration's transaction, in batches. The clear columns go after it, in
-// the same migration; the audit trail is not touched.
+// SealClearColumns is the sealed_columns migration's data step for this
+// package's tables: it seals what earlier versions kept in clear
+// (contacts' channels, directions, caller types, service lines and
+// outcomes; referrals' sources and risk levels; triage decisions; close
+// reasons; case histories' statuses and reasons) into the new sealed
+// columns, in the migration's transaction, in batches. The clear columns
+// go after it, in the same migration; the audit trail is not touched.
 func SealClearColumns(ctx context.Context, tx *store.Tx, v Sealer) error {
 	steps := []struct {
-		query, set string
-		seal       func(id string, c []sql.NullString) (string, error)
+		query, table, key, set string
+		seal                   func(id string, c []sql.NullString) (string, error)
 	}{
 		{`SELECT id, channel, direction, caller_type, service_line, outcome FROM intake_contacts WHERE id > $1 ORDER BY id LIMIT 1000`,
-			`UPDATE intake_contacts SET details_sealed = $1 WHERE id = $2`,
+			"intake_contacts", "id", "details_sealed",
 			func(id string, c []sql.NullString) (string, error) {
 				return SealContact(v, id, Contact{Channel: Channel(c[0].String), Direction: Direction(c[1].String), CallerType: CallerType(c[2].String),
 					ServiceLine: ServiceLine(c[3].String), Outcome: Outcome(c[4].String)})
 			}},
 		{`SELECT id, source, risk_level FROM intake_referrals WHERE id > $1 ORDER BY id LIMIT 1000`,
-			`UPDATE intake_referrals SET details_sealed = $1 WHERE id = $2`,
+			"intake_referrals", "id", "details_sealed",
 			func(id string, c []sql.NullString) (string, error) {
 				return SealReferral(v, id, Source(c[0].String), RiskLevel(c[1].String))
 			}},
 		{`SELECT referral_id, decision, service FROM intake_triage WHERE referral_id > $1 ORDER BY referral_id LIMIT 1000`,
-			`UPDATE intake_triage SET decision_sealed = $1 WHERE referral_id = $2`,
+			"intake_triage", "referral_id", "decision_sealed",
 			func(id string, c []sql.NullString) (string, error) {
 				return SealDecision(v, id, Decision(c[0].String), CaseService(c[1].String))
 			}},
 		{`SELECT id, close_reason FROM intake_cases WHERE id > $1 AND close_reason IS NOT NULL ORDER BY id LIMIT 1000`,
-			`UPDATE intake_cases SET close_reason_sealed = $1 WHERE id = $2`,
+			"intake_cases", "id", "close_reason_sealed",
 			func(id string, c []sql.NullString) (string, error) {
 				return SealCloseReason(v, id, CloseReason(c[0].String)), nil
 			}},
 		{`SELECT id, status, reason FROM intake_case_events WHERE id > $1 ORDER BY id LIMIT 1000`,
-			`UPDATE intake_case_events SET change_sealed = $1 WHERE id = $2`,
+			"intake_case_events", "id", "change_sealed",
 			func(id string, c []sql.NullString) (string, error) {
 				return SealChange(v, id, CaseStatus(c[0].String), CloseReason(c[1].String))
 			}},
 	}
 	for _, st := range steps {
-		err := store.ConvertRows(ctx, tx, st.query, func(c []sql.NullString) error {
+		err := store.RewriteRows(ctx, tx, st.query, st.table, st.key, []string{st.set}, func(c []sql.NullString) ([]any, error) {
 			sealed, err := st.seal(c[0].String, c[1:])
-			if err != nil {
-				return err
-			}
-			_, err = tx.Exec(ctx, st.set, sealed, c[0].String)
-			return err
+			return []any{sealed}, err
 		})
 		if err != nil {
 			return err

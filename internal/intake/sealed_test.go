@@ -13,7 +13,7 @@ import (
 	"frontdoor/internal/store/storetest"
 )
 
-// The front door's rows stored before migration 22 kept contact details,
+// The front door's rows stored before the sealed_columns migration kept contact details,
 // referral sources and risk, triage decisions, close reasons and case
 // histories in clear, and so did perpetrators' relationships and alert
 // reasons. The migration refuses to run without the data step (the
@@ -21,7 +21,8 @@ import (
 // stored, and the rest opens under its new place.
 func TestMigrationSealsStoredFrontDoorRows(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, d store.Dialect) {
-		w := newWorldThrough(t, d, 21)
+		before := storetest.Before(t, d, store.MigrationSealedColumns)
+		w := newWorldThrough(t, d, before)
 		c := w.client(t, "Ada")
 		var org string
 		if err := w.db.Read(ctx, func(tx *store.Tx) error {
@@ -72,7 +73,7 @@ func TestMigrationSealsStoredFrontDoorRows(t *testing.T) {
 		if _, err := w.db.Migrate(ctx, time.Now); !errors.Is(err, store.ErrDataStepNeeded) {
 			t.Fatalf("migrate without the data step: %v", err)
 		}
-		steps := map[int]store.DataStep{22: func(ctx context.Context, tx *store.Tx) error {
+		steps := map[string]store.DataStep{store.MigrationSealedColumns: func(ctx context.Context, tx *store.Tx) error {
 			if err := intake.SealClearColumns(ctx, tx, w.vault); err != nil {
 				return err
 			}

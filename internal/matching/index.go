@@ -336,15 +336,15 @@ func (x *Index) openReasons(a *alertRow) error {
 	return nil
 }
 
-// SealClearColumns is migration 22's data step for this package's tables:
-// it seals the reasons of the alerts earlier versions raised, kept in
-// clear then, in the migration's transaction, in batches; the clear
-// column goes after it, in the same migration.
+// SealClearColumns is the sealed_columns migration's data step for this
+// package's tables: it seals the reasons of the alerts earlier versions
+// raised, kept in clear then, in the migration's transaction, in batches;
+// the clear column goes after it, in the same migration.
 func SealClearColumns(ctx context.Context, tx *store.Tx, v Sealer) error {
-	return store.ConvertRows(ctx, tx, `SELECT id, reasons FROM match_alerts WHERE id > $1 ORDER BY id LIMIT 1000`, func(c []sql.NullString) error {
-		_, err := tx.Exec(ctx, `UPDATE match_alerts SET reasons_sealed = $1 WHERE id = $2`, v.SealString(c[1].String, reasonsAAD(c[0].String)...), c[0].String)
-		return err
-	})
+	return store.RewriteRows(ctx, tx, `SELECT id, reasons FROM match_alerts WHERE id > $1 ORDER BY id LIMIT 1000`, "match_alerts", "id",
+		[]string{"reasons_sealed"}, func(c []sql.NullString) ([]any, error) {
+			return []any{v.SealString(c[1].String, reasonsAAD(c[0].String)...)}, nil
+		})
 }
 
 // visible reports whether actor may see an alert about the two records:

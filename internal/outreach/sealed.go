@@ -42,60 +42,52 @@ func openJSON(v Sealer, sealed string, doc any, aad ...string) error {
 	return json.Unmarshal([]byte(plain), doc)
 }
 
-// SealClearColumns is migration 22's data step for this package's tables:
-// it seals what earlier versions kept in clear (outcome answers with their
-// scores from outreach_outcome_scores, needs' statuses, partner
-// referrals' kinds, their events' statuses) into the new sealed columns,
-// in the migration's transaction, in batches. The clear columns and
-// outreach_outcome_scores go after it, in the same migration; the audit
-// trail is not touched.
+// SealClearColumns is the sealed_columns migration's data step for this
+// package's tables: it seals what earlier versions kept in clear (outcome
+// answers with their scores from outreach_outcome_scores, needs' statuses,
+// partner referrals' kinds, their events' statuses) into the new sealed
+// columns, in the migration's transaction, in batches. The clear columns
+// and outreach_outcome_scores go after it, in the same migration; the
+// audit trail is not touched.
 func SealClearColumns(ctx context.Context, tx *store.Tx, v Sealer) error {
-	err := store.ConvertRows(ctx, tx, `SELECT id, feels_safer, abuse_stopped FROM outreach_outcomes WHERE id > $1 ORDER BY id LIMIT 500`,
-		func(c []sql.NullString) error {
+	err := store.RewriteRows(ctx, tx, `SELECT id, feels_safer, abuse_stopped FROM outreach_outcomes WHERE id > $1 ORDER BY id LIMIT 500`,
+		"outreach_outcomes", "id", []string{"answers_sealed"}, func(c []sql.NullString) ([]any, error) {
 			id := c[0].String
 			d := answersDoc{Scores: map[Area]int{}, AbuseStopped: c[2].String}
 			var err error
 			if d.FeelsSafer, err = strconv.Atoi(c[1].String); err != nil {
-				return fmt.Errorf("outcome %s: %w", id, err)
+				return nil, fmt.Errorf("outcome %s: %w", id, err)
 			}
 			rows, err := tx.Query(ctx, `SELECT area, score FROM outreach_outcome_scores WHERE outcome_id = $1`, id)
 			if err != nil {
-				return err
+				return nil, err
 			}
 			for rows.Next() {
 				var a Area
 				var n int
 				if err := rows.Scan(&a, &n); err != nil {
 					rows.Close()
-					return err
+					return nil, err
 				}
 				d.Scores[a] = n
 			}
 			rows.Close()
 			if err := rows.Err(); err != nil {
-				return err
+				return nil, err
 			}
 			sealed, err := sealJSON(v, d, "outreach_outcomes", id, "answers")
-			if err != nil {
-				return err
-			}
-			_, err = tx.Exec(ctx, `UPDATE outreach_outcomes SET answers_sealed = $1 WHERE id = $2`, sealed, id)
-			return err
+			return []any{sealed}, err
 		})
 	if err != nil {
 		return err
 	}
-	for _, st := range []struct{ query, set, table, field string }{
-		{`SELECT id, status FROM outreach_needs WHERE id > $1 ORDER BY id LIMIT 500`,
-			`UPDATE outreach_needs SET status_sealed = $1 WHERE id = $2`, "outreach_needs", "status"},
-		{`SELECT id, kind FROM partner_referrals WHERE id > $1 ORDER BY id LIMIT 500`,
-			`UPDATE partner_referrals SET kind_sealed = $1 WHERE id = $2`, "partner_referrals", "kind"},
-		{`SELECT id, status FROM partner_referral_events WHERE id > $1 ORDER BY id LIMIT 500`,
-			`UPDATE partner_referral_events SET status_sealed = $1 WHERE id = $2`, "partner_referral_events", "status"},
+	for _, st := range []struct{ query, table, field string }{
+		{`SELECT id, status FROM outreach_needs WHERE id > $1 ORDER BY id LIMIT 500`, "outreach_needs", "status"},
+		{`SELECT id, kind FROM partner_referrals WHERE id > $1 ORDER BY id LIMIT 500`, "partner_referrals", "kind"},
+		{`SELECT id, status FROM partner_referral_events WHERE id > $1 ORDER BY id LIMIT 500`, "partner_referral_events", "status"},
 	} {
-		err := store.ConvertRows(ctx, tx, st.query, func(c []sql.NullString) error {
-			_, err := tx.Exec(ctx, st.set, v.SealString(c[1].String, st.table, c[0].String, st.field), c[0].String)
-			return err
+		err := store.RewriteRows(ctx, tx, st.query, st.table, "id", []string{st.field + "_sealed"}, func(c []sql.NullString) ([]any, error) {
+			return []any{v.SealString(c[1].String, st.table, c[0].String, st.field)}, nil
 		})
 		if err != nil {
 			return err

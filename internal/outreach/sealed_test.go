@@ -13,13 +13,14 @@ import (
 	"frontdoor/internal/store/storetest"
 )
 
-// Plans and partner referrals stored before migration 22 kept outcome
+// Plans and partner referrals stored before the sealed_columns migration kept outcome
 // answers and scores, needs' statuses, referral kinds and their history's
 // statuses in clear. The migration refuses to run without the data step
 // (the vault's key); with it they read back as they were.
 func TestMigrationSealsStoredOutcomesAndReferrals(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, d store.Dialect) {
-		w := newWorldThrough(t, d, 21)
+		before := storetest.Before(t, d, store.MigrationSealedColumns)
+		w := newWorldThrough(t, d, before)
 		admin := w.staffIn(t, org, "the.admin", access.RoleAdministrator)
 		c := w.client(t, "Amina", people.Safe)
 		plan, err := w.svc.StartPlan(ctx, w.worker, c)
@@ -66,7 +67,7 @@ func TestMigrationSealsStoredOutcomesAndReferrals(t *testing.T) {
 		if _, err := w.db.Migrate(ctx, time.Now); !errors.Is(err, store.ErrDataStepNeeded) {
 			t.Fatalf("migrate without the data step: %v", err)
 		}
-		steps := map[int]store.DataStep{22: func(ctx context.Context, tx *store.Tx) error { return outreach.SealClearColumns(ctx, tx, w.vault) }}
+		steps := map[string]store.DataStep{store.MigrationSealedColumns: func(ctx context.Context, tx *store.Tx) error { return outreach.SealClearColumns(ctx, tx, w.vault) }}
 		if _, err := w.db.MigrateWith(ctx, time.Now, store.MigrateOptions{Steps: steps}); err != nil {
 			t.Fatal(err)
 		}

@@ -7,11 +7,11 @@ import (
 	"frontdoor/internal/store"
 )
 
-// SealClearColumns is migration 22's data step for this package's tables:
-// it seals how each perpetrator is related to the clients they harmed,
-// which earlier versions kept in clear, in the migration's transaction,
-// in batches of perpetrators; the clear column goes after it, in the same
-// migration.
+// SealClearColumns is the sealed_columns migration's data step for this
+// package's tables: it seals how each perpetrator is related to the
+// clients they harmed, which earlier versions kept in clear, in the
+// migration's transaction, in batches of perpetrators; the clear column
+// goes after it, in the same migration.
 func SealClearColumns(ctx context.Context, tx *store.Tx, v Sealer) error {
 	return store.ConvertRows(ctx, tx, `SELECT DISTINCT perpetrator_id FROM perpetrator_links WHERE perpetrator_id > $1 ORDER BY perpetrator_id LIMIT 500`,
 		func(c []sql.NullString) error {

@@ -62,51 +62,48 @@ func (s *Service) openApplication(id, sealed string) (applicationDoc, error) {
 	return d, openJSON(s.Vault, sealed, &d, "refuge_housing_applications", id, "application")
 }
 
-// SealClearColumns is migration 22's data step for this package's tables:
-// it seals what earlier versions kept in clear (departures, move-on goals,
-// housing applications' provider, band and status, their events' kind and
-// band, who declined a referral) into the new sealed columns, in the
-// migration's transaction, in batches. The clear columns go after it, in
-// the same migration; the audit trail is not touched.
+// SealClearColumns is the sealed_columns migration's data step for this
+// package's tables: it seals what earlier versions kept in clear
+// (departures, move-on goals, housing applications' provider, band and
+// status, their events' kind and band, who declined a referral) into the
+// new sealed columns, in the migration's transaction, in batches. The
+// clear columns go after it, in the same migration; the audit trail is not
+// touched.
 func SealClearColumns(ctx context.Context, tx *store.Tx, v Sealer) error {
 	steps := []struct {
-		query, set string
-		seal       func(id string, c []sql.NullString) (string, error)
+		query, table, key, set string
+		seal                   func(id string, c []sql.NullString) (string, error)
 	}{
 		{`SELECT id, departure_reason, move_on FROM refuge_stays WHERE id > $1 AND move_out IS NOT NULL ORDER BY id LIMIT 500`,
-			`UPDATE refuge_stays SET departure_sealed = $1 WHERE id = $2`,
+			"refuge_stays", "id", "departure_sealed",
 			func(id string, c []sql.NullString) (string, error) {
 				return sealJSON(v, departureDoc{Reason: DepartureReason(c[0].String), MoveOn: MoveOn(c[1].String)}, "refuge_stays", id, "departure")
 			}},
 		{`SELECT stay_id, goal FROM refuge_moveon_plans WHERE stay_id > $1 ORDER BY stay_id LIMIT 500`,
-			`UPDATE refuge_moveon_plans SET goal_sealed = $1 WHERE stay_id = $2`,
+			"refuge_moveon_plans", "stay_id", "goal_sealed",
 			func(id string, c []sql.NullString) (string, error) {
 				return v.SealString(c[0].String, "refuge_moveon_plans", id, "goal"), nil
 			}},
 		{`SELECT id, provider, band, status FROM refuge_housing_applications WHERE id > $1 ORDER BY id LIMIT 500`,
-			`UPDATE refuge_housing_applications SET application_sealed = $1 WHERE id = $2`,
+			"refuge_housing_applications", "id", "application_sealed",
 			func(id string, c []sql.NullString) (string, error) {
 				return sealJSON(v, applicationDoc{Provider: c[0].String, Band: c[1].String, Status: HousingStatus(c[2].String)}, "refuge_housing_applications", id, "application")
 			}},
 		{`SELECT id, kind, band FROM refuge_housing_events WHERE id > $1 ORDER BY id LIMIT 500`,
-			`UPDATE refuge_housing_events SET event_sealed = $1 WHERE id = $2`,
+			"refuge_housing_events", "id", "event_sealed",
 			func(id string, c []sql.NullString) (string, error) {
 				return sealJSON(v, eventDoc{Kind: HousingStatus(c[0].String), Band: c[1].String}, "refuge_housing_events", id, "event")
 			}},
 		{`SELECT id, decided_by FROM refuge_referrals WHERE id > $1 AND decided_by IS NOT NULL ORDER BY id LIMIT 500`,
-			`UPDATE refuge_referrals SET decided_by_sealed = $1 WHERE id = $2`,
+			"refuge_referrals", "id", "decided_by_sealed",
 			func(id string, c []sql.NullString) (string, error) {
 				return v.SealString(c[0].String, "refuge_referrals", id, "decided_by"), nil
 			}},
 	}
 	for _, st := range steps {
-		err := store.ConvertRows(ctx, tx, st.query, func(c []sql.NullString) error {
+		err := store.RewriteRows(ctx, tx, st.query, st.table, st.key, []string{st.set}, func(c []sql.NullString) ([]any, error) {
 			sealed, err := st.seal(c[0].String, c[1:])
-			if err != nil {
-				return err
-			}
-			_, err = tx.Exec(ctx, st.set, sealed, c[0].String)
-			return err
+			return []any{sealed}, err
 		})
 		if err != nil {
 			return err

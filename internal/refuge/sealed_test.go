@@ -11,14 +11,15 @@ import (
 	"frontdoor/internal/store/storetest"
 )
 
-// Stays and move-on stored before migration 22 kept departures, goals,
+// Stays and move-on stored before the sealed_columns migration kept departures, goals,
 // providers, bands and statuses in clear. The migration refuses to run
 // without the data step (the vault's key); with it they read back as
 // they were, the rebuilt stays keep their claims, children's tasks and
 // version trigger, and new departures and events are written sealed.
 func TestMigrationSealsStoredStaysAndMoveOn(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, d store.Dialect) {
-		w := newWorldThrough(t, d, 21)
+		prior := storetest.Before(t, d, store.MigrationSealedColumns)
+		w := newWorldThrough(t, d, prior)
 		st, _, _ := admitted(t, w)
 		c2 := w.client(t, "Bea")
 		p2 := w.property(t, "Elm House", "Ashby", "Southgate", "2 Secret Row", criteria(), 2, 2)
@@ -68,7 +69,7 @@ func TestMigrationSealsStoredStaysAndMoveOn(t *testing.T) {
 		if _, err := w.db.Migrate(ctx, time.Now); !errors.Is(err, store.ErrDataStepNeeded) {
 			t.Fatalf("migrate without the data step: %v", err)
 		}
-		steps := map[int]store.DataStep{22: func(ctx context.Context, tx *store.Tx) error { return refuge.SealClearColumns(ctx, tx, w.vault) }}
+		steps := map[string]store.DataStep{store.MigrationSealedColumns: func(ctx context.Context, tx *store.Tx) error { return refuge.SealClearColumns(ctx, tx, w.vault) }}
 		if _, err := w.db.MigrateWith(ctx, time.Now, store.MigrateOptions{Steps: steps}); err != nil {
 			t.Fatal(err)
 		}

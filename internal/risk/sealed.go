@@ -71,46 +71,42 @@ func (s *Service) openLevel(clientID, sealed string) (Level, error) {
 	return Level(l), err
 }
 
-// SealClearColumns is migration 22's data step for this package's tables:
-// it seals what earlier versions kept in clear (each assessment's answers
-// with their comments, its scores and call-outs; each client's current
-// level) into the new sealed columns, in the migration's transaction, in
-// batches. The clear columns and risk_answers go after it, in the same
-// migration; the audit trail is not touched.
+// SealClearColumns is the sealed_columns migration's data step for this
+// package's tables: it seals what earlier versions kept in clear (each
+// assessment's answers with their comments, its scores and call-outs; each
+// client's current level) into the new sealed columns, in the migration's
+// transaction, in batches. The clear columns and risk_answers go after it,
+// in the same migration; the audit trail is not touched.
 func SealClearColumns(ctx context.Context, tx *store.Tx, v Sealer) error {
-	err := store.ConvertRows(ctx, tx, `SELECT id, yes_count, scored_level, final_level, police_callouts, window_callouts, escalation_suggested
-		FROM risk_assessments WHERE id > $1 ORDER BY id LIMIT 500`, func(c []sql.NullString) error {
-		id := c[0].String
-		d := scoreDoc{Scored: Level(c[2].String), Final: Level(c[3].String), EscalationSuggested: c[6].String == "1" || c[6].String == "true"}
-		var err error
-		for i, n := range map[int]*int{1: &d.YesCount, 4: &d.PoliceCallouts, 5: &d.WindowCallouts} {
-			if *n, err = strconv.Atoi(c[i].String); err != nil {
-				return fmt.Errorf("assessment %s: %w", id, err)
+	err := store.RewriteRows(ctx, tx, `SELECT id, yes_count, scored_level, final_level, police_callouts, window_callouts, escalation_suggested
+		FROM risk_assessments WHERE id > $1 ORDER BY id LIMIT 500`, "risk_assessments", "id", []string{"score_sealed", "answers_sealed"},
+		func(c []sql.NullString) ([]any, error) {
+			id := c[0].String
+			d := scoreDoc{Scored: Level(c[2].String), Final: Level(c[3].String), EscalationSuggested: c[6].String == "1" || c[6].String == "true"}
+			var err error
+			for i, n := range map[int]*int{1: &d.YesCount, 4: &d.PoliceCallouts, 5: &d.WindowCallouts} {
+				if *n, err = strconv.Atoi(c[i].String); err != nil {
+					return nil, fmt.Errorf("assessment %s: %w", id, err)
+				}
 			}
-		}
-		answers, err := legacyAnswers(ctx, tx, v, id)
-		if err != nil {
-			return err
-		}
-		score, err := sealJSON(v, d, "risk_assessments", id, "score")
-		if err != nil {
-			return err
-		}
-		sealedAnswers, err := sealJSON(v, answers, "risk_assessments", id, "answers")
-		if err != nil {
-			return err
-		}
-		_, err = tx.Exec(ctx, `UPDATE risk_assessments SET score_sealed = $1, answers_sealed = $2 WHERE id = $3`, score, sealedAnswers, id)
-		return err
-	})
+			answers, err := legacyAnswers(ctx, tx, v, id)
+			if err != nil {
+				return nil, err
+			}
+			score, err := sealJSON(v, d, "risk_assessments", id, "score")
+			if err != nil {
+				return nil, err
+			}
+			sealedAnswers, err := sealJSON(v, answers, "risk_assessments", id, "answers")
+			return []any{score, sealedAnswers}, err
+		})
 	if err != nil {
 		return err
 	}
-	return store.ConvertRows(ctx, tx, `SELECT client_id, level FROM risk_levels WHERE client_id > $1 ORDER BY client_id LIMIT 500`, func(c []sql.NullString) error {
-		_, err := tx.Exec(ctx, `UPDATE risk_levels SET level_sealed = $1 WHERE client_id = $2`,
-			v.SealString(c[1].String, "risk_levels", c[0].String, "level"), c[0].String)
-		return err
-	})
+	return store.RewriteRows(ctx, tx, `SELECT client_id, level FROM risk_levels WHERE client_id > $1 ORDER BY client_id LIMIT 500`,
+		"risk_levels", "client_id", []string{"level_sealed"}, func(c []sql.NullString) ([]any, error) {
+			return []any{v.SealString(c[1].String, "risk_levels", c[0].String, "level")}, nil
+		})
 }
 
 // legacyAnswers reads an assessment's answers from risk_answers, the

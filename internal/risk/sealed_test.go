@@ -11,14 +11,15 @@ import (
 	"frontdoor/internal/store/storetest"
 )
 
-// Assessments stored before migration 22 kept their answers, scores,
+// Assessments stored before the sealed_columns migration kept their answers, scores,
 // call-outs and the client's level in clear. The migration refuses to
 // run without the data step (the vault's key), and with it seals them:
 // the service reads back exactly what was stored, and the escalation
 // window still counts the old call-outs.
 func TestMigrationSealsStoredAssessments(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, d store.Dialect) {
-		w := newWorldThrough(t, d, 21)
+		before := storetest.Before(t, d, store.MigrationSealedColumns)
+		w := newWorldThrough(t, d, before)
 		c := w.client(t, "Ada")
 		if _, err := w.svc.Set(ctx, risk.DefaultSetID, 0); err != nil {
 			t.Fatal(err)
@@ -58,10 +59,10 @@ func TestMigrationSealsStoredAssessments(t *testing.T) {
 		if _, err := w.db.Migrate(ctx, time.Now); !errors.Is(err, store.ErrDataStepNeeded) {
 			t.Fatalf("migrate without the data step: %v", err)
 		}
-		if st, err := w.db.Status(ctx); err != nil || st.Current != 21 {
+		if st, err := w.db.Status(ctx); err != nil || st.Current != before {
 			t.Fatalf("after a refused migration the schema is at %+v, %v", st, err)
 		}
-		steps := map[int]store.DataStep{22: func(ctx2 context.Context, tx *store.Tx) error { return risk.SealClearColumns(ctx2, tx, w.vault) }}
+		steps := map[string]store.DataStep{store.MigrationSealedColumns: func(ctx2 context.Context, tx *store.Tx) error { return risk.SealClearColumns(ctx2, tx, w.vault) }}
 		if _, err := w.db.MigrateWith(ctx, time.Now, store.MigrateOptions{Steps: steps}); err != nil {
 			t.Fatal(err)
 		}

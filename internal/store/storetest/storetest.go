@@ -84,6 +84,16 @@ func OpenConfigThrough(t testing.TB, cfg store.Config, version int) *store.DB {
 	return db
 }
 
+// Before is the schema version just before the migration named name.
+func Before(t testing.TB, d store.Dialect, name string) int {
+	t.Helper()
+	v, err := store.VersionBefore(d, name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v
+}
+
 // PostgresURL returns a URL whose search_path is a new schema of its own,
 // dropped when t ends; or skips (fails under CI=true) when no server answers.
 func PostgresURL(t testing.TB) string {
