@@ -314,8 +314,10 @@ func (s *Service) loadNeeds(ctx context.Context, tx *store.Tx, p *Plan) error {
 }
 
 func (s *Service) loadOutcomes(ctx context.Context, tx *store.Tx, p *Plan) error {
+	// Measures recorded at the same instant go in the order of their
+	// stages (an ID within one millisecond is random).
 	outs, err := store.QueryAll[outcomeRow](ctx, tx, `SELECT id, stage, answers_sealed, recorded_at FROM outreach_outcomes
-		WHERE plan_id = $1 ORDER BY recorded_at, id`, p.ID)
+		WHERE plan_id = $1 ORDER BY recorded_at, CASE stage WHEN 'start' THEN 0 WHEN 'review' THEN 1 ELSE 2 END, id`, p.ID)
 	if err != nil {
 		return err
 	}
