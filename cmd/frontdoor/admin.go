@@ -20,8 +20,10 @@ func openDB(ctx context.Context, d dbFlags, create bool) (*store.DB, error) {
 }
 
 // openMigrated opens the database, refuses one from a newer frontdoor
-// before touching it, and applies pending migrations.
-func openMigrated(ctx context.Context, d dbFlags, create bool) (*store.DB, int, error) {
+// before touching it, and applies pending migrations. k is where the
+// master key comes from, for migrations that seal stored values (nil: a
+// command without one, which cannot apply those to a database with data).
+func openMigrated(ctx context.Context, d dbFlags, k *keyFlags, create bool) (*store.DB, int, error) {
 	db, err := openDB(ctx, d, create)
 	if err != nil {
 		return nil, 0, err
@@ -30,7 +32,7 @@ func openMigrated(ctx context.Context, d dbFlags, create bool) (*store.DB, int, 
 		db.Close()
 		return nil, 0, err
 	}
-	n, err := db.Migrate(ctx, time.Now)
+	n, err := db.MigrateWith(ctx, time.Now, store.MigrateOptions{Steps: dataSteps(db, d, k)})
 	if err != nil {
 		db.Close()
 		return nil, 0, err
@@ -39,12 +41,13 @@ func openMigrated(ctx context.Context, d dbFlags, create bool) (*store.DB, int, 
 }
 
 func runMigrate(ctx context.Context, args []string, out, errOut io.Writer) error {
-	f := newFlagSet("migrate", "Apply database schema migrations and exit. 'frontdoor serve' also applies them at start, under a lock.", out)
+	f := newFlagSet("migrate", "Apply database schema migrations and exit. 'frontdoor serve' also applies them at start, under a lock. A migration that seals values older versions stored in clear needs the master key, given as to serve.", out)
 	d := addDBFlags(f)
+	k := addKeyFlags(f)
 	if err := f.parse(args); err != nil {
 		return err
 	}
-	db, n, err := openMigrated(ctx, d, true)
+	db, n, err := openMigrated(ctx, d, &k, true)
 	if err != nil {
 		return err
 	}

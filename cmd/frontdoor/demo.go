@@ -96,7 +96,7 @@ func runDemo(ctx context.Context, args []string, out, errOut io.Writer) error {
 	if *scale < 0 || *benchUsers < 0 {
 		return usageError{"demo: --scale and --bench-users must be 0 or more"}
 	}
-	db, _, err := openMigrated(ctx, d, true)
+	db, _, err := openMigrated(ctx, d, &k, true)
 	if err != nil {
 		return err
 	}

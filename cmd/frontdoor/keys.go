@@ -187,7 +187,7 @@ func runKeysRotate(ctx context.Context, args []string, out, errOut io.Writer) er
 	case !fromFile && *newKeyFile == "":
 		return usageError{fmt.Sprintf("keys rotate: --new-key-file is required when the master key comes from %s: frontdoor writes the new key there for you to load into your secret store", src.Describe())}
 	}
-	db, _, err := openMigrated(ctx, d, false)
+	db, _, err := openMigrated(ctx, d, &k, false)
 	if err != nil {
 		return err
 	}

@@ -162,7 +162,7 @@ func runServe(ctx context.Context, args []string, out, errOut io.Writer) error {
 	}
 	defer ln.Close()
 
-	db, _, err := openMigrated(ctx, sf.db, true)
+	db, _, err := openMigrated(ctx, sf.db, &sf.keys, true)
 	if err != nil {
 		return err
 	}

@@ -28,7 +28,7 @@ func newAccounts(db *store.DB, v *vault.Vault) *auth.Service {
 // service, as every command that changes accounts does. create allows a
 // new SQLite data dir and key file (commands that set an instance up).
 func openAccounts(ctx context.Context, d dbFlags, k keyFlags, create bool, notify func(string)) (*store.DB, *auth.Service, error) {
-	db, _, err := openMigrated(ctx, d, create)
+	db, _, err := openMigrated(ctx, d, &k, create)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -212,9 +212,12 @@ func TestCreateReferralIsIdempotent(t *testing.T) {
 			t.Fatalf("%d clients after a replay", n)
 		}
 		if n := h.count(t, `SELECT count(*) FROM intake_referrals WHERE id = $1 AND organisation_id = $2 AND received_via = 'api'
-			AND created_by IS NULL AND api_token_id IS NOT NULL AND idempotency_key = 'police-ref-0001' AND source = 'police' AND risk_level = 'high'`,
+			AND created_by IS NULL AND api_token_id IS NOT NULL AND idempotency_key = 'police-ref-0001'`,
 			got.ID, frontDoorOrg); n != 1 {
 			t.Fatal("the referral row is not as sent")
+		}
+		if src, risk := storedReferral(t, h.db, h.intake.Vault, got.ID); src != "police" || risk != "high" {
+			t.Fatalf("the referral row holds source %q, risk %q; want police, high", src, risk)
 		}
 		if n := h.count(t, `SELECT count(*) FROM clients WHERE team_id = 'helpline' AND created_by IS NULL`); n != 1 {
 			t.Fatal("the client is not in the front door's helpline team")
@@ -583,4 +586,30 @@ func TestRateLimitPerToken(t *testing.T) {
 			t.Fatalf("%d counters, want one per token", n)
 		}
 	})
+}
+
+// storedReferral opens the source and risk level a referral's row holds
+// (sealed, as the intake service wrote them).
+func storedReferral(t *testing.T, db *store.DB, v interface {
+	OpenString(string, ...string) (string, error)
+}, referralID string) (source, risk string) {
+	t.Helper()
+	var sealed string
+	if err := db.Read(context.Background(), func(tx *store.Tx) error {
+		return tx.QueryRow(context.Background(), `SELECT details_sealed FROM intake_referrals WHERE id = $1`, []any{referralID}, &sealed)
+	}); err != nil {
+		t.Fatal(err)
+	}
+	plain, err := v.OpenString(sealed, "intake_referrals", referralID, "details")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var d struct {
+		Source    string `json:"source"`
+		RiskLevel string `json:"risk_level"`
+	}
+	if err := json.Unmarshal([]byte(plain), &d); err != nil {
+		t.Fatal(err)
+	}
+	return d.Source, d.RiskLevel
 }

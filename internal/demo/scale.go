@@ -19,6 +19,7 @@ import (
 	"frontdoor/internal/audit"
 	"frontdoor/internal/auth"
 	"frontdoor/internal/id"
+	"frontdoor/internal/intake"
 	"frontdoor/internal/matching"
 	"frontdoor/internal/people"
 	"frontdoor/internal/refuge"
@@ -389,7 +390,9 @@ func (l *scaleLoader) batch(ctx context.Context, hs []*Household) error {
 			done = append(done, loadedClient{h, c.ID})
 			subjects = append(subjects, subjectOf(matching.Client, c.ID, l.org, h.Client.GivenName, h.Client.FamilyName, h.Client.Aliases,
 				h.Client.DateOfBirth, h.Client.EstimatedAge, received, h.Client.Phone, h.Client.SafeContact.SafePhone))
-			l.timeline(&rows, h, c.ID)
+			if err := l.timeline(&rows, h, c.ID); err != nil {
+				return err
+			}
 			more, err := l.household(ctx, tx, h, c.ID)
 			if err != nil {
 				return fmt.Errorf("household %d: %w", h.Index, err)
@@ -516,8 +519,8 @@ func (l *scaleLoader) household(ctx context.Context, tx *store.Tx, h *Household,
 			dob, phone, l.fdw.StaffID, now); err != nil {
 			return nil, err
 		}
-		if _, err := tx.Exec(ctx, `INSERT INTO perpetrator_links (perpetrator_id, client_id, relationship, created_by, created_at) VALUES ($1, $2, $3, $4, $5)`,
-			pid, clientID, rel, l.fdw.StaffID, now); err != nil {
+		if _, err := tx.Exec(ctx, `INSERT INTO perpetrator_links (perpetrator_id, client_id, relationship_sealed, created_by, created_at) VALUES ($1, $2, $3, $4, $5)`,
+			pid, clientID, people.SealRelationship(v, pid, clientID, rel), l.fdw.StaffID, now); err != nil {
 			return nil, err
 		}
 		if err := l.audit(ctx, tx, "record.link", people.RecordKind, clientID, "perpetrator "+pid); err != nil {
@@ -626,7 +629,7 @@ var contactChannel = map[string]string{
 // referrals (the first triaged and allocated to a case in the helpline
 // team, closed when the household's case closed), and a contact for each
 // helpline contact and each casework event, with the event's note sealed.
-func (l *scaleLoader) timeline(rows *timelineRows, h *Household, cid string) {
+func (l *scaleLoader) timeline(rows *timelineRows, h *Household, cid string) error {
 	v := l.svc.Vault
 	for i, r := range h.Referrals {
 		rid := id.New()
@@ -635,24 +638,47 @@ func (l *scaleLoader) timeline(rows *timelineRows, h *Household, cid string) {
 		if risky == "" {
 			risky = "not_known"
 		}
-		rows.referrals = append(rows.referrals, []any{rid, l.org, cid, r.Source, at, risky,
+		details, err := intake.SealReferral(v, rid, intake.Source(r.Source), intake.RiskLevel(risky))
+		if err != nil {
+			return err
+		}
+		rows.referrals = append(rows.referrals, []any{rid, l.org, cid, details, at,
 			v.SealString(demoSummary[r.Source], "intake_referrals", rid, "summary"), i > 0, l.fdw.StaffID, at})
 		if i > 0 {
 			continue
 		}
 		caseID := id.New()
 		decided := at.Add(2 * time.Hour)
-		rows.triage = append(rows.triage, []any{rid, "allocate", "outreach", caseID, l.fdw.StaffID, decided})
+		decision, err := intake.SealDecision(v, rid, intake.Allocate, intake.Outreach)
+		if err != nil {
+			return err
+		}
+		rows.triage = append(rows.triage, []any{rid, decision, caseID, l.fdw.StaffID, decided})
 		status, closed := "allocated", any(nil)
 		var reason any
 		if !h.Closed.IsZero() {
-			status, closed, reason = "closed", l.at(h.Closed), "support_completed"
+			status, closed, reason = "closed", l.at(h.Closed), intake.SealCloseReason(v, caseID, intake.SupportCompleted)
 		}
 		rows.cases = append(rows.cases, []any{caseID, cid, l.org, "outreach", l.team, rid, status, reason, decided, closed})
-		rows.events = append(rows.events, []any{id.New(), caseID, "open", nil, l.fdw.StaffID, decided},
-			[]any{id.New(), caseID, "allocated", nil, l.fdw.StaffID, decided})
+		change := func(status intake.CaseStatus, reason intake.CloseReason, by string, at any) error {
+			evID := id.New()
+			sealed, err := intake.SealChange(v, evID, status, reason)
+			if err != nil {
+				return err
+			}
+			rows.events = append(rows.events, []any{evID, caseID, sealed, by, at})
+			return nil
+		}
+		if err := change(intake.CaseOpen, "", l.fdw.StaffID, decided); err != nil {
+			return err
+		}
+		if err := change(intake.CaseAllocated, "", l.fdw.StaffID, decided); err != nil {
+			return err
+		}
 		if closed != nil {
-			rows.events = append(rows.events, []any{id.New(), caseID, "closed", "support_completed", l.staffOr(h.KeyWorkerID), closed})
+			if err := change(intake.CaseClosed, intake.SupportCompleted, l.staffOr(h.KeyWorkerID), closed); err != nil {
+				return err
+			}
 		}
 	}
 	for _, c := range h.Contacts {
@@ -670,7 +696,12 @@ func (l *scaleLoader) timeline(rows *timelineRows, h *Household, cid string) {
 		if c.ServiceLine == "male" {
 			line = "male_victim"
 		}
-		rows.contacts = append(rows.contacts, []any{ctid, l.org, c.Channel, "in", caller, line, outcome, cid, nil, l.staffOr(c.StaffID), at, at})
+		details, err := intake.SealContact(v, ctid, intake.Contact{Channel: intake.Channel(c.Channel), Direction: intake.Inbound,
+			CallerType: intake.CallerType(caller), ServiceLine: intake.ServiceLine(line), Outcome: intake.Outcome(outcome)})
+		if err != nil {
+			return err
+		}
+		rows.contacts = append(rows.contacts, []any{ctid, l.org, details, cid, nil, l.staffOr(c.StaffID), at, at})
 	}
 	for _, e := range h.Events {
 		switch e.Kind {
@@ -683,9 +714,15 @@ func (l *scaleLoader) timeline(rows *timelineRows, h *Household, cid string) {
 		if ch == "" {
 			ch = "phone"
 		}
-		rows.contacts = append(rows.contacts, []any{ctid, l.org, ch, "out", "victim", "main", "other", cid,
+		details, err := intake.SealContact(v, ctid, intake.Contact{Channel: intake.Channel(ch), Direction: intake.Outbound,
+			CallerType: intake.CallerVictim, ServiceLine: intake.LineMain, Outcome: intake.OutcomeOther})
+		if err != nil {
+			return err
+		}
+		rows.contacts = append(rows.contacts, []any{ctid, l.org, details, cid,
 			v.SealString(e.Note, "intake_contacts", ctid, "note"), l.staffOr(e.StaffID), at, at})
 	}
+	return nil
 }
 
 // insert writes the rows with multi-row INSERTs, in dependency order.
@@ -694,11 +731,11 @@ func (rows *timelineRows) insert(ctx context.Context, tx *store.Tx) error {
 		q    string
 		rows [][]any
 	}{
-		{`INSERT INTO intake_referrals (id, organisation_id, client_id, source, received_at, risk_level, summary_sealed, repeat, received_via, created_by, created_at) VALUES `, rows.referrals},
-		{`INSERT INTO intake_cases (id, client_id, organisation_id, service, team_id, referral_id, status, close_reason, opened_at, closed_at) VALUES `, rows.cases},
-		{`INSERT INTO intake_triage (referral_id, decision, service, case_id, decided_by, decided_at) VALUES `, rows.triage},
-		{`INSERT INTO intake_case_events (id, case_id, status, reason, changed_by, changed_at) VALUES `, rows.events},
-		{`INSERT INTO intake_contacts (id, organisation_id, channel, direction, caller_type, service_line, outcome, follow_up, client_id, note_sealed, taken_by, taken_at, created_at) VALUES `, rows.contacts},
+		{`INSERT INTO intake_referrals (id, organisation_id, client_id, details_sealed, received_at, summary_sealed, repeat, received_via, created_by, created_at) VALUES `, rows.referrals},
+		{`INSERT INTO intake_cases (id, client_id, organisation_id, service, team_id, referral_id, status, close_reason_sealed, opened_at, closed_at) VALUES `, rows.cases},
+		{`INSERT INTO intake_triage (referral_id, decision_sealed, case_id, decided_by, decided_at) VALUES `, rows.triage},
+		{`INSERT INTO intake_case_events (id, case_id, change_sealed, changed_by, changed_at) VALUES `, rows.events},
+		{`INSERT INTO intake_contacts (id, organisation_id, details_sealed, follow_up, client_id, note_sealed, taken_by, taken_at, created_at) VALUES `, rows.contacts},
 	} {
 		if err := insertMany(ctx, tx, t.q, t.rows); err != nil {
 			return err
@@ -735,10 +772,10 @@ func insertMany(ctx context.Context, tx *store.Tx, head string, rows [][]any) er
 				if k > 0 {
 					q.WriteString(", ")
 				}
-				if referrals && k == 8 {
+				if referrals && k == 7 {
 					q.WriteString("'staff', ")
 				}
-				if contacts && k == 7 {
+				if contacts && k == 3 {
 					q.WriteString("FALSE, ")
 				}
 				n++

@@ -169,8 +169,12 @@ func (s *Service) TriageReferral(ctx context.Context, actor access.Actor, referr
 		if t.Note != "" {
 			note = s.Vault.SealString(t.Note, "intake_triage", referralID, "note")
 		}
-		if _, err := tx.Exec(ctx, `INSERT INTO intake_triage (referral_id, decision, service, note_sealed, case_id, decided_by, decided_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7)`, referralID, string(t.Decision), nullable(string(t.Service)), note, nullable(t.CaseID),
+		decision, err := SealDecision(s.Vault, referralID, t.Decision, t.Service)
+		if err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `INSERT INTO intake_triage (referral_id, decision_sealed, note_sealed, case_id, decided_by, decided_at)
+			VALUES ($1, $2, $3, $4, $5, $6)`, referralID, decision, note, nullable(t.CaseID),
 			actor.StaffID, now); err != nil {
 			if errors.Is(err, store.ErrUnique) {
 				return errs.New(errs.Conflict, "intake.already_triaged")
@@ -178,9 +182,11 @@ func (s *Service) TriageReferral(ctx context.Context, actor access.Actor, referr
 			return err
 		}
 		out = t
-		purpose := string(t.Decision) + " " + d.Reason
+		// The decision is sealed: the audit trail names the team an
+		// allocation went to (the case holds it in clear), not the rest.
+		purpose := d.Reason
 		if t.TeamID != "" {
-			purpose = string(t.Decision) + " to team " + t.TeamID + " " + d.Reason
+			purpose = "to team " + t.TeamID + " " + d.Reason
 		}
 		return s.Record(ctx, tx, audit.Event{ActorID: actor.StaffID, Action: "referral.triage", RecordKind: RecordKind, RecordID: row.r.ClientID,
 			Purpose: purpose})
@@ -270,8 +276,13 @@ func (s *Service) openCase(ctx context.Context, tx *store.Tx, actor access.Actor
 		}
 		return "", err
 	}
-	if _, err := tx.Exec(ctx, `INSERT INTO intake_case_events (id, case_id, status, changed_by, changed_at) VALUES ($1, $2, 'open', $3, $4)`,
-		id.New(), caseID, actor.StaffID, now); err != nil {
+	evID := id.New()
+	change, err := SealChange(s.Vault, evID, CaseOpen, "")
+	if err != nil {
+		return "", err
+	}
+	if _, err := tx.Exec(ctx, `INSERT INTO intake_case_events (id, case_id, change_sealed, changed_by, changed_at) VALUES ($1, $2, $3, $4, $5)`,
+		evID, caseID, change, actor.StaffID, now); err != nil {
 		return "", err
 	}
 	return caseID, s.Record(ctx, tx, audit.Event{ActorID: actor.StaffID, Action: "case.open", RecordKind: RecordKind, RecordID: row.r.ClientID,
@@ -280,17 +291,22 @@ func (s *Service) openCase(ctx context.Context, tx *store.Tx, actor access.Actor
 
 func (s *Service) triageOf(ctx context.Context, tx *store.Tx, referralID string) (*Triage, error) {
 	var t Triage
-	var svc, note, caseID, team sql.NullString
-	err := tx.QueryRow(ctx, `SELECT t.decision, t.service, t.note_sealed, t.case_id, c.team_id, t.decided_by, t.decided_at
+	var decision string
+	var note, caseID, team sql.NullString
+	err := tx.QueryRow(ctx, `SELECT t.decision_sealed, t.note_sealed, t.case_id, c.team_id, t.decided_by, t.decided_at
 		FROM intake_triage t LEFT JOIN intake_cases c ON c.id = t.case_id WHERE t.referral_id = $1`,
-		[]any{referralID}, &t.Decision, &svc, &note, &caseID, &team, &t.DecidedBy, &t.DecidedAt)
+		[]any{referralID}, &decision, &note, &caseID, &team, &t.DecidedBy, &t.DecidedAt)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, nil
 	}
 	if err != nil {
 		return nil, err
 	}
-	t.Service, t.CaseID, t.TeamID, t.DecidedAt = CaseService(svc.String), caseID.String, team.String, t.DecidedAt.UTC()
+	dd, err := s.openDecision(referralID, decision)
+	if err != nil {
+		return nil, err
+	}
+	t.Decision, t.Service, t.CaseID, t.TeamID, t.DecidedAt = dd.Decision, dd.Service, caseID.String, team.String, t.DecidedAt.UTC()
 	if note.Valid {
 		if t.Note, err = s.Vault.OpenString(note.String, "intake_triage", referralID, "note"); err != nil {
 			return nil, err
@@ -379,9 +395,11 @@ func (s *Service) setCaseStatus(ctx context.Context, actor access.Actor, caseID 
 		now := s.now()
 		var closedAt, why any
 		if to == CaseClosed {
-			closedAt, why = now, string(reason)
+			closedAt, why = now, SealCloseReason(s.Vault, caseID, reason)
+		} else {
+			reason = ""
 		}
-		res, err := tx.Exec(ctx, `UPDATE intake_cases SET status = $2, close_reason = $3, closed_at = $4, version = version + 1 WHERE id = $1 AND version = $5`,
+		res, err := tx.Exec(ctx, `UPDATE intake_cases SET status = $2, close_reason_sealed = $3, closed_at = $4, version = version + 1 WHERE id = $1 AND version = $5`,
 			caseID, string(to), why, closedAt, version)
 		if err != nil {
 			return err
@@ -394,8 +412,12 @@ func (s *Service) setCaseStatus(ctx context.Context, actor access.Actor, caseID 
 		if note != "" {
 			sealed = s.Vault.SealString(note, "intake_case_events", evID, "note")
 		}
-		if _, err := tx.Exec(ctx, `INSERT INTO intake_case_events (id, case_id, status, reason, note_sealed, changed_by, changed_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7)`, evID, caseID, string(to), why, sealed, actor.StaffID, now); err != nil {
+		change, err := SealChange(s.Vault, evID, to, reason)
+		if err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `INSERT INTO intake_case_events (id, case_id, change_sealed, note_sealed, changed_by, changed_at)
+			VALUES ($1, $2, $3, $4, $5, $6)`, evID, caseID, change, sealed, actor.StaffID, now); err != nil {
 			return err
 		}
 		return s.Record(ctx, tx, audit.Event{ActorID: actor.StaffID, Action: "case.status", RecordKind: RecordKind, RecordID: clientID,
@@ -506,14 +528,18 @@ func (s *Service) timeline(ctx context.Context, actor access.Actor, clientID str
 			}
 		}
 		// Case status changes.
-		changes, err := store.QueryAll[changeRow](ctx, tx, `SELECT e.id, e.case_id, c.service, e.status, e.reason, e.note_sealed, e.changed_by, e.changed_at
+		changes, err := store.QueryAll[changeRow](ctx, tx, `SELECT e.id, e.case_id, c.service, e.change_sealed, e.note_sealed, e.changed_by, e.changed_at
 			FROM intake_case_events e JOIN intake_cases c ON c.id = e.case_id WHERE c.client_id = $1`, clientID)
 		if err != nil {
 			return nil, err
 		}
 		for _, r := range changes {
 			c := r.c
-			c.Reason = CloseReason(r.reason.String)
+			var ch changeDoc
+			if err := openJSON(s.Vault, r.change, &ch, "intake_case_events", r.id, "change"); err != nil {
+				return nil, err
+			}
+			c.Status, c.Reason = ch.Status, ch.Reason
 			if r.note.Valid {
 				if c.Note, err = s.Vault.OpenString(r.note.String, "intake_case_events", r.id, "note"); err != nil {
 					return nil, err
@@ -538,13 +564,13 @@ func (s *Service) timeline(ctx context.Context, actor access.Actor, clientID str
 type changeRow struct {
 	id     string
 	c      CaseChange
-	reason sql.NullString
+	change string // sealed changeDoc
 	note   sql.NullString
 	at     time.Time
 }
 
 func (r *changeRow) Dest() []any {
-	return []any{&r.id, &r.c.CaseID, &r.c.Service, &r.c.Status, &r.reason, &r.note, &r.c.ChangedBy, &r.at}
+	return []any{&r.id, &r.c.CaseID, &r.c.Service, &r.change, &r.note, &r.c.ChangedBy, &r.at}
 }
 
 // Case is a client's case (episode of support) as the case page shows it.
@@ -588,14 +614,21 @@ func (s *Service) Cases(ctx context.Context, actor access.Actor, clientID string
 			return nil, err
 		}
 		canUpdate := access.Decide(actor, access.UpdateRecord, rec).Allow
-		list, err := store.QueryAll[caseRow](ctx, tx, `SELECT c.id, c.client_id, c.service, c.team_id, t.name, c.status, c.close_reason, c.opened_at, c.closed_at, c.version
+		list, err := store.QueryAll[caseRow](ctx, tx, `SELECT c.id, c.client_id, c.service, c.team_id, t.name, c.status, c.close_reason_sealed, c.opened_at, c.closed_at, c.version
 			FROM intake_cases c LEFT JOIN teams t ON t.id = c.team_id WHERE c.client_id = $1 ORDER BY c.opened_at DESC, c.id DESC`, clientID)
 		if err != nil {
 			return nil, err
 		}
 		for _, r := range list {
 			c := r.c
-			c.TeamID, c.TeamName, c.CloseReason = r.team.String, r.name.String, CloseReason(r.reason.String)
+			c.TeamID, c.TeamName = r.team.String, r.name.String
+			if r.reason.Valid {
+				why, err := s.Vault.OpenString(r.reason.String, "intake_cases", c.ID, "close_reason")
+				if err != nil {
+					return nil, err
+				}
+				c.CloseReason = CloseReason(why)
+			}
 			c.OpenedAt = c.OpenedAt.UTC()
 			if r.closed.Valid {
 				c.ClosedAt = r.closed.Time.UTC()

@@ -333,10 +333,14 @@ func (s *Service) LogContact(ctx context.Context, actor access.Actor, n NewConta
 		if c.Override {
 			reason = s.Vault.SealString(c.OverrideReason, "intake_contacts", c.ID, "override_reason")
 		}
-		if _, err := tx.Exec(ctx, `INSERT INTO intake_contacts (id, organisation_id, channel, direction, caller_type, service_line, outcome,
+		details, err := SealContact(s.Vault, c.ID, *c)
+		if err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `INSERT INTO intake_contacts (id, organisation_id, details_sealed,
 			follow_up, callback_due, client_id, note_sealed, voicemail_left, override_reason_sealed, taken_by, taken_at, created_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)`,
-			c.ID, actor.OrganisationID, string(c.Channel), string(c.Direction), string(c.CallerType), string(c.ServiceLine), string(c.Outcome),
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
+			c.ID, actor.OrganisationID, details,
 			c.FollowUp, due, nullable(c.ClientID), note, c.Voicemail, reason, actor.StaffID, c.At, s.now()); err != nil {
 			return err
 		}
@@ -355,20 +359,21 @@ type Callback struct {
 }
 
 type contactRow struct {
-	c      Contact
-	org    string
-	due    sql.NullTime
-	done   sql.NullTime
-	client sql.NullString
-	note   sql.NullString
-	reason sql.NullString
+	c       Contact
+	org     string
+	details string // sealed contactDoc
+	due     sql.NullTime
+	done    sql.NullTime
+	client  sql.NullString
+	note    sql.NullString
+	reason  sql.NullString
 }
 
-const contactCols = `id, organisation_id, channel, direction, caller_type, service_line, outcome, follow_up, callback_due, callback_done_at,
+const contactCols = `id, organisation_id, details_sealed, follow_up, callback_due, callback_done_at,
 	client_id, note_sealed, taken_by, taken_at, voicemail_left, override_reason_sealed`
 
 func (r *contactRow) Dest() []any {
-	return []any{&r.c.ID, &r.org, &r.c.Channel, &r.c.Direction, &r.c.CallerType, &r.c.ServiceLine, &r.c.Outcome, &r.c.FollowUp,
+	return []any{&r.c.ID, &r.org, &r.details, &r.c.FollowUp,
 		&r.due, &r.done, &r.client, &r.note, &r.c.TakenBy, &r.c.At, &r.c.Voicemail, &r.reason}
 }
 
@@ -382,6 +387,11 @@ func (s *Service) contact(r *contactRow) (Contact, error) {
 	if !c.CallbackDoneAt.IsZero() {
 		c.CallbackDoneAt = c.CallbackDoneAt.UTC()
 	}
+	var d contactDoc
+	if err := openJSON(s.Vault, r.details, &d, "intake_contacts", c.ID, "details"); err != nil {
+		return c, err
+	}
+	c.Channel, c.Direction, c.CallerType, c.ServiceLine, c.Outcome = d.Channel, d.Direction, d.CallerType, d.ServiceLine, d.Outcome
 	var err error
 	if r.note.Valid {
 		if c.Note, err = s.Vault.OpenString(r.note.String, "intake_contacts", c.ID, "note"); err != nil {

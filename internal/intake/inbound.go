@@ -289,10 +289,14 @@ func (s *Service) receive(ctx context.Context, tx *store.Tx, in Incoming, hash s
 	if in.Via == ViaAPI {
 		token, key = in.APITokenID, in.IdempotencyKey
 	}
-	if _, err := tx.Exec(ctx, `INSERT INTO intake_referrals (id, organisation_id, client_id, source, received_at, referrer_org_sealed,
-		risk_level, summary_sealed, repeat, received_via, api_token_id, idempotency_key, created_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
-		r.ID, in.OrganisationID, r.ClientID, string(r.Source), r.ReceivedAt, org, string(r.RiskLevel),
+	details, err := SealReferral(s.Vault, r.ID, r.Source, r.RiskLevel)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := tx.Exec(ctx, `INSERT INTO intake_referrals (id, organisation_id, client_id, details_sealed, received_at, referrer_org_sealed,
+		summary_sealed, repeat, received_via, api_token_id, idempotency_key, created_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
+		r.ID, in.OrganisationID, r.ClientID, details, r.ReceivedAt, org,
 		s.Vault.SealString(r.Summary, "intake_referrals", r.ID, "summary"), false, in.Via, token, key, now); err != nil {
 		if errors.Is(err, store.ErrUnique) {
 			return nil, errIdempotencyRace
@@ -348,7 +352,7 @@ func (s *Service) InboundStatus(ctx context.Context, organisationID, tokenID, re
 		var st InboundState
 		var clientID string
 		var decision sql.NullString
-		err := tx.QueryRow(ctx, `SELECT r.id, r.received_at, r.client_id, t.decision FROM intake_referrals r
+		err := tx.QueryRow(ctx, `SELECT r.id, r.received_at, r.client_id, t.decision_sealed FROM intake_referrals r
 			JOIN api_tokens k ON k.id = r.api_token_id
 			LEFT JOIN intake_triage t ON t.referral_id = r.id
 			WHERE r.id = $1 AND r.received_via = 'api' AND k.organisation_id = $2`, []any{referralID, organisationID},
@@ -360,7 +364,13 @@ func (s *Service) InboundStatus(ctx context.Context, organisationID, tokenID, re
 			return err
 		}
 		st.ReceivedAt = st.ReceivedAt.UTC()
-		switch Decision(decision.String) {
+		var dd decisionDoc
+		if decision.Valid {
+			if dd, err = s.openDecision(st.ID, decision.String); err != nil {
+				return err
+			}
+		}
+		switch dd.Decision {
 		case Allocate:
 			st.Status = StatusAllocated
 		case Signpost:

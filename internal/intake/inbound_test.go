@@ -1,6 +1,7 @@
 package intake_test
 
 import (
+	"encoding/json"
 	"slices"
 	"testing"
 	"time"
@@ -55,6 +56,26 @@ func selfReferral(org string) intake.Incoming {
 		Referral: intake.IncomingReferral{Source: intake.FromSelf, Summary: "I need to talk to someone."}}
 }
 
+// storedSource opens the source a referral's row holds (sealed).
+func storedSource(t *testing.T, db *store.DB, svc *intake.Service, referralID string) intake.Source {
+	t.Helper()
+	var sealed string
+	if err := db.Read(ctx, func(tx *store.Tx) error {
+		return tx.QueryRow(ctx, `SELECT details_sealed FROM intake_referrals WHERE id = $1`, []any{referralID}, &sealed)
+	}); err != nil {
+		t.Fatal(err)
+	}
+	plain, err := svc.Vault.OpenString(sealed, "intake_referrals", referralID, "details")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var d struct{ Source intake.Source }
+	if err := json.Unmarshal([]byte(plain), &d); err != nil {
+		t.Fatal(err)
+	}
+	return d.Source
+}
+
 func countRows(t *testing.T, db *store.DB, query string, args ...any) int {
 	t.Helper()
 	var n int
@@ -82,8 +103,11 @@ func TestReceiveSelfReferral(t *testing.T) {
 			t.Fatalf("referral %+v", r)
 		}
 		if n := countRows(t, db, `SELECT count(*) FROM intake_referrals WHERE id = $1 AND organisation_id = 'org-wa' AND received_via = 'self_referral'
-			AND created_by IS NULL AND api_token_id IS NULL AND idempotency_key IS NULL AND source = 'self'`, r.ID); n != 1 {
+			AND created_by IS NULL AND api_token_id IS NULL AND idempotency_key IS NULL`, r.ID); n != 1 {
 			t.Fatal("the referral row is not a self-referral")
+		}
+		if src := storedSource(t, db, svc, r.ID); src != intake.FromSelf {
+			t.Fatalf("the referral row's source is %q, want self", src)
 		}
 		if n := countRows(t, db, `SELECT count(*) FROM clients WHERE id = $1 AND team_id = 'wa-helpline' AND created_by IS NULL`, r.ClientID); n != 1 {
 			t.Fatal("the client is not in the helpline team")

@@ -168,10 +168,14 @@ func (s *Service) CreateReferral(ctx context.Context, actor access.Actor, n NewR
 		if r.ReferrerOrg != "" {
 			org = s.Vault.SealString(r.ReferrerOrg, "intake_referrals", r.ID, "referrer_org")
 		}
-		if _, err := tx.Exec(ctx, `INSERT INTO intake_referrals (id, organisation_id, client_id, source, received_at, referrer_org_sealed,
-			risk_level, summary_sealed, repeat, previous_case_id, received_via, created_by, created_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'staff', $11, $12)`,
-			r.ID, actor.OrganisationID, r.ClientID, string(r.Source), r.ReceivedAt, org, string(r.RiskLevel),
+		details, err := SealReferral(s.Vault, r.ID, r.Source, r.RiskLevel)
+		if err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `INSERT INTO intake_referrals (id, organisation_id, client_id, details_sealed, received_at, referrer_org_sealed,
+			summary_sealed, repeat, previous_case_id, received_via, created_by, created_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'staff', $10, $11)`,
+			r.ID, actor.OrganisationID, r.ClientID, details, r.ReceivedAt, org,
 			s.Vault.SealString(r.Summary, "intake_referrals", r.ID, "summary"), r.Repeat, nullable(r.PreviousCaseID), actor.StaffID, s.now()); err != nil {
 			return err
 		}
@@ -238,6 +242,7 @@ func (s *Service) newClient(ctx context.Context, tx *store.Tx, actor access.Acto
 type referralRow struct {
 	r       Referral
 	org     string
+	details string // sealed referralDoc
 	refOrg  sql.NullString
 	summary string
 	prev    sql.NullString
@@ -245,11 +250,11 @@ type referralRow struct {
 	by      sql.NullString
 }
 
-const referralCols = `id, organisation_id, client_id, source, received_at, referrer_org_sealed, risk_level, summary_sealed, repeat,
+const referralCols = `id, organisation_id, client_id, details_sealed, received_at, referrer_org_sealed, summary_sealed, repeat,
 	previous_case_id, first_contact_at, created_by, received_via`
 
 func (r *referralRow) Dest() []any {
-	return []any{&r.r.ID, &r.org, &r.r.ClientID, &r.r.Source, &r.r.ReceivedAt, &r.refOrg, &r.r.RiskLevel, &r.summary, &r.r.Repeat,
+	return []any{&r.r.ID, &r.org, &r.r.ClientID, &r.details, &r.r.ReceivedAt, &r.refOrg, &r.summary, &r.r.Repeat,
 		&r.prev, &r.first, &r.by, &r.r.ReceivedVia}
 }
 
@@ -262,6 +267,11 @@ func (s *Service) referral(row *referralRow) (*Referral, error) {
 		r.FirstContactAt = row.first.Time.UTC()
 		r.TimeToFirstContact = r.FirstContactAt.Sub(r.ReceivedAt)
 	}
+	var d referralDoc
+	if err := openJSON(s.Vault, row.details, &d, "intake_referrals", r.ID, "details"); err != nil {
+		return nil, err
+	}
+	r.Source, r.RiskLevel = d.Source, d.RiskLevel
 	var err error
 	if r.Summary, err = s.Vault.OpenString(row.summary, "intake_referrals", r.ID, "summary"); err != nil {
 		return nil, err

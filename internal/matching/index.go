@@ -3,6 +3,7 @@ package matching
 import (
 	"cmp"
 	"context"
+	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -102,9 +103,9 @@ func (x *Index) Put(ctx context.Context, tx *store.Tx, by string, s Subject) ([]
 		if by != "" {
 			raisedBy = by
 		}
-		res, err := tx.Exec(ctx, `INSERT INTO match_alerts (id, organisation_id, client_id, perpetrator_id, score, reasons, raised_by, raised_at)
+		res, err := tx.Exec(ctx, `INSERT INTO match_alerts (id, organisation_id, client_id, perpetrator_id, score, reasons_sealed, raised_by, raised_at)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (client_id, perpetrator_id) DO NOTHING`,
-			a.ID, s.OrganisationID, a.ClientID, a.PerpetratorID, a.Score, strings.Join(a.Reasons, ","), raisedBy, a.RaisedAt)
+			a.ID, s.OrganisationID, a.ClientID, a.PerpetratorID, a.Score, x.Vault.SealString(strings.Join(a.Reasons, ","), reasonsAAD(a.ID)...), raisedBy, a.RaisedAt)
 		if err != nil {
 			return nil, fmt.Errorf("matching: raise alert: %w", err)
 		}
@@ -318,6 +319,32 @@ func (x *Index) find(ctx context.Context, tx *store.Tx, organisationID string, p
 type alertRow struct {
 	Alert
 	organisationID string
+	reasons        string // sealed: which kinds of detail matched
+}
+
+func reasonsAAD(alertID string) []string { return []string{"match_alerts", alertID, "reasons"} }
+
+// openReasons opens an alert's reasons, for one the actor may see.
+func (x *Index) openReasons(a *alertRow) error {
+	plain, err := x.Vault.OpenString(a.reasons, reasonsAAD(a.ID)...)
+	if err != nil {
+		return err
+	}
+	if plain != "" {
+		a.Reasons = strings.Split(plain, ",")
+	}
+	return nil
+}
+
+// SealClearColumns is the sealed_columns migration's data step for this
+// package's tables: it seals the reasons of the alerts earlier versions
+// raised, kept in clear then, in the migration's transaction, in batches;
+// the clear column goes after it, in the same migration.
+func SealClearColumns(ctx context.Context, tx *store.Tx, v Sealer) error {
+	return store.RewriteRows(ctx, tx, `SELECT id, reasons FROM match_alerts WHERE id > $1 ORDER BY id LIMIT 1000`, "match_alerts", "id",
+		[]string{"reasons_sealed"}, func(c []sql.NullString) ([]any, error) {
+			return []any{v.SealString(c[1].String, reasonsAAD(c[0].String)...)}, nil
+		})
 }
 
 // visible reports whether actor may see an alert about the two records:
@@ -370,18 +397,14 @@ func (x *Index) visible(ctx context.Context, tx *store.Tx, actor access.Actor, a
 	return see, nil
 }
 
-const alertColumns = `a.id, a.organisation_id, a.client_id, a.perpetrator_id, a.score, a.reasons, a.raised_by, a.raised_at, r.read_at`
+const alertColumns = `a.id, a.organisation_id, a.client_id, a.perpetrator_id, a.score, a.reasons_sealed, a.raised_by, a.raised_at, r.read_at`
 
 func scanAlert(rows interface{ Scan(...any) error }) (alertRow, error) {
 	var a alertRow
-	var reasons string
 	var by *string
 	var readAt *time.Time
-	if err := rows.Scan(&a.ID, &a.organisationID, &a.ClientID, &a.PerpetratorID, &a.Score, &reasons, &by, &a.RaisedAt, &readAt); err != nil {
+	if err := rows.Scan(&a.ID, &a.organisationID, &a.ClientID, &a.PerpetratorID, &a.Score, &a.reasons, &by, &a.RaisedAt, &readAt); err != nil {
 		return a, err
-	}
-	if reasons != "" {
-		a.Reasons = strings.Split(reasons, ",")
 	}
 	if by != nil {
 		a.RaisedBy = *by
@@ -422,6 +445,9 @@ func (x *Index) Alerts(ctx context.Context, actor access.Actor) ([]Alert, error)
 				return err
 			}
 			if ok {
+				if err := x.openReasons(&a); err != nil {
+					return err
+				}
 				out = append(out, a.Alert)
 			}
 		}

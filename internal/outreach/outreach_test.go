@@ -16,6 +16,7 @@ import (
 	"frontdoor/internal/people"
 	"frontdoor/internal/store"
 	"frontdoor/internal/store/storetest"
+	"frontdoor/internal/vault"
 	"frontdoor/internal/vault/vaulttest"
 )
 
@@ -26,6 +27,7 @@ const org = "0190f2a0-0000-7000-8000-0000000000b1"
 type world struct {
 	db       *store.DB
 	cfg      store.Config
+	vault    *vault.Vault
 	svc      *outreach.Service
 	people   *people.Service
 	accounts *auth.Service
@@ -47,15 +49,19 @@ func (w *world) advance(d time.Duration) {
 	w.clock = w.clock.Add(d)
 }
 
-func newWorld(t testing.TB, d store.Dialect) *world {
+func newWorld(t testing.TB, d store.Dialect) *world { t.Helper(); return newWorldThrough(t, d, 0) }
+
+// newWorldThrough is newWorld on a database migrated through version
+// only (0: every migration).
+func newWorldThrough(t testing.TB, d store.Dialect, version int) *world {
 	t.Helper()
 	cfg := storetest.Config(t, d)
-	db := storetest.OpenConfig(t, cfg)
+	db := storetest.OpenConfigThrough(t, cfg, version)
 	v := vaulttest.New(t, db)
 	rec := audit.NewRecorder(v.AuditKey(), time.Now, nil)
 	accounts := auth.NewService(db, v, rec, time.Now)
 	grants := &access.Grants{Vault: v, Record: rec, Now: time.Now}
-	w := &world{db: db, cfg: cfg, accounts: accounts, clock: time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)}
+	w := &world{db: db, cfg: cfg, vault: v, accounts: accounts, clock: time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)}
 	w.people = &people.Service{DB: db, Vault: v, Grants: grants, Record: rec, Now: time.Now}
 	w.svc = &outreach.Service{DB: db, Vault: v, Record: rec, Now: w.now, Clients: w.people, BaseURL: "https://frontdoor.example"}
 	if err := db.Write(ctx, func(tx *store.Tx) error {

@@ -323,8 +323,9 @@ func (s *Service) ReferToPartner(ctx context.Context, actor access.Actor, n NewP
 		if err != nil {
 			return err
 		}
-		if _, err := tx.Exec(ctx, `INSERT INTO partner_referrals (id, client_id, organisation_id, partner_id, agreement_id, kind, legal_basis, consent_at, shared_sealed, status, created_by, created_at, updated_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'sent', $10, $11, $11)`, rid, n.ClientID, clientOrg, ag.PartnerID, ag.ID, string(n.Kind),
+		if _, err := tx.Exec(ctx, `INSERT INTO partner_referrals (id, client_id, organisation_id, partner_id, agreement_id, kind_sealed, legal_basis, consent_at, shared_sealed, status, created_by, created_at, updated_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'sent', $10, $11, $11)`, rid, n.ClientID, clientOrg, ag.PartnerID, ag.ID,
+			s.Vault.SealString(string(n.Kind), "partner_referrals", rid, "kind"),
 			string(ag.LegalBasis), consentAt, s.Vault.SealString(string(body), "partner_referrals", rid, "shared"), actor.StaffID, now); err != nil {
 			return err
 		}
@@ -342,8 +343,9 @@ func (s *Service) ReferToPartner(ctx context.Context, actor access.Actor, n NewP
 
 func (s *Service) partnerEvent(ctx context.Context, tx *store.Tx, referralID string, status PartnerStatus, note, by string, at time.Time) error {
 	eid := id.New()
-	_, err := tx.Exec(ctx, `INSERT INTO partner_referral_events (id, referral_id, status, note_sealed, by_staff, at) VALUES ($1, $2, $3, $4, $5, $6)`,
-		eid, referralID, string(status), s.seal(note, "partner_referral_events", eid, "note"), nullString(by), at)
+	_, err := tx.Exec(ctx, `INSERT INTO partner_referral_events (id, referral_id, status_sealed, note_sealed, by_staff, at) VALUES ($1, $2, $3, $4, $5, $6)`,
+		eid, referralID, s.Vault.SealString(string(status), "partner_referral_events", eid, "status"),
+		s.seal(note, "partner_referral_events", eid, "note"), nullString(by), at)
 	return err
 }
 
@@ -375,19 +377,19 @@ type PartnerReferral struct {
 
 type partnerRow struct {
 	PartnerReferral
-	sealed string
+	kind, sealed string
 }
 
 func (r *partnerRow) Dest() []any {
-	return []any{&r.ID, &r.ClientID, &r.PartnerID, &r.PartnerName, &r.AgreementTitle, &r.LegalBasis, &r.Kind, &r.Status, &r.sealed, &r.CreatedAt, &r.Version}
+	return []any{&r.ID, &r.ClientID, &r.PartnerID, &r.PartnerName, &r.AgreementTitle, &r.LegalBasis, &r.kind, &r.Status, &r.sealed, &r.CreatedAt, &r.Version}
 }
 
-const partnerCols = `r.id, r.client_id, r.partner_id, o.name, a.title, r.legal_basis, r.kind, r.status, r.shared_sealed, r.created_at, r.version
+const partnerCols = `r.id, r.client_id, r.partner_id, o.name, a.title, r.legal_basis, r.kind_sealed, r.status, r.shared_sealed, r.created_at, r.version
 	FROM partner_referrals r JOIN organisations o ON o.id = r.partner_id JOIN sharing_agreements a ON a.id = r.agreement_id`
 
 type eventRow struct {
 	id     string
-	status PartnerStatus
+	status string // sealed
 	note   *string
 	at     time.Time
 }
@@ -416,6 +418,11 @@ func (s *Service) partnerView(ctx context.Context, tx *store.Tx, actor access.Ac
 	if d = access.Decide(actor, act, rec); !d.Allow {
 		return PartnerReferral{}, d, false, nil
 	}
+	kind, err := s.Vault.OpenString(r.kind, "partner_referrals", v.ID, "kind")
+	if err != nil {
+		return PartnerReferral{}, d, false, err
+	}
+	v.Kind = ReferralKind(kind)
 	plain, err := s.Vault.OpenString(r.sealed, "partner_referrals", v.ID, "shared")
 	if err != nil {
 		return PartnerReferral{}, d, false, err
@@ -428,16 +435,20 @@ func (s *Service) partnerView(ctx context.Context, tx *store.Tx, actor access.Ac
 		// withdrawn (so nobody goes to the door), no longer what was shared.
 		v.Shared = Shared{}
 	}
-	events, err := store.QueryAll[eventRow](ctx, tx, `SELECT id, status, note_sealed, at FROM partner_referral_events WHERE referral_id = $1 ORDER BY at, id`, v.ID)
+	events, err := store.QueryAll[eventRow](ctx, tx, `SELECT id, status_sealed, note_sealed, at FROM partner_referral_events WHERE referral_id = $1 ORDER BY at, id`, v.ID)
 	if err != nil {
 		return PartnerReferral{}, d, false, err
 	}
 	for _, e := range events {
+		status, err := s.Vault.OpenString(e.status, "partner_referral_events", e.id, "status")
+		if err != nil {
+			return PartnerReferral{}, d, false, err
+		}
 		note, err := s.open(e.note, "partner_referral_events", e.id, "note")
 		if err != nil {
 			return PartnerReferral{}, d, false, err
 		}
-		v.Events = append(v.Events, PartnerEvent{Status: e.status, Note: note, At: e.at.UTC()})
+		v.Events = append(v.Events, PartnerEvent{Status: PartnerStatus(status), Note: note, At: e.at.UTC()})
 	}
 	if update = access.Decide(actor, change, rec).Allow; update {
 		if agency {

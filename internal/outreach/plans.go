@@ -194,7 +194,7 @@ func (r *planRow) Dest() []any { return []any{&r.id, &r.status, &r.safety, &r.cr
 type needRow struct {
 	n                     Need
 	need, goals, progress *string
-	status                string
+	status                string // sealed
 }
 
 func (r *needRow) Dest() []any {
@@ -212,19 +212,14 @@ func (r *actionRow) Dest() []any {
 	return []any{&r.a.ID, &r.a.NeedID, &r.session, &r.text, &r.own, &r.a.Due, &r.done}
 }
 
-type outcomeRow struct{ o Outcome }
+type outcomeRow struct {
+	o       Outcome
+	answers string // sealed answersDoc
+}
 
 func (r *outcomeRow) Dest() []any {
-	return []any{&r.o.ID, &r.o.Stage, &r.o.FeelsSafer, &r.o.AbuseStopped, &r.o.RecordedAt}
+	return []any{&r.o.ID, &r.o.Stage, &r.answers, &r.o.RecordedAt}
 }
-
-type scoreRow struct {
-	outcome string
-	area    Area
-	score   int
-}
-
-func (r *scoreRow) Dest() []any { return []any{&r.outcome, &r.area, &r.score} }
 
 // Plan reads the client's support plan: the open one, else the latest
 // closed one. A client without a plan is errNoPlan. The read is audited.
@@ -266,7 +261,7 @@ func (s *Service) Plan(ctx context.Context, actor access.Actor, clientID string)
 }
 
 func (s *Service) loadNeeds(ctx context.Context, tx *store.Tx, p *Plan) error {
-	needs, err := store.QueryAll[needRow](ctx, tx, `SELECT id, area, need_sealed, goals_sealed, progress_sealed, status, version
+	needs, err := store.QueryAll[needRow](ctx, tx, `SELECT id, area, need_sealed, goals_sealed, progress_sealed, status_sealed, version
 		FROM outreach_needs WHERE plan_id = $1`, p.ID)
 	if err != nil {
 		return err
@@ -278,7 +273,11 @@ func (s *Service) loadNeeds(ctx context.Context, tx *store.Tx, p *Plan) error {
 	}
 	for _, r := range needs {
 		n := r.n
-		n.Status = NeedStatus(r.status)
+		status, err := s.Vault.OpenString(r.status, "outreach_needs", n.ID, "status")
+		if err != nil {
+			return err
+		}
+		n.Status = NeedStatus(status)
 		if n.Need, err = s.open(r.need, "outreach_needs", n.ID, "need"); err != nil {
 			return err
 		}
@@ -315,24 +314,22 @@ func (s *Service) loadNeeds(ctx context.Context, tx *store.Tx, p *Plan) error {
 }
 
 func (s *Service) loadOutcomes(ctx context.Context, tx *store.Tx, p *Plan) error {
-	outs, err := store.QueryAll[outcomeRow](ctx, tx, `SELECT id, stage, feels_safer, abuse_stopped, recorded_at FROM outreach_outcomes
-		WHERE plan_id = $1 ORDER BY recorded_at, id`, p.ID)
-	if err != nil {
-		return err
-	}
-	scores, err := store.QueryAll[scoreRow](ctx, tx, `SELECT s.outcome_id, s.area, s.score FROM outreach_outcome_scores s
-		JOIN outreach_outcomes o ON o.id = s.outcome_id WHERE o.plan_id = $1`, p.ID)
+	// Measures recorded at the same instant go in the order of their
+	// stages (an ID within one millisecond is random).
+	outs, err := store.QueryAll[outcomeRow](ctx, tx, `SELECT id, stage, answers_sealed, recorded_at FROM outreach_outcomes
+		WHERE plan_id = $1 ORDER BY recorded_at, CASE stage WHEN 'start' THEN 0 WHEN 'review' THEN 1 ELSE 2 END, id`, p.ID)
 	if err != nil {
 		return err
 	}
 	for _, r := range outs {
 		o := r.o
-		o.RecordedAt = o.RecordedAt.UTC()
-		o.Scores = map[Area]int{}
-		for _, sc := range scores {
-			if sc.outcome == o.ID {
-				o.Scores[sc.area] = sc.score
-			}
+		var d answersDoc
+		if err := openJSON(s.Vault, r.answers, &d, "outreach_outcomes", o.ID, "answers"); err != nil {
+			return err
+		}
+		o.RecordedAt, o.Scores, o.FeelsSafer, o.AbuseStopped = o.RecordedAt.UTC(), d.Scores, d.FeelsSafer, d.AbuseStopped
+		if o.Scores == nil {
+			o.Scores = map[Area]int{}
 		}
 		p.Outcomes = append(p.Outcomes, o)
 	}
@@ -363,9 +360,10 @@ func (s *Service) AddNeed(ctx context.Context, actor access.Actor, planID string
 		if err != nil {
 			return err
 		}
-		if _, err := tx.Exec(ctx, `INSERT INTO outreach_needs (id, plan_id, area, need_sealed, goals_sealed, status, created_at)
-			VALUES ($1, $2, $3, $4, $5, 'active', $6)`, nid, planID, string(n.Area),
-			s.Vault.SealString(n.Need, "outreach_needs", nid, "need"), s.Vault.SealString(n.Goals, "outreach_needs", nid, "goals"), s.now()); err != nil {
+		if _, err := tx.Exec(ctx, `INSERT INTO outreach_needs (id, plan_id, area, need_sealed, goals_sealed, status_sealed, created_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7)`, nid, planID, string(n.Area),
+			s.Vault.SealString(n.Need, "outreach_needs", nid, "need"), s.Vault.SealString(n.Goals, "outreach_needs", nid, "goals"),
+			s.Vault.SealString(string(NeedActive), "outreach_needs", nid, "status"), s.now()); err != nil {
 			if errors.Is(err, store.ErrUnique) {
 				return errs.Field("area", "outreach.area_in_plan")
 			}
@@ -406,10 +404,10 @@ func (s *Service) UpdateNeed(ctx context.Context, actor access.Actor, needID str
 		if err != nil {
 			return err
 		}
-		res, err := tx.Exec(ctx, `UPDATE outreach_needs SET need_sealed = $1, goals_sealed = $2, progress_sealed = $3, status = $4, version = version + 1
+		res, err := tx.Exec(ctx, `UPDATE outreach_needs SET need_sealed = $1, goals_sealed = $2, progress_sealed = $3, status_sealed = $4, version = version + 1
 			WHERE id = $5 AND version = $6`,
 			s.Vault.SealString(u.Need, "outreach_needs", needID, "need"), s.Vault.SealString(u.Goals, "outreach_needs", needID, "goals"),
-			s.seal(u.Progress, "outreach_needs", needID, "progress"), string(u.Status), needID, version)
+			s.seal(u.Progress, "outreach_needs", needID, "progress"), s.Vault.SealString(string(u.Status), "outreach_needs", needID, "status"), needID, version)
 		if err != nil {
 			return err
 		}
@@ -626,14 +624,13 @@ func (s *Service) RecordOutcome(ctx context.Context, actor access.Actor, planID 
 			return errs.Field("stage", "outreach.start_first")
 		}
 		oid, now := id.New(), s.now()
-		if _, err := tx.Exec(ctx, `INSERT INTO outreach_outcomes (id, plan_id, stage, feels_safer, abuse_stopped, recorded_by, recorded_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7)`, oid, planID, string(o.Stage), o.FeelsSafer, o.AbuseStopped, actor.StaffID, now); err != nil {
+		answers, err := sealJSON(s.Vault, answersDoc{Scores: o.Scores, FeelsSafer: o.FeelsSafer, AbuseStopped: o.AbuseStopped}, "outreach_outcomes", oid, "answers")
+		if err != nil {
 			return err
 		}
-		for a, v := range o.Scores {
-			if _, err := tx.Exec(ctx, `INSERT INTO outreach_outcome_scores (outcome_id, area, score) VALUES ($1, $2, $3)`, oid, string(a), v); err != nil {
-				return err
-			}
+		if _, err := tx.Exec(ctx, `INSERT INTO outreach_outcomes (id, plan_id, stage, answers_sealed, recorded_by, recorded_at)
+			VALUES ($1, $2, $3, $4, $5, $6)`, oid, planID, string(o.Stage), answers, actor.StaffID, now); err != nil {
+			return err
 		}
 		if o.Stage == AtExit {
 			if _, err := tx.Exec(ctx, `UPDATE outreach_plans SET status = 'closed', closed_at = $1, version = version + 1 WHERE id = $2`, now, planID); err != nil {

@@ -162,8 +162,8 @@ func (s *Service) CreatePerpetrator(ctx context.Context, actor access.Actor, cli
 			actor.StaffID, p.CreatedAt); err != nil {
 			return err
 		}
-		if _, err := tx.Exec(ctx, `INSERT INTO perpetrator_links (perpetrator_id, client_id, relationship, created_by, created_at) VALUES ($1, $2, $3, $4, $5)`,
-			p.ID, clientID, n.Relationship, actor.StaffID, p.CreatedAt); err != nil {
+		if _, err := tx.Exec(ctx, `INSERT INTO perpetrator_links (perpetrator_id, client_id, relationship_sealed, created_by, created_at) VALUES ($1, $2, $3, $4, $5)`,
+			p.ID, clientID, SealRelationship(s.Vault, p.ID, clientID, n.Relationship), actor.StaffID, p.CreatedAt); err != nil {
 			return err
 		}
 		if p.Alerts, err = s.putMatch(ctx, tx, actor, perpetratorSubject(p.ID, p.OrganisationID, n, p.CreatedAt)); err != nil {
@@ -180,10 +180,21 @@ func (s *Service) CreatePerpetrator(ctx context.Context, actor access.Actor, cli
 	return p, nil
 }
 
-type perpetratorLink struct{ clientID, relationship string }
+// SealRelationship seals how a perpetrator is related to a client, for
+// perpetrator_links.relationship_sealed (also for bulk loads that write
+// the table directly).
+func SealRelationship(v Sealer, perpetratorID, clientID, relationship string) string {
+	return v.SealString(relationship, relationshipAAD(perpetratorID, clientID)...)
+}
+
+func relationshipAAD(perpetratorID, clientID string) []string {
+	return []string{"perpetrator_links", perpetratorID, clientID, "relationship"}
+}
+
+type perpetratorLink struct{ clientID, relationship string } // relationship sealed
 
 func perpetratorLinks(ctx context.Context, tx *store.Tx, pid string) ([]perpetratorLink, error) {
-	rows, err := tx.Query(ctx, `SELECT client_id, relationship FROM perpetrator_links WHERE perpetrator_id = $1 ORDER BY created_at, client_id`, pid)
+	rows, err := tx.Query(ctx, `SELECT client_id, relationship_sealed FROM perpetrator_links WHERE perpetrator_id = $1 ORDER BY created_at, client_id`, pid)
 	if err != nil {
 		return nil, err
 	}
@@ -332,7 +343,9 @@ func (s *Service) openPerpetrator(ctx context.Context, actor access.Actor, pid s
 			case err != nil:
 				return err
 			case ok:
-				lc.Relationship = l.relationship
+				if lc.Relationship, err = s.Vault.OpenString(l.relationship, relationshipAAD(pid, l.clientID)...); err != nil {
+					return err
+				}
 				p.Clients = append(p.Clients, lc)
 			case !hidden:
 				p.OtherClients++
@@ -421,8 +434,8 @@ func (s *Service) LinkPerpetrator(ctx context.Context, actor access.Actor, pid, 
 		if n > 0 {
 			return errs.New(errs.Conflict, "household.already_linked")
 		}
-		if _, err := tx.Exec(ctx, `INSERT INTO perpetrator_links (perpetrator_id, client_id, relationship, created_by, created_at) VALUES ($1, $2, $3, $4, $5)`,
-			pid, clientID, relationship, actor.StaffID, s.Now().UTC()); err != nil {
+		if _, err := tx.Exec(ctx, `INSERT INTO perpetrator_links (perpetrator_id, client_id, relationship_sealed, created_by, created_at) VALUES ($1, $2, $3, $4, $5)`,
+			pid, clientID, SealRelationship(s.Vault, pid, clientID, relationship), actor.StaffID, s.Now().UTC()); err != nil {
 			return err
 		}
 		if err := s.Record(ctx, tx, audit.Event{ActorID: actor.StaffID, Action: "record.link", RecordKind: RecordKind, RecordID: clientID, Purpose: "perpetrator " + pid}); err != nil {
@@ -435,7 +448,7 @@ func (s *Service) LinkPerpetrator(ctx context.Context, actor access.Actor, pid, 
 // perpetratorsOf lists the perpetrators linked to a client that the
 // actor may read.
 func (s *Service) perpetratorsOf(ctx context.Context, tx *store.Tx, actor access.Actor, clientID string) ([]PerpetratorSummary, error) {
-	rows, err := tx.Query(ctx, `SELECT perpetrator_id, relationship FROM perpetrator_links WHERE client_id = $1 ORDER BY created_at, perpetrator_id`, clientID)
+	rows, err := tx.Query(ctx, `SELECT perpetrator_id, relationship_sealed FROM perpetrator_links WHERE client_id = $1 ORDER BY created_at, perpetrator_id`, clientID)
 	if err != nil {
 		return nil, err
 	}
@@ -462,7 +475,10 @@ func (s *Service) perpetratorsOf(ctx context.Context, tx *store.Tx, actor access
 		if !access.Decide(actor, access.ReadRecord, rec).Allow {
 			continue
 		}
-		sum := PerpetratorSummary{ID: p.ID, Relationship: l.relationship}
+		sum := PerpetratorSummary{ID: p.ID}
+		if sum.Relationship, err = s.Vault.OpenString(l.relationship, relationshipAAD(p.ID, clientID)...); err != nil {
+			return nil, err
+		}
 		if sum.GivenName, sum.FamilyName, err = s.openNames("perpetrators", p.ID, sealed[0], sealed[1]); err != nil {
 			return nil, err
 		}

@@ -139,7 +139,7 @@ type NewHousingEvent struct {
 }
 
 type planRow struct {
-	goal   string
+	goal   string // sealed
 	target *time.Time
 	notes  *string
 	ver    int
@@ -150,21 +150,21 @@ func (r *planRow) Dest() []any { return []any{&r.goal, &r.target, &r.notes, &r.v
 type applicationRow struct {
 	HousingApplication
 	ref    *string
-	status string
+	sealed string // applicationDoc
 }
 
 func (r *applicationRow) Dest() []any {
-	return []any{&r.ID, &r.StayID, &r.Provider, &r.AppliedOn, &r.ref, &r.Band, &r.status, &r.Version}
+	return []any{&r.ID, &r.StayID, &r.AppliedOn, &r.ref, &r.sealed, &r.Version}
 }
 
 type eventRow struct {
 	HousingEvent
-	app, kind string
-	detail    *string
+	app, sealed string // sealed: eventDoc
+	detail      *string
 }
 
 func (r *eventRow) Dest() []any {
-	return []any{&r.ID, &r.app, &r.Seq, &r.kind, &r.Date, &r.Band, &r.detail}
+	return []any{&r.ID, &r.app, &r.Seq, &r.sealed, &r.Date, &r.detail}
 }
 
 func (s *Service) openSealed(v *string, aad ...string) (string, error) {
@@ -192,13 +192,17 @@ func (s *Service) MoveOnPlan(ctx context.Context, actor access.Actor, stayID str
 			return err
 		}
 		p := &MoveOnPlan{StayID: stayID, Runs: st.Runs}
-		plans, err := store.QueryAll[planRow](ctx, tx, `SELECT goal, target_date, notes_sealed, version FROM refuge_moveon_plans WHERE stay_id = $1`, stayID)
+		plans, err := store.QueryAll[planRow](ctx, tx, `SELECT goal_sealed, target_date, notes_sealed, version FROM refuge_moveon_plans WHERE stay_id = $1`, stayID)
 		if err != nil {
 			return err
 		}
 		if len(plans) == 1 {
 			pr := plans[0]
-			p.Goal, p.Version = MoveOn(pr.goal), pr.ver
+			goal, err := s.Vault.OpenString(pr.goal, "refuge_moveon_plans", stayID, "goal")
+			if err != nil {
+				return err
+			}
+			p.Goal, p.Version = MoveOn(goal), pr.ver
 			if pr.target != nil {
 				p.TargetDate = pr.target.UTC()
 			}
@@ -206,12 +210,12 @@ func (s *Service) MoveOnPlan(ctx context.Context, actor access.Actor, stayID str
 				return err
 			}
 		}
-		apps, err := store.QueryAll[applicationRow](ctx, tx, `SELECT id, stay_id, provider, applied_on, reference_sealed, band, status, version
+		apps, err := store.QueryAll[applicationRow](ctx, tx, `SELECT id, stay_id, applied_on, reference_sealed, application_sealed, version
 			FROM refuge_housing_applications WHERE stay_id = $1 ORDER BY applied_on, created_at, id`, stayID)
 		if err != nil {
 			return err
 		}
-		events, err := store.QueryAll[eventRow](ctx, tx, `SELECT e.id, e.application_id, e.seq, e.kind, e.occurred_on, e.band, e.detail_sealed
+		events, err := store.QueryAll[eventRow](ctx, tx, `SELECT e.id, e.application_id, e.seq, e.event_sealed, e.occurred_on, e.detail_sealed
 			FROM refuge_housing_events e JOIN refuge_housing_applications a ON a.id = e.application_id
 			WHERE a.stay_id = $1 ORDER BY e.application_id, e.seq`, stayID)
 		if err != nil {
@@ -220,7 +224,11 @@ func (s *Service) MoveOnPlan(ctx context.Context, actor access.Actor, stayID str
 		byApp := map[string][]HousingEvent{}
 		for _, e := range events {
 			ev := e.HousingEvent
-			ev.Kind, ev.Date = HousingStatus(e.kind), e.Date.UTC()
+			var d eventDoc
+			if err := openJSON(s.Vault, e.sealed, &d, "refuge_housing_events", e.ID, "event"); err != nil {
+				return err
+			}
+			ev.Kind, ev.Band, ev.Date = d.Kind, d.Band, e.Date.UTC()
 			if ev.Detail, err = s.openSealed(e.detail, "refuge_housing_events", e.ID, "detail"); err != nil {
 				return err
 			}
@@ -228,7 +236,11 @@ func (s *Service) MoveOnPlan(ctx context.Context, actor access.Actor, stayID str
 		}
 		for _, a := range apps {
 			app := a.HousingApplication
-			app.Status, app.AppliedOn, app.Events = HousingStatus(a.status), a.AppliedOn.UTC(), byApp[a.ID]
+			d, err := s.openApplication(a.ID, a.sealed)
+			if err != nil {
+				return err
+			}
+			app.Provider, app.Band, app.Status, app.AppliedOn, app.Events = d.Provider, d.Band, d.Status, a.AppliedOn.UTC(), byApp[a.ID]
 			if app.Reference, err = s.openSealed(a.ref, "refuge_housing_applications", a.ID, "reference"); err != nil {
 				return err
 			}
@@ -269,6 +281,7 @@ func (s *Service) SaveMoveOnPlan(ctx context.Context, actor access.Actor, stayID
 			target = day(p.TargetDate)
 		}
 		notes := s.sealed(p.Notes, "refuge_moveon_plans", stayID, "notes")
+		goal := s.Vault.SealString(string(p.Goal), "refuge_moveon_plans", stayID, "goal")
 		action := "refuge.moveon_plan_update"
 		if version == 0 {
 			action = "refuge.moveon_plan_create"
@@ -279,13 +292,13 @@ func (s *Service) SaveMoveOnPlan(ctx context.Context, actor access.Actor, stayID
 			if n > 0 {
 				return errPlanStale
 			}
-			if _, err := tx.Exec(ctx, `INSERT INTO refuge_moveon_plans (stay_id, goal, target_date, notes_sealed, created_by, created_at, updated_by, updated_at)
-				VALUES ($1, $2, $3, $4, $5, $6, $5, $6)`, stayID, string(p.Goal), target, notes, nullable(actor.StaffID), now); err != nil {
+			if _, err := tx.Exec(ctx, `INSERT INTO refuge_moveon_plans (stay_id, goal_sealed, target_date, notes_sealed, created_by, created_at, updated_by, updated_at)
+				VALUES ($1, $2, $3, $4, $5, $6, $5, $6)`, stayID, goal, target, notes, nullable(actor.StaffID), now); err != nil {
 				return err
 			}
 		} else {
-			res, err := tx.Exec(ctx, `UPDATE refuge_moveon_plans SET goal = $1, target_date = $2, notes_sealed = $3, updated_by = $4, updated_at = $5, version = version + 1
-				WHERE stay_id = $6 AND version = $7`, string(p.Goal), target, notes, nullable(actor.StaffID), now, stayID, version)
+			res, err := tx.Exec(ctx, `UPDATE refuge_moveon_plans SET goal_sealed = $1, target_date = $2, notes_sealed = $3, updated_by = $4, updated_at = $5, version = version + 1
+				WHERE stay_id = $6 AND version = $7`, goal, target, notes, nullable(actor.StaffID), now, stayID, version)
 			if err != nil {
 				return err
 			}
@@ -293,7 +306,7 @@ func (s *Service) SaveMoveOnPlan(ctx context.Context, actor access.Actor, stayID
 				return errPlanStale
 			}
 		}
-		return s.audit(ctx, tx, actor, action, ClientRecordKind, st.ClientID, "stay "+stayID+": "+string(p.Goal))
+		return s.audit(ctx, tx, actor, action, ClientRecordKind, st.ClientID, "stay "+stayID)
 	})
 	if errors.Is(err, store.ErrUnique) {
 		return errPlanStale
@@ -330,14 +343,22 @@ func (s *Service) AddHousingApplication(ctx context.Context, actor access.Actor,
 		if err != nil {
 			return err
 		}
-		if _, err := tx.Exec(ctx, `INSERT INTO refuge_housing_applications (id, stay_id, provider, applied_on, reference_sealed, band, status, created_by, created_at)
-			VALUES ($1, $2, $3, $4, $5, $6, 'applied', $7, $8)`, app.ID, stayID, app.Provider, app.AppliedOn,
-			s.sealed(app.Reference, "refuge_housing_applications", app.ID, "reference"), app.Band, nullable(actor.StaffID), now); err != nil {
+		sealed, err := s.sealApplication(app.ID, applicationDoc{Provider: app.Provider, Band: app.Band, Status: Applied})
+		if err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `INSERT INTO refuge_housing_applications (id, stay_id, applied_on, reference_sealed, application_sealed, created_by, created_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7)`, app.ID, stayID, app.AppliedOn,
+			s.sealed(app.Reference, "refuge_housing_applications", app.ID, "reference"), sealed, nullable(actor.StaffID), now); err != nil {
 			return err
 		}
 		ev := HousingEvent{ID: id.New(), Seq: 1, Kind: Applied, Date: app.AppliedOn, Band: app.Band}
-		if _, err := tx.Exec(ctx, `INSERT INTO refuge_housing_events (id, application_id, seq, kind, occurred_on, band, created_by, created_at)
-			VALUES ($1, $2, 1, 'applied', $3, $4, $5, $6)`, ev.ID, app.ID, ev.Date, ev.Band, nullable(actor.StaffID), now); err != nil {
+		event, err := sealJSON(s.Vault, eventDoc{Kind: Applied, Band: ev.Band}, "refuge_housing_events", ev.ID, "event")
+		if err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `INSERT INTO refuge_housing_events (id, application_id, seq, event_sealed, occurred_on, created_by, created_at)
+			VALUES ($1, $2, 1, $3, $4, $5, $6)`, ev.ID, app.ID, event, ev.Date, nullable(actor.StaffID), now); err != nil {
 			return err
 		}
 		app.Events = []HousingEvent{ev}
@@ -373,9 +394,9 @@ func (s *Service) RecordHousingEvent(ctx context.Context, actor access.Actor, ap
 		return err
 	}
 	err := s.DB.Write(ctx, func(tx *store.Tx) error {
-		var stayID, status string
+		var stayID, sealed string
 		var version, seq int
-		err := tx.QueryRow(ctx, `SELECT stay_id, status, version FROM refuge_housing_applications WHERE id = $1`, []any{applicationID}, &stayID, &status, &version)
+		err := tx.QueryRow(ctx, `SELECT stay_id, application_sealed, version FROM refuge_housing_applications WHERE id = $1`, []any{applicationID}, &stayID, &sealed, &version)
 		if errors.Is(err, store.ErrNotFound) {
 			return errNotFound
 		}
@@ -386,7 +407,11 @@ func (s *Service) RecordHousingEvent(ctx context.Context, actor access.Actor, ap
 		if err != nil {
 			return err
 		}
-		if !slices.Contains(housingNext[HousingStatus(status)], e.Kind) {
+		app, err := s.openApplication(applicationID, sealed)
+		if err != nil {
+			return err
+		}
+		if !slices.Contains(housingNext[app.Status], e.Kind) {
 			return fieldErr("kind", "moveon.transition")
 		}
 		var last time.Time
@@ -398,25 +423,31 @@ func (s *Service) RecordHousingEvent(ctx context.Context, actor access.Actor, ap
 			return fieldErr("date", "refuge.date_range")
 		}
 		evID := id.New()
-		if _, err := tx.Exec(ctx, `INSERT INTO refuge_housing_events (id, application_id, seq, kind, occurred_on, band, detail_sealed, created_by, created_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`, evID, applicationID, seq+1, string(e.Kind), day(e.Date), e.Band,
+		event, err := sealJSON(s.Vault, eventDoc{Kind: e.Kind, Band: e.Band}, "refuge_housing_events", evID, "event")
+		if err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `INSERT INTO refuge_housing_events (id, application_id, seq, event_sealed, occurred_on, detail_sealed, created_by, created_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, evID, applicationID, seq+1, event, day(e.Date),
 			s.sealed(e.Detail, "refuge_housing_events", evID, "detail"), nullable(actor.StaffID), now); err != nil {
 			return err
 		}
-		query, args := `UPDATE refuge_housing_applications SET status = $1, version = version + 1 WHERE id = $2 AND version = $3`,
-			[]any{string(e.Kind), applicationID, version}
+		app.Status = e.Kind
 		if e.Kind == Registered && e.Band != "" {
-			query, args = `UPDATE refuge_housing_applications SET status = $1, band = $4, version = version + 1 WHERE id = $2 AND version = $3`,
-				append(args, e.Band)
+			app.Band = e.Band
 		}
-		res, err := tx.Exec(ctx, query, args...)
+		if sealed, err = s.sealApplication(applicationID, app); err != nil {
+			return err
+		}
+		res, err := tx.Exec(ctx, `UPDATE refuge_housing_applications SET application_sealed = $1, version = version + 1 WHERE id = $2 AND version = $3`,
+			sealed, applicationID, version)
 		if err != nil {
 			return err
 		}
 		if n, err := res.RowsAffected(); err != nil || n != 1 {
 			return errPlanStale
 		}
-		return s.audit(ctx, tx, actor, "refuge.housing_event", ClientRecordKind, st.ClientID, "application "+applicationID+": "+string(e.Kind))
+		return s.audit(ctx, tx, actor, "refuge.housing_event", ClientRecordKind, st.ClientID, "application "+applicationID)
 	})
 	if errors.Is(err, store.ErrUnique) {
 		return errPlanStale

@@ -93,12 +93,13 @@ func TestHousingApplications(t *testing.T) {
 			t.Fatal(err)
 		}
 
-		// Refused transitions name the field and change nothing.
+		// Refused transitions name the field and change nothing (the
+		// sealed status is the same ciphertext).
 		state := func(id string) (string, int) {
 			var status string
 			var n int
 			if err := w.db.Read(ctx, func(tx *store.Tx) error {
-				return tx.QueryRow(ctx, `SELECT status, (SELECT count(*) FROM refuge_housing_events WHERE application_id = $1) FROM refuge_housing_applications WHERE id = $1`, []any{id}, &status, &n)
+				return tx.QueryRow(ctx, `SELECT application_sealed, (SELECT count(*) FROM refuge_housing_events WHERE application_id = $1) FROM refuge_housing_applications WHERE id = $1`, []any{id}, &status, &n)
 			}); err != nil {
 				t.Fatal(err)
 			}

@@ -395,14 +395,15 @@ func (s *Service) Decline(ctx context.Context, actor access.Actor, referralID st
 		if d.Note != "" {
 			note = s.Vault.SealString(d.Note, "refuge_referrals", r.ID, "note")
 		}
-		if _, err := tx.Exec(ctx, `UPDATE refuge_referrals SET status = 'declined', decided_by = $1, turnaway_reason = $2, note_sealed = $3,
-			ended_at = $4, version = version + 1 WHERE id = $5`, string(d.By), string(d.Reason), note, now, r.ID); err != nil {
+		if _, err := tx.Exec(ctx, `UPDATE refuge_referrals SET status = 'declined', decided_by_sealed = $1, turnaway_reason = $2, note_sealed = $3,
+			ended_at = $4, version = version + 1 WHERE id = $5`, s.Vault.SealString(string(d.By), "refuge_referrals", r.ID, "decided_by"),
+			string(d.Reason), note, now, r.ID); err != nil {
 			return err
 		}
 		if _, err := tx.Exec(ctx, `UPDATE refuge_claims SET released_at = $1 WHERE referral_id = $2 AND released_at IS NULL`, now, r.ID); err != nil {
 			return err
 		}
-		return s.audit(ctx, tx, actor, "refuge.decline", ClientRecordKind, r.ClientID, "referral "+r.ID+" by "+string(d.By)+": "+string(d.Reason))
+		return s.audit(ctx, tx, actor, "refuge.decline", ClientRecordKind, r.ClientID, "referral "+r.ID+": "+string(d.Reason))
 	})
 	return lostRace(err)
 }

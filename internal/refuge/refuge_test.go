@@ -51,9 +51,13 @@ func (w *world) advance(d time.Duration) {
 	w.clock = w.clock.Add(d)
 }
 
-func newWorld(t testing.TB, d store.Dialect) *world {
+func newWorld(t testing.TB, d store.Dialect) *world { return newWorldThrough(t, d, 0) }
+
+// newWorldThrough is newWorld on a database migrated through version
+// only (0: every migration).
+func newWorldThrough(t testing.TB, d store.Dialect, version int) *world {
 	cfg := storetest.Config(t, d)
-	db := storetest.OpenConfig(t, cfg)
+	db := storetest.OpenConfigThrough(t, cfg, version)
 	v := vaulttest.New(t, db)
 	rec := audit.NewRecorder(v.AuditKey(), time.Now, nil)
 	accounts := auth.NewService(db, v, rec, time.Now)

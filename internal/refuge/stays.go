@@ -191,9 +191,9 @@ func dup(list []string) bool {
 func (s *Service) stayFor(ctx context.Context, tx *store.Tx, actor access.Actor, stayID string) (*Stay, error) {
 	st := &Stay{ID: stayID}
 	var out, expected *time.Time
-	var reason, moveOn *string
-	err := tx.QueryRow(ctx, `SELECT property_id, unit_id, client_id, move_in, expected_move_out, move_out, departure_reason, move_on
-		FROM refuge_stays WHERE id = $1`, []any{stayID}, &st.PropertyID, &st.UnitID, &st.ClientID, &st.MoveIn, &expected, &out, &reason, &moveOn)
+	var departure *string
+	err := tx.QueryRow(ctx, `SELECT property_id, unit_id, client_id, move_in, expected_move_out, move_out, departure_sealed
+		FROM refuge_stays WHERE id = $1`, []any{stayID}, &st.PropertyID, &st.UnitID, &st.ClientID, &st.MoveIn, &expected, &out, &departure)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, errNotFound
 	}
@@ -203,9 +203,6 @@ func (s *Service) stayFor(ctx context.Context, tx *store.Tx, actor access.Actor,
 	st.MoveIn = st.MoveIn.UTC()
 	if expected != nil {
 		st.ExpectedMoveOut = expected.UTC()
-	}
-	if out != nil {
-		st.MoveOut, st.Reason, st.MoveOn = out.UTC(), DepartureReason(*reason), MoveOn(*moveOn)
 	}
 	rec, err := s.clientGate(ctx, tx, actor, st.ClientID, access.UpdateRecord)
 	if err != nil {
@@ -218,6 +215,13 @@ func (s *Service) stayFor(ctx context.Context, tx *store.Tx, actor access.Actor,
 			return nil, refuseUnlessReader(actor, access.UpdateRecord, rec, st.ClientID, "not the refuge's team")
 		}
 		return nil, err
+	}
+	if out != nil && departure != nil {
+		var d departureDoc
+		if err := openJSON(s.Vault, *departure, &d, "refuge_stays", stayID, "departure"); err != nil {
+			return nil, err
+		}
+		st.MoveOut, st.Reason, st.MoveOn = out.UTC(), d.Reason, d.MoveOn
 	}
 	members, err := store.QueryAll[memberRow](ctx, tx, `SELECT person_kind, person_id FROM refuge_stay_members WHERE stay_id = $1 ORDER BY person_kind, person_id`, stayID)
 	if err != nil {
@@ -312,14 +316,20 @@ func (s *Service) Depart(ctx context.Context, actor access.Actor, stayID string,
 		if day(d.Date).Before(st.MoveIn) {
 			return errs.Field("date", "refuge.date_range")
 		}
-		if _, err := tx.Exec(ctx, `UPDATE refuge_stays SET move_out = $1, departure_reason = $2, move_on = $3, version = version + 1 WHERE id = $4`,
-			day(d.Date), string(d.Reason), string(d.MoveOn), stayID); err != nil {
+		departure, err := sealJSON(s.Vault, departureDoc{Reason: d.Reason, MoveOn: d.MoveOn}, "refuge_stays", stayID, "departure")
+		if err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `UPDATE refuge_stays SET move_out = $1, departure_sealed = $2, version = version + 1 WHERE id = $3`,
+			day(d.Date), departure, stayID); err != nil {
 			return err
 		}
 		if _, err := tx.Exec(ctx, `UPDATE refuge_claims SET released_at = $1 WHERE stay_id = $2 AND released_at IS NULL`, now, stayID); err != nil {
 			return err
 		}
-		return s.audit(ctx, tx, actor, "refuge.depart", ClientRecordKind, st.ClientID, "stay "+stayID+": "+string(d.Reason)+", "+string(d.MoveOn))
+		// The reason and the destination are sealed: the audit trail
+		// names the stay only.
+		return s.audit(ctx, tx, actor, "refuge.depart", ClientRecordKind, st.ClientID, "stay "+stayID)
 	})
 }
 

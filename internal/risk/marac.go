@@ -275,11 +275,8 @@ func (s *Service) ReferEscalation(ctx context.Context, actor access.Actor, asses
 		return "", false, fe
 	}
 	err = s.DB.Serializable(ctx, func(tx *store.Tx) error {
-		var clientID string
-		var suggested bool
-		var callouts int
-		err := tx.QueryRow(ctx, `SELECT client_id, escalation_suggested, window_callouts FROM risk_assessments WHERE id = $1`, []any{assessmentID},
-			&clientID, &suggested, &callouts)
+		var clientID, score string
+		err := tx.QueryRow(ctx, `SELECT client_id, score_sealed FROM risk_assessments WHERE id = $1`, []any{assessmentID}, &clientID, &score)
 		if errors.Is(err, store.ErrNotFound) {
 			return errNotFound
 		}
@@ -289,6 +286,11 @@ func (s *Service) ReferEscalation(ctx context.Context, actor access.Actor, asses
 		if _, err := s.decided(ctx, tx, actor, clientID, access.UpdateRecord); err != nil {
 			return err
 		}
+		sd, err := s.openScore(assessmentID, score)
+		if err != nil {
+			return err
+		}
+		suggested, callouts := sd.EscalationSuggested, sd.WindowCallouts
 		if !suggested {
 			return errs.New(errs.Conflict, "risk.escalation_not_suggested")
 		}

@@ -51,21 +51,26 @@ func (s *Service) Get(ctx context.Context, actor access.Actor, assessmentID stri
 	err := s.DB.Write(ctx, func(tx *store.Tx) error {
 		a := &Assessment{ID: assessmentID}
 		var reason sql.NullString
-		var scored, final string
-		err := tx.QueryRow(ctx, `SELECT client_id, set_id, set_version, completed_by, completed_at, police_callouts, yes_count, scored_level, final_level,
-			judgement_reason_sealed, window_callouts, escalation_suggested FROM risk_assessments WHERE id = $1`, []any{assessmentID},
-			&a.ClientID, &a.SetID, &a.SetVersion, &a.CompletedBy, &a.CompletedAt, &a.PoliceCallouts, &a.YesCount, &scored, &final, &reason, &a.WindowCallouts, &a.EscalationSuggested)
+		var score, answers string
+		err := tx.QueryRow(ctx, `SELECT client_id, set_id, set_version, completed_by, completed_at, score_sealed, answers_sealed,
+			judgement_reason_sealed FROM risk_assessments WHERE id = $1`, []any{assessmentID},
+			&a.ClientID, &a.SetID, &a.SetVersion, &a.CompletedBy, &a.CompletedAt, &score, &answers, &reason)
 		if errors.Is(err, store.ErrNotFound) {
 			return errNotFound
 		}
 		if err != nil {
 			return err
 		}
-		a.Scored, a.Final = Level(scored), Level(final)
 		d, err := s.decided(ctx, tx, actor, a.ClientID, access.ReadRecord)
 		if err != nil {
 			return err
 		}
+		sd, err := s.openScore(a.ID, score)
+		if err != nil {
+			return err
+		}
+		a.YesCount, a.Scored, a.Final, a.PoliceCallouts, a.WindowCallouts, a.EscalationSuggested =
+			sd.YesCount, sd.Scored, sd.Final, sd.PoliceCallouts, sd.WindowCallouts, sd.EscalationSuggested
 		if reason.Valid {
 			if a.JudgementReason, err = s.Vault.OpenString(reason.String, "risk_assessments", a.ID, "judgement_reason"); err != nil {
 				return err
@@ -75,29 +80,13 @@ func (s *Service) Get(ctx context.Context, actor access.Actor, assessmentID stri
 		if err != nil {
 			return err
 		}
+		var docs []answerDoc
+		if err := openJSON(s.Vault, answers, &docs, "risk_assessments", a.ID, "answers"); err != nil {
+			return err
+		}
 		byKey := map[string]AnswerView{}
-		rows, err := tx.Query(ctx, `SELECT item_key, answer, source, comment_sealed FROM risk_answers WHERE assessment_id = $1`, a.ID)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
-			var v AnswerView
-			var value, source string
-			var comment sql.NullString
-			if err := rows.Scan(&v.Key, &value, &source, &comment); err != nil {
-				return err
-			}
-			v.Value, v.Source = Answer(value), Source(source)
-			if comment.Valid {
-				if v.Comment, err = s.Vault.OpenString(comment.String, "risk_answers", a.ID, v.Key, "comment"); err != nil {
-					return err
-				}
-			}
-			byKey[v.Key] = v
-		}
-		if err := rows.Err(); err != nil {
-			return err
+		for _, v := range docs {
+			byKey[v.Key] = AnswerView{Key: v.Key, Value: v.Value, Source: v.Source, Comment: v.Comment}
 		}
 		for _, it := range q.Items {
 			if v, ok := byKey[it.Key]; ok {
@@ -148,7 +137,7 @@ func (s *Service) History(ctx context.Context, actor access.Actor, clientID stri
 		if err != nil {
 			return nil, err
 		}
-		rows, err := tx.Query(ctx, `SELECT id, completed_at, completed_by, yes_count, scored_level, final_level, police_callouts, window_callouts, escalation_suggested
+		rows, err := tx.Query(ctx, `SELECT id, completed_at, completed_by, score_sealed
 			FROM risk_assessments WHERE client_id = $1 ORDER BY completed_at, id`, clientID)
 		if err != nil {
 			return nil, err
@@ -156,11 +145,16 @@ func (s *Service) History(ctx context.Context, actor access.Actor, clientID stri
 		defer rows.Close()
 		for rows.Next() {
 			var p Point
-			var scored, final string
-			if err := rows.Scan(&p.AssessmentID, &p.CompletedAt, &p.CompletedBy, &p.YesCount, &scored, &final, &p.PoliceCallouts, &p.WindowCallouts, &p.EscalationSuggested); err != nil {
+			var score string
+			if err := rows.Scan(&p.AssessmentID, &p.CompletedAt, &p.CompletedBy, &score); err != nil {
 				return nil, err
 			}
-			p.Scored, p.Final = Level(scored), Level(final)
+			sd, err := s.openScore(p.AssessmentID, score)
+			if err != nil {
+				return nil, err
+			}
+			p.YesCount, p.Scored, p.Final, p.PoliceCallouts, p.WindowCallouts, p.EscalationSuggested =
+				sd.YesCount, sd.Scored, sd.Final, sd.PoliceCallouts, sd.WindowCallouts, sd.EscalationSuggested
 			out = append(out, p)
 		}
 		if err := rows.Err(); err != nil {
@@ -195,7 +189,11 @@ func (s *Service) DueReviews(ctx context.Context, actor access.Actor, now time.T
 	var out []Due
 	err := s.DB.Write(ctx, func(tx *store.Tx) error {
 		out = nil
-		var candidates []Due
+		type candidate struct {
+			Due
+			level string // sealed, opened only for the clients the actor is shown
+		}
+		var candidates []candidate
 		args := []any{actor.StaffID, now.UTC()}
 		teams := "FALSE"
 		if actor.Role == access.RoleTeamManager && len(actor.TeamIDs) > 0 {
@@ -203,7 +201,7 @@ func (s *Service) DueReviews(ctx context.Context, actor access.Actor, now time.T
 			in, args = inList(args, actor.TeamIDs)
 			teams = "c.team_id IN " + in
 		}
-		rows, err := tx.Query(ctx, `SELECT l.client_id, l.level, l.assessment_id, l.assessed_at, l.review_due, l.review_requested_at
+		rows, err := tx.Query(ctx, `SELECT l.client_id, l.level_sealed, l.assessment_id, l.assessed_at, l.review_due, l.review_requested_at
 			FROM risk_levels l JOIN clients c ON c.id = l.client_id
 			WHERE l.review_due <= $2 AND (EXISTS (SELECT 1 FROM client_workers w WHERE w.client_id = l.client_id AND w.staff_id = $1) OR `+teams+`)
 			ORDER BY l.review_due, l.client_id`, args...)
@@ -211,26 +209,29 @@ func (s *Service) DueReviews(ctx context.Context, actor access.Actor, now time.T
 			return err
 		}
 		for rows.Next() {
-			var d Due
-			var level string
+			var d candidate
 			var requested sql.NullTime
-			if err := rows.Scan(&d.ClientID, &level, &d.AssessmentID, &d.AssessedAt, &d.ReviewDue, &requested); err != nil {
+			if err := rows.Scan(&d.ClientID, &d.level, &d.AssessmentID, &d.AssessedAt, &d.ReviewDue, &requested); err != nil {
 				rows.Close()
 				return err
 			}
-			d.Level, d.ChangeOfCircumstance = Level(level), requested.Valid
+			d.ChangeOfCircumstance = requested.Valid
 			candidates = append(candidates, d)
 		}
 		rows.Close()
 		if err := rows.Err(); err != nil {
 			return err
 		}
-		for _, d := range candidates {
+		for _, c := range candidates {
+			d := c.Due
 			dec, err := s.decided(ctx, tx, actor, d.ClientID, access.ReadRecord)
 			if err != nil {
 				if errors.Is(err, errNotFound) || errors.Is(err, errForbidden) {
 					continue
 				}
+				return err
+			}
+			if d.Level, err = s.openLevel(d.ClientID, c.level); err != nil {
 				return err
 			}
 			if d.ClientName, err = s.clientName(ctx, tx, d.ClientID); err != nil {

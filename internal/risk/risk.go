@@ -355,14 +355,13 @@ func (s *Service) AssessInTx(ctx context.Context, tx *store.Tx, actor access.Act
 		r.Final = n.Judgement
 	}
 	// Potential escalation counts the call-outs of every assessment
-	// completed in the window up to this one, not this one alone.
-	var earlier int64
-	if err := tx.QueryRow(ctx, `SELECT COALESCE(SUM(police_callouts), 0) FROM risk_assessments
-		WHERE client_id = $1 AND completed_at > $2 AND completed_at <= $3`,
-		[]any{n.ClientID, completed.AddDate(0, -s.EscalationWindow(), 0), completed}, &earlier); err != nil {
+	// completed in the window up to this one, not this one alone. They
+	// are sealed: the few assessments of the window are opened here.
+	earlier, err := s.calloutsBetween(ctx, tx, n.ClientID, completed.AddDate(0, -s.EscalationWindow(), 0), completed)
+	if err != nil {
 		return nil, err
 	}
-	r.WindowCallouts = int(earlier) + n.PoliceCallouts
+	r.WindowCallouts = earlier + n.PoliceCallouts
 	r.EscalationSuggested = r.Final != High && r.WindowCallouts >= s.escalation()
 	r.ReviewDue = completed.Add(s.reviewAfter(r.Final))
 
@@ -370,47 +369,39 @@ func (s *Service) AssessInTx(ctx context.Context, tx *store.Tx, actor access.Act
 	if n.JudgementReason != "" {
 		reason = s.Vault.SealString(n.JudgementReason, "risk_assessments", r.AssessmentID, "judgement_reason")
 	}
-	if _, err := tx.Exec(ctx, `INSERT INTO risk_assessments (id, client_id, set_id, set_version, completed_by, completed_at, police_callouts,
-		yes_count, scored_level, final_level, judgement_reason_sealed, window_callouts, escalation_suggested, created_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
-		r.AssessmentID, n.ClientID, q.ID, q.Version, actor.StaffID, completed, n.PoliceCallouts,
-		yes, string(r.Scored), string(r.Final), reason, r.WindowCallouts, r.EscalationSuggested, now); err != nil {
+	score, err := s.sealScore(r.AssessmentID, scoreDoc{YesCount: yes, Scored: r.Scored, Final: r.Final, PoliceCallouts: n.PoliceCallouts,
+		WindowCallouts: r.WindowCallouts, EscalationSuggested: r.EscalationSuggested})
+	if err != nil {
 		return nil, err
 	}
-	// The answers in one statement: a checklist is two dozen of them.
-	if len(n.Answers) > 0 {
-		var q strings.Builder
-		q.WriteString(`INSERT INTO risk_answers (assessment_id, item_key, answer, source, comment_sealed) VALUES `)
-		args := make([]any, 0, 5*len(n.Answers))
-		for i, a := range n.Answers {
-			var comment any
-			if a.Comment != "" {
-				comment = s.Vault.SealString(a.Comment, "risk_answers", r.AssessmentID, a.Key, "comment")
-			}
-			if i > 0 {
-				q.WriteString(", ")
-			}
-			q.WriteString("(" + store.Placeholders(len(args)+1, 5) + ")")
-			args = append(args, r.AssessmentID, a.Key, string(a.Value), string(a.Source), comment)
-		}
-		if _, err := tx.Exec(ctx, q.String(), args...); err != nil {
-			return nil, err
-		}
+	answers := make([]answerDoc, len(n.Answers))
+	for i, a := range n.Answers {
+		answers[i] = answerDoc{Key: a.Key, Value: a.Value, Source: a.Source, Comment: a.Comment}
+	}
+	sealedAnswers, err := sealJSON(s.Vault, answers, "risk_assessments", r.AssessmentID, "answers")
+	if err != nil {
+		return nil, err
+	}
+	if _, err := tx.Exec(ctx, `INSERT INTO risk_assessments (id, client_id, set_id, set_version, completed_by, completed_at,
+		score_sealed, answers_sealed, judgement_reason_sealed, created_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+		r.AssessmentID, n.ClientID, q.ID, q.Version, actor.StaffID, completed, score, sealedAnswers, reason, now); err != nil {
+		return nil, err
 	}
 	// The current level is the latest assessment's, by completion time.
 	var latest time.Time
 	err = tx.QueryRow(ctx, `SELECT assessed_at FROM risk_levels WHERE client_id = $1`, []any{n.ClientID}, &latest)
 	switch {
 	case errors.Is(err, store.ErrNotFound):
-		if _, err := tx.Exec(ctx, `INSERT INTO risk_levels (client_id, level, assessment_id, assessed_at, review_due) VALUES ($1, $2, $3, $4, $5)`,
-			n.ClientID, string(r.Final), r.AssessmentID, completed, r.ReviewDue); err != nil {
+		if _, err := tx.Exec(ctx, `INSERT INTO risk_levels (client_id, level_sealed, assessment_id, assessed_at, review_due) VALUES ($1, $2, $3, $4, $5)`,
+			n.ClientID, s.sealLevel(n.ClientID, r.Final), r.AssessmentID, completed, r.ReviewDue); err != nil {
 			return nil, err
 		}
 	case err != nil:
 		return nil, err
 	case !completed.Before(latest):
-		if _, err := tx.Exec(ctx, `UPDATE risk_levels SET level = $2, assessment_id = $3, assessed_at = $4, review_due = $5, review_requested_at = NULL WHERE client_id = $1`,
-			n.ClientID, string(r.Final), r.AssessmentID, completed, r.ReviewDue); err != nil {
+		if _, err := tx.Exec(ctx, `UPDATE risk_levels SET level_sealed = $2, assessment_id = $3, assessed_at = $4, review_due = $5, review_requested_at = NULL WHERE client_id = $1`,
+			n.ClientID, s.sealLevel(n.ClientID, r.Final), r.AssessmentID, completed, r.ReviewDue); err != nil {
 			return nil, err
 		}
 	}

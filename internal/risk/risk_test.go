@@ -17,6 +17,7 @@ import (
 	"frontdoor/internal/risk"
 	"frontdoor/internal/store"
 	"frontdoor/internal/store/storetest"
+	"frontdoor/internal/vault"
 	"frontdoor/internal/vault/vaulttest"
 )
 
@@ -25,6 +26,7 @@ var ctx = context.Background()
 type world struct {
 	db       *store.DB
 	cfg      store.Config
+	vault    *vault.Vault
 	svc      *risk.Service
 	people   *people.Service
 	clock    time.Time
@@ -70,15 +72,19 @@ func clientFacts(grants *access.Grants) risk.ClientFacts {
 	}
 }
 
-func newWorld(t testing.TB, d store.Dialect) *world {
+func newWorld(t testing.TB, d store.Dialect) *world { return newWorldThrough(t, d, 0) }
+
+// newWorldThrough is newWorld on a database migrated through version
+// only (0: every migration).
+func newWorldThrough(t testing.TB, d store.Dialect, version int) *world {
 	cfg := storetest.Config(t, d)
-	db := storetest.OpenConfig(t, cfg)
+	db := storetest.OpenConfigThrough(t, cfg, version)
 	v := vaulttest.New(t, db)
 	rec := audit.NewRecorder(v.AuditKey(), time.Now, nil)
 	accounts := auth.NewService(db, v, rec, time.Now)
 	grants := &access.Grants{Vault: v, Record: rec, Now: time.Now}
 	org := "0190f2a0-0000-7000-8000-0000000000a1"
-	w := &world{db: db, cfg: cfg, clock: time.Now().UTC(), org: org, accounts: accounts}
+	w := &world{db: db, cfg: cfg, vault: v, clock: time.Now().UTC(), org: org, accounts: accounts}
 	w.svc = &risk.Service{DB: db, Vault: v, Record: rec, Now: func() time.Time { return w.clock }, ClientFacts: clientFacts(grants)}
 	w.people = &people.Service{DB: db, Vault: v, Grants: grants, Record: rec, Now: time.Now}
 	db.Write(ctx, func(tx *store.Tx) error {
@@ -150,7 +156,7 @@ func (w *world) count(t testing.TB, table string) int {
 
 func (w *world) counts(t testing.TB) string {
 	var parts []string
-	for _, table := range []string{"risk_assessments", "risk_answers", "risk_levels", "tasks", "marac_referrals", "audit_events"} {
+	for _, table := range []string{"risk_assessments", "risk_levels", "tasks", "marac_referrals", "audit_events"} {
 		parts = append(parts, fmt.Sprintf("%s=%d", table, w.count(t, table)))
 	}
 	return strings.Join(parts, " ")

@@ -129,3 +129,20 @@ func (v *Vault) OpenString(sealed string, aad ...string) (string, error) {
 	}
 	return string(p), nil
 }
+
+// Sealed reports whether s has the form SealString gives under one of
+// this vault's field keys: base64 of a version-1 ciphertext whose length
+// fits the padding, naming a key this vault holds. It does not open s
+// (that needs its AAD); it tells a sealed column from one holding
+// plaintext, which cannot take this form by chance.
+func (v *Vault) Sealed(s string) bool {
+	b, err := base64.StdEncoding.DecodeString(s)
+	if err != nil || len(b) < MinCiphertextLen || b[0] != sealVersion ||
+		(len(b)-headerLen-nonceLen-tagLen)%padBlock != 0 {
+		return false
+	}
+	var id [keyIDLen]byte
+	copy(id[:], b[1:headerLen])
+	_, ok := v.fields[id]
+	return ok
+}

@@ -67,6 +67,26 @@ func TestSealStringIsSealOfAAD(t *testing.T) {
 	}
 }
 
+// Sealed tells this vault's ciphertexts from anything else a column could
+// hold: plaintext, a blind index, another vault's ciphertext, a damaged one.
+func TestSealedRecognisesCiphertexts(t *testing.T) {
+	v := testVault(2)
+	for _, s := range []string{"", "yes", "high", "Ashby District Council", "Band B"} {
+		if c := v.SealString(s, "t", "1", "f"); !v.Sealed(c) {
+			t.Errorf("Sealed(SealString(%q)) = false", s)
+		}
+	}
+	other := testVault(3).SealString("high", "t", "1", "f")
+	c := v.SealString("high", "t", "1", "f")
+	b, _ := base64.StdEncoding.DecodeString(c)
+	for _, s := range []string{"", "high", "not_known", strings.Repeat("A", 92), v.BlindIndex("p", "x"), other,
+		c[:len(c)-4], base64.StdEncoding.EncodeToString(b[:len(b)-1]), base64.StdEncoding.EncodeToString(append([]byte{2}, b[1:]...))} {
+		if v.Sealed(s) {
+			t.Errorf("Sealed(%q) = true", s)
+		}
+	}
+}
+
 func TestLengthIsHiddenWithinABlock(t *testing.T) {
 	v := testVault(3)
 	short, long := v.Seal([]byte("Al"), nil), v.Seal([]byte("Bartholomew Tre"), nil)

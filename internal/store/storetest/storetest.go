@@ -67,6 +67,33 @@ func OpenConfig(t testing.TB, cfg store.Config) *store.DB {
 	return db
 }
 
+// OpenConfigThrough opens the database cfg names and migrates it through
+// version only: a test writes rows as that version stored them, then
+// migrates the rest (store.DB.MigrateWith) and reads them back.
+func OpenConfigThrough(t testing.TB, cfg store.Config, version int) *store.DB {
+	t.Helper()
+	ctx := context.Background()
+	db, err := store.Open(ctx, cfg)
+	if err != nil {
+		t.Fatalf("open %s: %v", cfg.DataDir+store.RedactURL(cfg.DatabaseURL), err)
+	}
+	t.Cleanup(func() { db.Close() })
+	if _, err := db.MigrateWith(ctx, time.Now, store.MigrateOptions{Through: version}); err != nil {
+		t.Fatalf("migrate through %d: %v", version, err)
+	}
+	return db
+}
+
+// Before is the schema version just before the migration named name.
+func Before(t testing.TB, d store.Dialect, name string) int {
+	t.Helper()
+	v, err := store.VersionBefore(d, name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v
+}
+
 // PostgresURL returns a URL whose search_path is a new schema of its own,
 // dropped when t ends; or skips (fails under CI=true) when no server answers.
 func PostgresURL(t testing.TB) string {
