@@ -149,13 +149,13 @@ func (g *Grants) BreakGlass(ctx context.Context, tx *store.Tx, actor Actor, r Re
 	grantID := id.New()
 	sealed := g.Vault.SealString(strings.TrimSpace(reason), "break_glass", grantID)
 	expires := now.Add(BreakGlassLifetime)
-	if _, err := tx.Exec(ctx, `INSERT INTO break_glass_grants (id, staff_id, record_id, organisation_id, reason_kind, reason_sealed, granted_at, expires_at)
+	if _, err := tx.Exec(ctx, `INSERT INTO break_glass_grants (id, staff_id, record_id, organisation_id, reason_kind_sealed, reason_sealed, granted_at, expires_at)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-		grantID, actor.StaffID, r.ID, r.OrganisationID, string(kind), sealed, now, expires); err != nil {
+		grantID, actor.StaffID, r.ID, r.OrganisationID, g.Vault.SealString(string(kind), "break_glass", grantID, "kind"), sealed, now, expires); err != nil {
 		return time.Time{}, err
 	}
 	return expires, g.Record(ctx, tx, audit.Event{ActorID: actor.StaffID, Action: "breakglass.open", RecordKind: recordKind, RecordID: r.ID,
-		Purpose: "grant " + grantID + " (" + string(kind) + ")"})
+		Purpose: "grant " + grantID})
 }
 
 // restrictableRoles are the roles that can be named on a restriction:
@@ -254,7 +254,7 @@ type Grant struct {
 // BreakGlassSince lists the grants made since a time on records of the
 // organisation, newest first, reasons opened for the reviewer.
 func (g *Grants) BreakGlassSince(ctx context.Context, tx *store.Tx, organisationID string, since time.Time, limit int) ([]Grant, error) {
-	rows, err := tx.Query(ctx, `SELECT id, staff_id, record_id, reason_kind, reason_sealed, granted_at, expires_at FROM break_glass_grants
+	rows, err := tx.Query(ctx, `SELECT id, staff_id, record_id, reason_kind_sealed, reason_sealed, granted_at, expires_at FROM break_glass_grants
 		WHERE organisation_id = $1 AND granted_at >= $2 ORDER BY granted_at DESC, id DESC LIMIT $3`, organisationID, since.UTC(), limit)
 	if err != nil {
 		return nil, err
@@ -269,7 +269,11 @@ func (g *Grants) BreakGlassSince(ctx context.Context, tx *store.Tx, organisation
 			return nil, err
 		}
 		if kind != nil {
-			gr.ReasonKind = BreakGlassReason(*kind)
+			k, err := g.Vault.OpenString(*kind, "break_glass", gr.ID, "kind")
+			if err != nil {
+				return nil, err
+			}
+			gr.ReasonKind = BreakGlassReason(k)
 		}
 		if gr.Reason, err = g.Vault.OpenString(sealed, "break_glass", gr.ID); err != nil {
 			return nil, err
