@@ -3,6 +3,8 @@ package refuge
 import (
 	"context"
 	"errors"
+	"maps"
+	"slices"
 	"time"
 
 	"frontdoor/internal/access"
@@ -282,9 +284,27 @@ func (s *Service) DueChildTasks(ctx context.Context, actor access.Actor) ([]Chil
 		if err != nil {
 			return err
 		}
+		// The stays' clients, to leave out those restricted from the reader.
+		stays := map[string]string{}
+		for _, r := range rows {
+			if runs[r.PropertyID] {
+				stays[r.StayID] = ""
+			}
+		}
+		for stay := range stays {
+			var client string
+			if err := tx.QueryRow(ctx, `SELECT client_id FROM refuge_stays WHERE id = $1`, []any{stay}, &client); err != nil {
+				return err
+			}
+			stays[stay] = client
+		}
+		excluded, err := s.excluded(ctx, tx, actor, slices.Collect(maps.Values(stays)))
+		if err != nil {
+			return err
+		}
 		children := map[string][]string{}
 		for _, r := range rows {
-			if !runs[r.PropertyID] {
+			if !runs[r.PropertyID] || excluded[stays[r.StayID]] {
 				continue
 			}
 			t := r.task()

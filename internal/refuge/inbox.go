@@ -41,12 +41,13 @@ func (i InboxItem) Live() bool {
 type inboxRow struct {
 	InboxItem
 	property, unit, status string
+	client                 string
 	heldUntil, endedAt     *time.Time
 	reason                 *string
 }
 
 func (r *inboxRow) Dest() []any {
-	return []any{&r.ReferralID, &r.property, &r.unit, &r.status, &r.Adults, &r.Children, &r.CreatedAt, &r.heldUntil, &r.endedAt, &r.reason}
+	return []any{&r.ReferralID, &r.property, &r.unit, &r.status, &r.Adults, &r.Children, &r.CreatedAt, &r.heldUntil, &r.endedAt, &r.reason, &r.client}
 }
 
 // Inbox lists the referrals to the properties the reader's teams run:
@@ -79,16 +80,24 @@ func (s *Service) Inbox(ctx context.Context, actor access.Actor) ([]InboxItem, e
 		if len(runs) == 0 {
 			return nil
 		}
-		rows, err := store.QueryAll[inboxRow](ctx, tx, `SELECT r.id, r.property_id, r.unit_id, r.status, r.adults, r.children, r.created_at, r.held_until, r.ended_at, r.turnaway_reason
+		rows, err := store.QueryAll[inboxRow](ctx, tx, `SELECT r.id, r.property_id, r.unit_id, r.status, r.adults, r.children, r.created_at, r.held_until, r.ended_at, r.turnaway_reason, r.client_id
 			FROM refuge_referrals r JOIN refuge_properties p ON p.id = r.property_id
 			WHERE p.team_id IN (`+numbered(2, len(teams))+`) AND (r.status IN ('held', 'offered', 'accepted') OR r.ended_at >= $1)`,
 			append([]any{now.Add(-InboxWindow)}, teams...)...)
 		if err != nil {
 			return err
 		}
+		clients := make([]string, len(rows))
+		for i, r := range rows {
+			clients[i] = r.client
+		}
+		excluded, err := s.excluded(ctx, tx, actor, clients)
+		if err != nil {
+			return err
+		}
 		for _, r := range rows {
 			p, ok := runs[r.property]
-			if !ok {
+			if !ok || excluded[r.client] {
 				continue
 			}
 			it := r.InboxItem

@@ -180,6 +180,25 @@ func (s *Service) clientGate(ctx context.Context, tx *store.Tx, actor access.Act
 	return rec, nil
 }
 
+// excluded reports which of the clients are restricted to named staff the
+// actor is not one of: their referrals, stays and tasks are left out of the
+// refuge's lists (a bedspace they occupy still shows as occupied, with
+// nothing to open).
+func (s *Service) excluded(ctx context.Context, tx *store.Tx, actor access.Actor, clientIDs []string) (map[string]bool, error) {
+	out := map[string]bool{}
+	for _, id := range clientIDs {
+		if _, done := out[id]; done || id == "" {
+			continue
+		}
+		rec, err := s.ClientFacts(ctx, tx, actor, id)
+		if err != nil {
+			return nil, err
+		}
+		out[id] = access.RelationOf(actor, rec).Excluded()
+	}
+	return out, nil
+}
+
 // refuseUnlessReader answers a request the actor may not make about a
 // client's record: refused when they may read the client (they know it
 // exists), else not found; both recorded.

@@ -2,6 +2,8 @@ package refuge
 
 import (
 	"context"
+	"maps"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -229,6 +231,13 @@ func (s *Service) Board(ctx context.Context, actor access.Actor) ([]BoardPropert
 		if err != nil {
 			return err
 		}
+		// The clients of the board's holds and stays: a unit held or lived
+		// in by a client restricted from the reader still shows its state,
+		// with nothing to open.
+		hidden, err := s.boardHidden(ctx, tx, actor, props, claims)
+		if err != nil {
+			return err
+		}
 		for _, p := range props {
 			if !runsProperty(actor, access.UpdateRecord, p.record()) {
 				continue
@@ -244,8 +253,14 @@ func (s *Service) Board(ctx context.Context, actor access.Actor) ([]BoardPropert
 					}
 					if c.Stay != "" {
 						bu.State, bu.StayID, bu.ExpectedOut = UnitOccupied, c.Stay, c.ExpectOut
+						if hidden[c.Stay] {
+							bu.StayID, bu.ExpectedOut = "", time.Time{}
+						}
 					} else if bu.State == UnitFree {
 						bu.State, bu.ReferralID, bu.HeldUntil = UnitHeld, c.Referral, c.Expires
+						if hidden[c.Referral] {
+							bu.ReferralID = ""
+						}
 					}
 				}
 				switch bu.State {
@@ -267,6 +282,49 @@ func (s *Service) Board(ctx context.Context, actor access.Actor) ([]BoardPropert
 		return nil
 	})
 	return out, err
+}
+
+// boardHidden maps the holds and stays on the actor's properties whose
+// client is restricted from them.
+func (s *Service) boardHidden(ctx context.Context, tx *store.Tx, actor access.Actor, props []*propertyRow, claims map[string]claimState) (map[string]bool, error) {
+	owners := map[string]string{} // referral or stay ID → client
+	for _, p := range props {
+		if !runsProperty(actor, access.UpdateRecord, p.record()) {
+			continue
+		}
+		for _, u := range p.Units {
+			for _, b := range u.BedspaceIDs {
+				c, ok := claims[b]
+				switch {
+				case !ok:
+				case c.Stay != "":
+					owners[c.Stay] = "stay"
+				case c.Referral != "":
+					owners[c.Referral] = "referral"
+				}
+			}
+		}
+	}
+	for id, kind := range owners {
+		q := `SELECT client_id FROM refuge_referrals WHERE id = $1`
+		if kind == "stay" {
+			q = `SELECT client_id FROM refuge_stays WHERE id = $1`
+		}
+		var client string
+		if err := tx.QueryRow(ctx, q, []any{id}, &client); err != nil {
+			return nil, err
+		}
+		owners[id] = client
+	}
+	excluded, err := s.excluded(ctx, tx, actor, slices.Collect(maps.Values(owners)))
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]bool{}
+	for id, client := range owners {
+		out[id] = excluded[client]
+	}
+	return out, nil
 }
 
 // SetUnsafeAreas replaces the towns and areas a client must never be

@@ -321,3 +321,44 @@ func TestRefusalsReachTheReviewPage(t *testing.T) {
 		}
 	})
 }
+
+// A restricted client's accommodation referral and stay leave the
+// refuge's own lists too (the inbox, the board's links), not only their
+// pages: her unit still shows as occupied, with nothing to open.
+func TestRestrictedClientLeavesTheRefugesLists(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, d store.Dialect) {
+		w := newControllerWorld(t, d)
+		ctx := context.Background()
+		partner, _ := w.staffIn(t, w.orgB, "partner.desk", access.RoleRefugeWorker, "team-b-refuge")
+		inbox, err := w.refugeOps.Inbox(ctx, w.partnerWorker)
+		if err != nil || len(inbox) != 1 {
+			t.Fatalf("the partner's inbox before the restriction: %+v %v", inbox, err)
+		}
+		referral := inbox[0].ReferralID
+		if _, body := partner.get(t, "/refuge/referrals"); !strings.Contains(body, referral) {
+			t.Fatal("the inbox page does not list the referral before the restriction")
+		}
+		if _, body := partner.get(t, "/vacancies"); !strings.Contains(body, "/refuge/stays/"+w.stay) {
+			t.Fatal("the board does not link the stay before the restriction")
+		}
+		if err := w.srv.Options.People.Restrict(ctx, w.managerA, w.client, nil); err != nil {
+			t.Fatal(err)
+		}
+		if inbox, err := w.refugeOps.Inbox(ctx, w.partnerWorker); err != nil || len(inbox) != 0 {
+			t.Fatalf("the partner's inbox after the restriction: %+v %v", inbox, err)
+		}
+		if _, body := partner.get(t, "/refuge/referrals"); strings.Contains(body, referral) {
+			t.Error("the inbox page still lists a restricted client's referral")
+		}
+		board, err := w.refugeOps.Board(ctx, w.partnerWorker)
+		if err != nil || len(board) != 1 || len(board[0].Units) != 1 {
+			t.Fatalf("board: %+v %v", board, err)
+		}
+		if u := board[0].Units[0]; u.State != refuge.UnitOccupied || u.StayID != "" {
+			t.Fatalf("a restricted client's unit on the board: %+v, want occupied with nothing to open", u)
+		}
+		if _, body := partner.get(t, "/vacancies"); strings.Contains(body, w.stay) {
+			t.Error("the board page still links a restricted client's stay")
+		}
+	})
+}
