@@ -384,7 +384,7 @@ func (x *Index) visible(ctx context.Context, tx *store.Tx, actor access.Actor, a
 			return false, err
 		}
 		rel := access.RelationOf(actor, rec)
-		if rel == access.RestrictedOther {
+		if rel.Excluded() {
 			return false, nil
 		}
 		if manager && access.Decide(actor, access.ReadRecord, rec).Allow {
@@ -479,17 +479,22 @@ func (x *Index) MarkRead(ctx context.Context, actor access.Actor, alertID string
 		if err := rows.Err(); err != nil {
 			return err
 		}
-		notFound := errs.New(errs.NotFound, "error.not_found")
-		if len(found) != 1 || found[0].organisationID != actor.OrganisationID {
-			return notFound
+		if len(found) != 1 {
+			return errs.New(errs.NotFound, "error.not_found")
 		}
 		a := found[0]
+		// An alert raises a question about a person: to anyone it is not
+		// for, it does not exist.
+		refused := access.Hide(actor, access.ReadRecord, "match_alert", a.ID, "the alert is not for the reader")
+		if a.organisationID != actor.OrganisationID {
+			return refused
+		}
 		ok, err := x.visible(ctx, tx, actor, a.Alert)
 		if err != nil {
 			return err
 		}
 		if !ok {
-			return notFound
+			return refused
 		}
 		if a.Read {
 			return nil

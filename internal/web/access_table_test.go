@@ -293,9 +293,18 @@ func (w *tableWorld) clientFixture(t *testing.T, name string, first int, refugeW
 	ch, err := o.People.CreateChild(ctx, by, c.ID, people.NewChild{GivenName: "Kid" + name, FamilyName: family})
 	must(err)
 	fx.child = ch.ID
-	p, err := o.People.CreatePerpetrator(ctx, by, c.ID, people.NewPerpetrator{GivenName: "Perp" + name, FamilyName: "Harm" + name, Relationship: "ex_partner"})
+	p, err := o.People.CreatePerpetrator(ctx, by, c.ID, people.NewPerpetrator{GivenName: "Perp" + name, FamilyName: "Harm" + name, Relationship: "ex_partner",
+		Details: people.PerpetratorDetails{DateOfBirth: "1985-05-06"}})
 	must(err)
 	fx.perpetrator = p.ID
+	// Someone presenting as a victim who matches her perpetrator: a
+	// counter-allegation alert for the team's managers.
+	presenting, err := o.People.Create(ctx, by, people.NewClient{GivenName: "Perp" + name, FamilyName: "Harm" + name, TeamID: "team-outreach",
+		Details: people.Details{DateOfBirth: "1985-05-06"}})
+	must(err)
+	must(f.db.Read(ctx, func(tx *store.Tx) error {
+		return tx.QueryRow(ctx, `SELECT id FROM match_alerts WHERE client_id = $1 AND perpetrator_id = $2`, []any{presenting.ID, p.ID}, &fx.alert)
+	}))
 	fx.values = []string{given, family, address, "Kid" + name, "Perp" + name, "07700 900777"}
 
 	// The front door: a referral triaged into an outreach case, and a
@@ -518,6 +527,17 @@ func tableRoutes() []tableRoute {
 					return hidden
 				}
 				return onClient(access.UpdateRecord)(c, role)
+			})},
+
+		// A counter-allegation alert: for the managers of the organisation
+		// who may read both records (here, the outreach team's), never when
+		// either is restricted from them.
+		tableRoute{pattern: "POST /alerts/{id}/read", request: post(func(fx *clientWorld) string { return "/alerts/" + fx.alert + "/read" }, none),
+			want: service(access.CreateRecord, func(c column, role access.Role) outcome {
+				if role == access.RoleTeamManager && c.rel == access.SameTeam {
+					return allowed
+				}
+				return hidden
 			})},
 
 		// Outreach: the plan's parts, sessions, escalations.
@@ -921,6 +941,22 @@ func TestAccessTable(t *testing.T) {
 				}
 			}
 		}
+		// The agency's own system, by its token: its referral about the open
+		// client it may move on (a stale version is a conflict); the one
+		// about the client restricted since does not exist for it, as an
+		// ID that names nothing, and the refusal is recorded.
+		move := map[string]any{"version": 999, "to": "accepted", "note": "stale"}
+		open, restricted := w.columns[0].fx, w.columns[5].fx
+		if st, body := w.callAPI(t, w.partnerToken, "POST", "/api/v1/agency/referrals/"+open.partnerRef+"/status", move); st == 403 || st == 404 || st >= 500 {
+			t.Errorf("the agency's token moving its referral: %d %s", st, body)
+		}
+		before := w.refusals(t)
+		st, body := w.callAPI(t, w.partnerToken, "POST", "/api/v1/agency/referrals/"+restricted.partnerRef+"/status", move)
+		rs, rb := w.callAPI(t, w.partnerToken, "POST", "/api/v1/agency/referrals/"+id.New()+"/status", move)
+		if st != http.StatusNotFound || shape(st, body) != shape(rs, rb) || w.refusals(t)-before != 1 {
+			t.Errorf("the agency's token on a restricted client's referral: %d %s (random: %d %s), %d refusals recorded", st, body, rs, rb, w.refusals(t)-before)
+		}
+		checked += 2
 		t.Logf("%d route × role × place checks over %d routes", checked, len(routes))
 	})
 }

@@ -362,3 +362,43 @@ func TestRestrictedClientLeavesTheRefugesLists(t *testing.T) {
 		}
 	})
 }
+
+// The data protection lead reviews their own organisation: another
+// organisation's lead is told nothing of this one's records, refusals,
+// break-glass or restrictions, and gets "not found" for its records'
+// histories.
+func TestReviewIsTheLeadsOwnOrganisation(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, d store.Dialect) {
+		w := newControllerWorld(t, d)
+		ctx := context.Background()
+		helpline, _ := w.staffIn(t, w.org, "review.helpline", access.RoleFrontDoorWorker, "team-helpline")
+		if resp, _ := helpline.post(t, "/people/"+w.client+"/break-glass", url.Values{"reason_kind": {"immediate_danger"}, "reason": {"police at the door asking for her"}}); resp.StatusCode != http.StatusSeeOther {
+			t.Fatalf("break-glass: %d", resp.StatusCode)
+		}
+		if err := w.srv.Options.People.Restrict(ctx, w.managerA, w.client, nil); err != nil {
+			t.Fatal(err)
+		}
+		partnerDPL, _ := w.staffIn(t, w.orgB, "partner.review", access.RoleDataProtectionLead)
+		_, body := partnerDPL.get(t, "/review")
+		for _, leak := range []string{"police at the door", w.client, "Staff review.helpline", "Staff client.manager"} {
+			if strings.Contains(body, leak) {
+				t.Errorf("another organisation's review page shows %q", leak)
+			}
+		}
+		for _, id := range []string{w.client, w.workerA.StaffID} {
+			if resp, _ := partnerDPL.get(t, "/review/records/"+id); resp.StatusCode != http.StatusNotFound {
+				t.Errorf("another organisation's lead reading the history of %s: %d, want 404", id, resp.StatusCode)
+			}
+		}
+		// The holding organisation's lead sees all of it.
+		_, body = w.dpl.get(t, "/review")
+		for _, want := range []string{"police at the door asking for her", `action="/people/` + w.client + `/unrestrict"`, "Staff client.manager"} {
+			if !strings.Contains(body, want) {
+				t.Errorf("the holding organisation's review page lacks %q", want)
+			}
+		}
+		if resp, body := w.dpl.get(t, "/review/records/"+w.client); resp.StatusCode != http.StatusOK || !strings.Contains(body, "Emergency access opened") {
+			t.Errorf("the holding organisation's lead reading the history: %d", resp.StatusCode)
+		}
+	})
+}
