@@ -23,12 +23,12 @@ import (
 // worker and manager, the holding organisation's data protection lead.
 type controllerWorld struct {
 	*frontDoor
-	client, stay                       string
-	orgB                               string
-	worker, manager, dpl, partnerBoss  *harness
-	workerA, managerA, dplA, partnerA  access.Actor
-	partnerWorker, partnerWorkerB      access.Actor
-	refugeOps                          *refuge.Service
+	client, stay                      string
+	orgB                              string
+	worker, manager, dpl, partnerBoss *harness
+	workerA, managerA, dplA, partnerA access.Actor
+	partnerWorker, partnerWorkerB     access.Actor
+	refugeOps                         *refuge.Service
 }
 
 func newControllerWorld(t *testing.T, d store.Dialect) *controllerWorld {
