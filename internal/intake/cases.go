@@ -14,6 +14,7 @@ import (
 	"frontdoor/internal/errs"
 	"frontdoor/internal/id"
 	"frontdoor/internal/store"
+	"frontdoor/internal/vault"
 )
 
 // Decision is a triage decision.
@@ -536,7 +537,7 @@ func (s *Service) timeline(ctx context.Context, actor access.Actor, clientID str
 		for _, r := range changes {
 			c := r.c
 			var ch changeDoc
-			if err := openJSON(s.Vault, r.change, &ch, "intake_case_events", r.id, "change"); err != nil {
+			if err := vault.OpenJSON(s.Vault, r.change, &ch, "intake_case_events", r.id, "change"); err != nil {
 				return nil, err
 			}
 			c.Status, c.Reason = ch.Status, ch.Reason

@@ -388,7 +388,7 @@ func (s *Service) contact(r *contactRow) (Contact, error) {
 		c.CallbackDoneAt = c.CallbackDoneAt.UTC()
 	}
 	var d contactDoc
-	if err := openJSON(s.Vault, r.details, &d, "intake_contacts", c.ID, "details"); err != nil {
+	if err := vault.OpenJSON(s.Vault, r.details, &d, "intake_contacts", c.ID, "details"); err != nil {
 		return c, err
 	}
 	c.Channel, c.Direction, c.CallerType, c.ServiceLine, c.Outcome = d.Channel, d.Direction, d.CallerType, d.ServiceLine, d.Outcome

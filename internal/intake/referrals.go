@@ -14,6 +14,7 @@ import (
 	"frontdoor/internal/id"
 	"frontdoor/internal/people"
 	"frontdoor/internal/store"
+	"frontdoor/internal/vault"
 )
 
 // Source is where a referral came from.
@@ -268,7 +269,7 @@ func (s *Service) referral(row *referralRow) (*Referral, error) {
 		r.TimeToFirstContact = r.FirstContactAt.Sub(r.ReceivedAt)
 	}
 	var d referralDoc
-	if err := openJSON(s.Vault, row.details, &d, "intake_referrals", r.ID, "details"); err != nil {
+	if err := vault.OpenJSON(s.Vault, row.details, &d, "intake_referrals", r.ID, "details"); err != nil {
 		return nil, err
 	}
 	r.Source, r.RiskLevel = d.Source, d.RiskLevel

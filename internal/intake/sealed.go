@@ -3,9 +3,9 @@ package intake
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 
 	"frontdoor/internal/store"
+	"frontdoor/internal/vault"
 )
 
 // What the front door records about a person is sealed, not kept in
@@ -44,44 +44,28 @@ type changeDoc struct {
 	Reason CloseReason `json:"reason,omitempty"`
 }
 
-func sealJSON(v Sealer, doc any, aad ...string) (string, error) {
-	b, err := json.Marshal(doc)
-	if err != nil {
-		return "", err
-	}
-	return v.SealString(string(b), aad...), nil
-}
-
-func openJSON(v Sealer, sealed string, doc any, aad ...string) error {
-	plain, err := v.OpenString(sealed, aad...)
-	if err != nil {
-		return err
-	}
-	return json.Unmarshal([]byte(plain), doc)
-}
-
 // SealContact seals a contact's details for intake_contacts.details_sealed
 // (also for bulk loads that write the table directly).
 func SealContact(v Sealer, contactID string, c Contact) (string, error) {
-	return sealJSON(v, contactDoc{Channel: c.Channel, Direction: c.Direction, CallerType: c.CallerType, ServiceLine: c.ServiceLine, Outcome: c.Outcome},
+	return vault.SealJSON(v, contactDoc{Channel: c.Channel, Direction: c.Direction, CallerType: c.CallerType, ServiceLine: c.ServiceLine, Outcome: c.Outcome},
 		"intake_contacts", contactID, "details")
 }
 
 // SealReferral seals a referral's source and risk for
 // intake_referrals.details_sealed.
 func SealReferral(v Sealer, referralID string, source Source, risk RiskLevel) (string, error) {
-	return sealJSON(v, referralDoc{Source: source, RiskLevel: risk}, "intake_referrals", referralID, "details")
+	return vault.SealJSON(v, referralDoc{Source: source, RiskLevel: risk}, "intake_referrals", referralID, "details")
 }
 
 // SealDecision seals a triage decision for intake_triage.decision_sealed.
 func SealDecision(v Sealer, referralID string, d Decision, svc CaseService) (string, error) {
-	return sealJSON(v, decisionDoc{Decision: d, Service: svc}, "intake_triage", referralID, "decision")
+	return vault.SealJSON(v, decisionDoc{Decision: d, Service: svc}, "intake_triage", referralID, "decision")
 }
 
 // SealChange seals a step of a case's history for
 // intake_case_events.change_sealed.
 func SealChange(v Sealer, eventID string, status CaseStatus, reason CloseReason) (string, error) {
-	return sealJSON(v, changeDoc{Status: status, Reason: reason}, "intake_case_events", eventID, "change")
+	return vault.SealJSON(v, changeDoc{Status: status, Reason: reason}, "intake_case_events", eventID, "change")
 }
 
 // SealCloseReason seals why a case closed for
@@ -92,7 +76,7 @@ func SealCloseReason(v Sealer, caseID string, r CloseReason) string {
 
 func (s *Service) openDecision(referralID, sealed string) (decisionDoc, error) {
 	var d decisionDoc
-	return d, openJSON(s.Vault, sealed, &d, "intake_triage", referralID, "decision")
+	return d, vault.OpenJSON(s.Vault, sealed, &d, "intake_triage", referralID, "decision")
 }
 
 // SealClearColumns is the sealed_columns migration's data step for this

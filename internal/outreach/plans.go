@@ -11,6 +11,7 @@ import (
 	"frontdoor/internal/errs"
 	"frontdoor/internal/id"
 	"frontdoor/internal/store"
+	"frontdoor/internal/vault"
 )
 
 // Area is a need area of a support plan.
@@ -324,7 +325,7 @@ func (s *Service) loadOutcomes(ctx context.Context, tx *store.Tx, p *Plan) error
 	for _, r := range outs {
 		o := r.o
 		var d answersDoc
-		if err := openJSON(s.Vault, r.answers, &d, "outreach_outcomes", o.ID, "answers"); err != nil {
+		if err := vault.OpenJSON(s.Vault, r.answers, &d, "outreach_outcomes", o.ID, "answers"); err != nil {
 			return err
 		}
 		o.RecordedAt, o.Scores, o.FeelsSafer, o.AbuseStopped = o.RecordedAt.UTC(), d.Scores, d.FeelsSafer, d.AbuseStopped
@@ -624,7 +625,7 @@ func (s *Service) RecordOutcome(ctx context.Context, actor access.Actor, planID 
 			return errs.Field("stage", "outreach.start_first")
 		}
 		oid, now := id.New(), s.now()
-		answers, err := sealJSON(s.Vault, answersDoc{Scores: o.Scores, FeelsSafer: o.FeelsSafer, AbuseStopped: o.AbuseStopped}, "outreach_outcomes", oid, "answers")
+		answers, err := vault.SealJSON(s.Vault, answersDoc{Scores: o.Scores, FeelsSafer: o.FeelsSafer, AbuseStopped: o.AbuseStopped}, "outreach_outcomes", oid, "answers")
 		if err != nil {
 			return err
 		}

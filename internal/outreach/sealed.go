@@ -3,11 +3,11 @@ package outreach
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"fmt"
 	"strconv"
 
 	"frontdoor/internal/store"
+	"frontdoor/internal/vault"
 )
 
 // What outreach records about how a client is doing is sealed, not kept
@@ -24,22 +24,6 @@ type answersDoc struct {
 	Scores       map[Area]int `json:"scores"`
 	FeelsSafer   int          `json:"feels_safer"`
 	AbuseStopped string       `json:"abuse_stopped"`
-}
-
-func sealJSON(v Sealer, doc any, aad ...string) (string, error) {
-	b, err := json.Marshal(doc)
-	if err != nil {
-		return "", err
-	}
-	return v.SealString(string(b), aad...), nil
-}
-
-func openJSON(v Sealer, sealed string, doc any, aad ...string) error {
-	plain, err := v.OpenString(sealed, aad...)
-	if err != nil {
-		return err
-	}
-	return json.Unmarshal([]byte(plain), doc)
 }
 
 // SealClearColumns is the sealed_columns migration's data step for this
@@ -75,7 +59,7 @@ func SealClearColumns(ctx context.Context, tx *store.Tx, v Sealer) error {
 			if err := rows.Err(); err != nil {
 				return nil, err
 			}
-			sealed, err := sealJSON(v, d, "outreach_outcomes", id, "answers")
+			sealed, err := vault.SealJSON(v, d, "outreach_outcomes", id, "answers")
 			return []any{sealed}, err
 		})
 	if err != nil {

@@ -12,6 +12,7 @@ import (
 	"frontdoor/internal/errs"
 	"frontdoor/internal/id"
 	"frontdoor/internal/store"
+	"frontdoor/internal/vault"
 )
 
 // A stay's move-on plan: where the household means to go (one of the
@@ -225,7 +226,7 @@ func (s *Service) MoveOnPlan(ctx context.Context, actor access.Actor, stayID str
 		for _, e := range events {
 			ev := e.HousingEvent
 			var d eventDoc
-			if err := openJSON(s.Vault, e.sealed, &d, "refuge_housing_events", e.ID, "event"); err != nil {
+			if err := vault.OpenJSON(s.Vault, e.sealed, &d, "refuge_housing_events", e.ID, "event"); err != nil {
 				return err
 			}
 			ev.Kind, ev.Band, ev.Date = d.Kind, d.Band, e.Date.UTC()
@@ -353,7 +354,7 @@ func (s *Service) AddHousingApplication(ctx context.Context, actor access.Actor,
 			return err
 		}
 		ev := HousingEvent{ID: id.New(), Seq: 1, Kind: Applied, Date: app.AppliedOn, Band: app.Band}
-		event, err := sealJSON(s.Vault, eventDoc{Kind: Applied, Band: ev.Band}, "refuge_housing_events", ev.ID, "event")
+		event, err := vault.SealJSON(s.Vault, eventDoc{Kind: Applied, Band: ev.Band}, "refuge_housing_events", ev.ID, "event")
 		if err != nil {
 			return err
 		}
@@ -423,7 +424,7 @@ func (s *Service) RecordHousingEvent(ctx context.Context, actor access.Actor, ap
 			return fieldErr("date", "refuge.date_range")
 		}
 		evID := id.New()
-		event, err := sealJSON(s.Vault, eventDoc{Kind: e.Kind, Band: e.Band}, "refuge_housing_events", evID, "event")
+		event, err := vault.SealJSON(s.Vault, eventDoc{Kind: e.Kind, Band: e.Band}, "refuge_housing_events", evID, "event")
 		if err != nil {
 			return err
 		}

@@ -3,9 +3,9 @@ package refuge
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 
 	"frontdoor/internal/store"
+	"frontdoor/internal/vault"
 )
 
 // What a stay and its move-on say about the household is sealed, not kept
@@ -37,29 +37,13 @@ type eventDoc struct {
 	Band string        `json:"band,omitempty"`
 }
 
-func sealJSON(v Sealer, doc any, aad ...string) (string, error) {
-	b, err := json.Marshal(doc)
-	if err != nil {
-		return "", err
-	}
-	return v.SealString(string(b), aad...), nil
-}
-
-func openJSON(v Sealer, sealed string, doc any, aad ...string) error {
-	plain, err := v.OpenString(sealed, aad...)
-	if err != nil {
-		return err
-	}
-	return json.Unmarshal([]byte(plain), doc)
-}
-
 func (s *Service) sealApplication(id string, d applicationDoc) (string, error) {
-	return sealJSON(s.Vault, d, "refuge_housing_applications", id, "application")
+	return vault.SealJSON(s.Vault, d, "refuge_housing_applications", id, "application")
 }
 
 func (s *Service) openApplication(id, sealed string) (applicationDoc, error) {
 	var d applicationDoc
-	return d, openJSON(s.Vault, sealed, &d, "refuge_housing_applications", id, "application")
+	return d, vault.OpenJSON(s.Vault, sealed, &d, "refuge_housing_applications", id, "application")
 }
 
 // SealClearColumns is the sealed_columns migration's data step for this
@@ -77,7 +61,7 @@ func SealClearColumns(ctx context.Context, tx *store.Tx, v Sealer) error {
 		{`SELECT id, departure_reason, move_on FROM refuge_stays WHERE id > $1 AND move_out IS NOT NULL ORDER BY id LIMIT 500`,
 			"refuge_stays", "id", "departure_sealed",
 			func(id string, c []sql.NullString) (string, error) {
-				return sealJSON(v, departureDoc{Reason: DepartureReason(c[0].String), MoveOn: MoveOn(c[1].String)}, "refuge_stays", id, "departure")
+				return vault.SealJSON(v, departureDoc{Reason: DepartureReason(c[0].String), MoveOn: MoveOn(c[1].String)}, "refuge_stays", id, "departure")
 			}},
 		{`SELECT stay_id, goal FROM refuge_moveon_plans WHERE stay_id > $1 ORDER BY stay_id LIMIT 500`,
 			"refuge_moveon_plans", "stay_id", "goal_sealed",
@@ -87,12 +71,12 @@ func SealClearColumns(ctx context.Context, tx *store.Tx, v Sealer) error {
 		{`SELECT id, provider, band, status FROM refuge_housing_applications WHERE id > $1 ORDER BY id LIMIT 500`,
 			"refuge_housing_applications", "id", "application_sealed",
 			func(id string, c []sql.NullString) (string, error) {
-				return sealJSON(v, applicationDoc{Provider: c[0].String, Band: c[1].String, Status: HousingStatus(c[2].String)}, "refuge_housing_applications", id, "application")
+				return vault.SealJSON(v, applicationDoc{Provider: c[0].String, Band: c[1].String, Status: HousingStatus(c[2].String)}, "refuge_housing_applications", id, "application")
 			}},
 		{`SELECT id, kind, band FROM refuge_housing_events WHERE id > $1 ORDER BY id LIMIT 500`,
 			"refuge_housing_events", "id", "event_sealed",
 			func(id string, c []sql.NullString) (string, error) {
-				return sealJSON(v, eventDoc{Kind: HousingStatus(c[0].String), Band: c[1].String}, "refuge_housing_events", id, "event")
+				return vault.SealJSON(v, eventDoc{Kind: HousingStatus(c[0].String), Band: c[1].String}, "refuge_housing_events", id, "event")
 			}},
 		{`SELECT id, decided_by FROM refuge_referrals WHERE id > $1 AND decided_by IS NOT NULL ORDER BY id LIMIT 500`,
 			"refuge_referrals", "id", "decided_by_sealed",

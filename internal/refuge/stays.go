@@ -10,6 +10,7 @@ import (
 	"frontdoor/internal/errs"
 	"frontdoor/internal/id"
 	"frontdoor/internal/store"
+	"frontdoor/internal/vault"
 )
 
 // DepartureReason is why a household left.
@@ -218,7 +219,7 @@ func (s *Service) stayFor(ctx context.Context, tx *store.Tx, actor access.Actor,
 	}
 	if out != nil && departure != nil {
 		var d departureDoc
-		if err := openJSON(s.Vault, *departure, &d, "refuge_stays", stayID, "departure"); err != nil {
+		if err := vault.OpenJSON(s.Vault, *departure, &d, "refuge_stays", stayID, "departure"); err != nil {
 			return nil, err
 		}
 		st.MoveOut, st.Reason, st.MoveOn = out.UTC(), d.Reason, d.MoveOn
@@ -316,7 +317,7 @@ func (s *Service) Depart(ctx context.Context, actor access.Actor, stayID string,
 		if day(d.Date).Before(st.MoveIn) {
 			return errs.Field("date", "refuge.date_range")
 		}
-		departure, err := sealJSON(s.Vault, departureDoc{Reason: d.Reason, MoveOn: d.MoveOn}, "refuge_stays", stayID, "departure")
+		departure, err := vault.SealJSON(s.Vault, departureDoc{Reason: d.Reason, MoveOn: d.MoveOn}, "refuge_stays", stayID, "departure")
 		if err != nil {
 			return err
 		}

@@ -15,7 +15,6 @@ import (
 	"frontdoor/internal/access"
 	"frontdoor/internal/audit"
 	"frontdoor/internal/auth"
-	"frontdoor/internal/errs"
 	"frontdoor/internal/store"
 )
 
@@ -132,22 +131,32 @@ func (s *Service) staff(ctx context.Context) (map[string]auth.Staff, error) {
 
 func name(st auth.Staff) string { return st.DisplayName + " (" + st.Username + ")" }
 
+// people answers, for the reviewer, whether an account is of their
+// organisation and how it is named.
+func (s *Service) people(ctx context.Context, actor access.Actor) (ours func(string) bool, named func(string) string, err error) {
+	staff, err := s.staff(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	ours = func(id string) bool { st, ok := staff[id]; return ok && st.OrganisationID == actor.OrganisationID }
+	named = func(id string) string {
+		if st, ok := staff[id]; ok {
+			return name(st)
+		}
+		return ""
+	}
+	return ours, named, nil
+}
+
 // Dashboard is the data protection lead's review of their organisation.
 // Reading it (break-glass reasons included) is itself recorded.
 func (s *Service) Dashboard(ctx context.Context, actor access.Actor) (*Dashboard, error) {
 	if err := access.RequireService(actor, access.ReviewAudit); err != nil {
 		return nil, err
 	}
-	staff, err := s.staff(ctx)
+	ours, named, err := s.people(ctx, actor)
 	if err != nil {
 		return nil, err
-	}
-	ours := func(id string) bool { st, ok := staff[id]; return ok && st.OrganisationID == actor.OrganisationID }
-	named := func(id string) string {
-		if st, ok := staff[id]; ok {
-			return name(st)
-		}
-		return ""
 	}
 	now := s.now()
 	var out *Dashboard
@@ -284,16 +293,9 @@ func (s *Service) Attention(ctx context.Context, actor access.Actor) (*Attention
 	if err := access.RequireService(actor, access.ReviewAudit); err != nil {
 		return nil, err
 	}
-	staff, err := s.staff(ctx)
+	ours, named, err := s.people(ctx, actor)
 	if err != nil {
 		return nil, err
-	}
-	ours := func(id string) bool { st, ok := staff[id]; return ok && st.OrganisationID == actor.OrganisationID }
-	named := func(id string) string {
-		if st, ok := staff[id]; ok {
-			return name(st)
-		}
-		return ""
 	}
 	now := s.now()
 	var out *Attention
@@ -325,23 +327,15 @@ func (s *Service) History(ctx context.Context, actor access.Actor, recordID stri
 	if err := access.RequireService(actor, access.ReviewAudit); err != nil {
 		return nil, err
 	}
-	staff, err := s.staff(ctx)
+	ours, named, err := s.people(ctx, actor)
 	if err != nil {
 		return nil, err
-	}
-	named := func(id string) string {
-		if st, ok := staff[id]; ok {
-			return name(st)
-		}
-		return ""
 	}
 	var out []Event
 	err = s.DB.Write(ctx, func(tx *store.Tx) error {
 		out = nil
-		st, isStaff := staff[recordID]
-		if !(isStaff && st.OrganisationID == actor.OrganisationID) && !s.holds(ctx, tx, actor.OrganisationID, recordID) {
-			return errs.Refused(true, errs.Refusal{ActorID: actor.StaffID, Action: string(access.ReviewAudit), RecordID: recordID,
-				Reason: "not a record of the reviewer's organisation"})
+		if !ours(recordID) && !s.holds(ctx, tx, actor.OrganisationID, recordID) {
+			return access.Hide(actor, access.ReviewAudit, "", recordID, "not a record of the reviewer's organisation")
 		}
 		events, err := audit.History(ctx, tx, recordID, 500)
 		if err != nil {

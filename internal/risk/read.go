@@ -9,6 +9,7 @@ import (
 	"frontdoor/internal/access"
 	"frontdoor/internal/audit"
 	"frontdoor/internal/store"
+	"frontdoor/internal/vault"
 )
 
 // AnswerView is one answer of a stored assessment.
@@ -81,7 +82,7 @@ func (s *Service) Get(ctx context.Context, actor access.Actor, assessmentID stri
 			return err
 		}
 		var docs []answerDoc
-		if err := openJSON(s.Vault, answers, &docs, "risk_assessments", a.ID, "answers"); err != nil {
+		if err := vault.OpenJSON(s.Vault, answers, &docs, "risk_assessments", a.ID, "answers"); err != nil {
 			return err
 		}
 		byKey := map[string]AnswerView{}

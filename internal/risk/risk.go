@@ -23,6 +23,7 @@ import (
 	"frontdoor/internal/errs"
 	"frontdoor/internal/id"
 	"frontdoor/internal/store"
+	"frontdoor/internal/vault"
 )
 
 // RecordKind names clients in the audit trail (as the people package does).
@@ -378,7 +379,7 @@ func (s *Service) AssessInTx(ctx context.Context, tx *store.Tx, actor access.Act
 	for i, a := range n.Answers {
 		answers[i] = answerDoc{Key: a.Key, Value: a.Value, Source: a.Source, Comment: a.Comment}
 	}
-	sealedAnswers, err := sealJSON(s.Vault, answers, "risk_assessments", r.AssessmentID, "answers")
+	sealedAnswers, err := vault.SealJSON(s.Vault, answers, "risk_assessments", r.AssessmentID, "answers")
 	if err != nil {
 		return nil, err
 	}

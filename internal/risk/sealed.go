@@ -3,12 +3,12 @@ package risk
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"fmt"
 	"strconv"
 	"time"
 
 	"frontdoor/internal/store"
+	"frontdoor/internal/vault"
 )
 
 // What an assessment found about a person is sealed, not kept in columns a
@@ -37,29 +37,13 @@ type answerDoc struct {
 	Comment string `json:"comment,omitempty"`
 }
 
-func sealJSON(v Sealer, doc any, aad ...string) (string, error) {
-	b, err := json.Marshal(doc)
-	if err != nil {
-		return "", err
-	}
-	return v.SealString(string(b), aad...), nil
-}
-
-func openJSON(v Sealer, sealed string, doc any, aad ...string) error {
-	plain, err := v.OpenString(sealed, aad...)
-	if err != nil {
-		return err
-	}
-	return json.Unmarshal([]byte(plain), doc)
-}
-
 func (s *Service) sealScore(assessmentID string, d scoreDoc) (string, error) {
-	return sealJSON(s.Vault, d, "risk_assessments", assessmentID, "score")
+	return vault.SealJSON(s.Vault, d, "risk_assessments", assessmentID, "score")
 }
 
 func (s *Service) openScore(assessmentID, sealed string) (scoreDoc, error) {
 	var d scoreDoc
-	return d, openJSON(s.Vault, sealed, &d, "risk_assessments", assessmentID, "score")
+	return d, vault.OpenJSON(s.Vault, sealed, &d, "risk_assessments", assessmentID, "score")
 }
 
 func (s *Service) sealLevel(clientID string, l Level) string {
@@ -93,11 +77,11 @@ func SealClearColumns(ctx context.Context, tx *store.Tx, v Sealer) error {
 			if err != nil {
 				return nil, err
 			}
-			score, err := sealJSON(v, d, "risk_assessments", id, "score")
+			score, err := vault.SealJSON(v, d, "risk_assessments", id, "score")
 			if err != nil {
 				return nil, err
 			}
-			sealedAnswers, err := sealJSON(v, answers, "risk_assessments", id, "answers")
+			sealedAnswers, err := vault.SealJSON(v, answers, "risk_assessments", id, "answers")
 			return []any{score, sealedAnswers}, err
 		})
 	if err != nil {

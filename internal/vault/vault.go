@@ -29,6 +29,7 @@ import (
 	"database/sql"
 	"encoding/base64"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -393,4 +394,30 @@ func Keys(ctx context.Context, db *store.DB) ([]KeyInfo, error) {
 		out = append(out, k)
 	}
 	return out, nil
+}
+
+// StringSealer is what SealJSON and OpenJSON need of a vault: capability
+// packages hold the vault as an interface of their own.
+type StringSealer interface {
+	SealString(plaintext string, aad ...string) string
+	OpenString(sealed string, aad ...string) (string, error)
+}
+
+// SealJSON seals a document (several values of one row) as one sealed
+// value bound to aad.
+func SealJSON(v StringSealer, doc any, aad ...string) (string, error) {
+	b, err := json.Marshal(doc)
+	if err != nil {
+		return "", err
+	}
+	return v.SealString(string(b), aad...), nil
+}
+
+// OpenJSON opens a value SealJSON sealed into doc.
+func OpenJSON(v StringSealer, sealed string, doc any, aad ...string) error {
+	plain, err := v.OpenString(sealed, aad...)
+	if err != nil {
+		return err
+	}
+	return json.Unmarshal([]byte(plain), doc)
 }

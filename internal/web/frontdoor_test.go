@@ -14,8 +14,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/pquerna/otp/totp"
-
 	"frontdoor/internal/access"
 	"frontdoor/internal/audit"
 	"frontdoor/internal/auth"
@@ -89,34 +87,12 @@ func newFrontDoor(t *testing.T, d store.Dialect) *frontDoor {
 	return &frontDoor{harness: h, org: first.OrganisationID}
 }
 
-// as signs in a new member of staff with a role, in a team.
+// as signs in a new member of staff with a role, in a team of the
+// organisation.
 func (f *frontDoor) as(t *testing.T, username string, role access.Role, team string) *harness {
 	t.Helper()
-	ctx := context.Background()
-	st, err := f.auth.AddStaff(ctx, auth.NewStaff{OrganisationID: f.org, Username: username, DisplayName: "Staff " + username, Role: role, TeamIDs: []string{"team-" + team}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	link, _ := f.auth.IssueSetupLink(ctx, st.ID)
-	partial, _, err := f.auth.CompleteSetup(ctx, link, auth.SetupForm{Password: "violet harbour signal", Confirm: "violet harbour signal"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	e, err := f.auth.BeginEnrolment(ctx, partial)
-	if err != nil {
-		t.Fatal(err)
-	}
-	code, _ := totp.GenerateCode(e.Secret, f.clock.Now())
-	full, _, err := f.auth.ConfirmEnrolment(ctx, partial, code)
-	if err != nil {
-		t.Fatal(err)
-	}
-	c := f.clone(t)
-	jar, _ := cookiejar.New(nil)
-	u, _ := url.Parse(f.ts.URL)
-	jar.SetCookies(u, []*http.Cookie{{Name: "frontdoor-session", Value: full, Path: "/"}})
-	c.client.Jar = jar
-	return c
+	h, _ := f.staffIn(t, f.org, username, role, "team-"+team)
+	return h
 }
 
 func (f *frontDoor) count(t *testing.T, table string) int {

@@ -3,16 +3,12 @@ package web_test
 import (
 	"context"
 	"net/http"
-	"net/http/cookiejar"
 	"net/url"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/pquerna/otp/totp"
-
 	"frontdoor/internal/access"
-	"frontdoor/internal/auth"
 	"frontdoor/internal/people"
 	"frontdoor/internal/store"
 	"frontdoor/internal/store/storetest"
@@ -22,31 +18,8 @@ import (
 // agency's user), as f.as does for the harness's own.
 func (f *frontDoor) asIn(t *testing.T, orgID, username string, role access.Role) *harness {
 	t.Helper()
-	ctx := context.Background()
-	st, err := f.auth.AddStaff(ctx, auth.NewStaff{OrganisationID: orgID, Username: username, DisplayName: "Staff " + username, Role: role})
-	if err != nil {
-		t.Fatal(err)
-	}
-	link, _ := f.auth.IssueSetupLink(ctx, st.ID)
-	partial, _, err := f.auth.CompleteSetup(ctx, link, auth.SetupForm{Password: "violet harbour signal", Confirm: "violet harbour signal"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	e, err := f.auth.BeginEnrolment(ctx, partial)
-	if err != nil {
-		t.Fatal(err)
-	}
-	code, _ := totp.GenerateCode(e.Secret, f.clock.Now())
-	full, _, err := f.auth.ConfirmEnrolment(ctx, partial, code)
-	if err != nil {
-		t.Fatal(err)
-	}
-	c := f.clone(t)
-	jar, _ := cookiejar.New(nil)
-	u, _ := url.Parse(f.ts.URL)
-	jar.SetCookies(u, []*http.Cookie{{Name: "frontdoor-session", Value: full, Path: "/"}})
-	c.client = &http.Client{Jar: jar, CheckRedirect: c.client.CheckRedirect}
-	return c
+	h, _ := f.staffIn(t, orgID, username, role)
+	return h
 }
 
 // seeOther checks a form was accepted and returns where it leads.
