@@ -254,6 +254,12 @@ func (a *API) roleMayUse(w http.ResponseWriter, r *http.Request, actor access.Ac
 	if auth.StaffScopeUsable(actor.Role, scope) {
 		return true
 	}
+	refusal := errs.Refused(false, errs.Refusal{ActorID: actor.StaffID, Action: "api.scope", RecordKind: "staff", RecordID: actor.StaffID,
+		Reason: "the member of staff's role (" + string(actor.Role) + ") can never use " + scope})
+	if err := a.recordRefusal(r, refusal); err != nil {
+		a.fault(w, r, err)
+		return false
+	}
 	a.fail(w, r, http.StatusForbidden, problem{Code: string(errs.Forbidden), Reason: a.msg("token.scope_role", scope, string(actor.Role))})
 	return false
 }

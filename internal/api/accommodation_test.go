@@ -70,7 +70,7 @@ func newAccommodation(t *testing.T, d store.Dialect) *accommodation {
 		t.Fatal(err)
 	}
 	logs := &syncBuffer{}
-	a, err := api.New(api.Options{DB: db, Auth: accounts, Refuge: rf, Catalogue: i18n.MustLoad(), Logger: slog.New(slog.NewJSONHandler(logs, nil)), RateLimit: 1000})
+	a, err := api.New(api.Options{DB: db, Auth: accounts, Refuge: rf, Record: rec, Catalogue: i18n.MustLoad(), Logger: slog.New(slog.NewJSONHandler(logs, nil)), RateLimit: 1000})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -266,6 +266,9 @@ func (a *API) guard(rt route) http.Handler {
 		// An organisation that can never use the scope (a commissioning
 		// body) is refused whatever its token carries.
 		if err := t.PartnerScopeRefusal(rt.scope); err != nil {
+			if !a.refused(w, r, t, rt, "the token's organisation can never use "+rt.scope) {
+				return
+			}
 			e := errs.As(err)
 			a.fail(w, r, http.StatusForbidden, problem{Code: string(errs.Forbidden), Reason: a.msg(e.Key, e.Args...)})
 			return

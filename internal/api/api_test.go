@@ -83,7 +83,7 @@ func newHarness(t *testing.T, d store.Dialect, opts ...func(*api.Options)) *harn
 		t.Fatal(err)
 	}
 	logs := &syncBuffer{}
-	o := api.Options{DB: db, Auth: accounts, Intake: in, Catalogue: i18n.MustLoad(), Logger: slog.New(slog.NewJSONHandler(logs, nil)), RateLimit: 1000}
+	o := api.Options{DB: db, Auth: accounts, Intake: in, Record: rec, Catalogue: i18n.MustLoad(), Logger: slog.New(slog.NewJSONHandler(logs, nil)), RateLimit: 1000}
 	for _, f := range opts {
 		f(&o)
 	}

@@ -66,7 +66,7 @@ func newOutreachWorld(t *testing.T, d store.Dialect) *outreachWorld {
 		t.Fatal(err)
 	}
 	logs := &syncBuffer{}
-	a, err := api.New(api.Options{DB: db, Auth: accounts, Outreach: svc, Catalogue: i18n.MustLoad(), Logger: slog.New(slog.NewJSONHandler(logs, nil)), RateLimit: 1000})
+	a, err := api.New(api.Options{DB: db, Auth: accounts, Outreach: svc, Record: rec, Catalogue: i18n.MustLoad(), Logger: slog.New(slog.NewJSONHandler(logs, nil)), RateLimit: 1000})
 	if err != nil {
 		t.Fatal(err)
 	}

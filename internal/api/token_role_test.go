@@ -22,6 +22,13 @@ func setRole(t *testing.T, h *harness, staffID string, role access.Role) {
 	}
 }
 
+// scopeRefusals counts the API's recorded refusals of routes a token may
+// not use.
+func scopeRefusals(t *testing.T, h *harness) int {
+	t.Helper()
+	return h.count(t, `SELECT count(*) FROM audit_events WHERE action = 'access.refused' AND purpose LIKE 'api.scope:%'`)
+}
+
 // refusedForRole is a 403 whose reason names the role and the scope.
 func refusedForRole(t *testing.T, r response, what string, role access.Role, scope string) {
 	t.Helper()
@@ -46,6 +53,9 @@ func TestStaffTokenOfRoleThatCanNoLongerUseScope(t *testing.T) {
 		setRole(t, h.harness, h.workerA.StaffID, access.RoleCommissioner)
 		refusedForRole(t, h.do(t, "GET", "/api/v1/vacancies", h.workerATok, "", ""), "the board as a commissioner", access.RoleCommissioner, api.ScopeAccommodation)
 		refusedForRole(t, h.do(t, "POST", "/api/v1/vacancies/search", h.workerATok, "", `{"household": {"adults": 1}}`), "search as a commissioner", access.RoleCommissioner, api.ScopeAccommodation)
+		if n := scopeRefusals(t, h.harness); n != 2 {
+			t.Fatalf("%d refusals of a commissioner's staff token in the audit trail, want 2", n)
+		}
 		setRole(t, h.harness, h.workerA.StaffID, access.RoleRefugeWorker)
 		if r := h.do(t, "GET", "/api/v1/vacancies", h.workerATok, "", ""); r.status != http.StatusOK || !strings.Contains(r.body, h.rowan) {
 			t.Fatalf("the board as a refuge worker again: %d %s", r.status, r.body)
@@ -86,6 +96,9 @@ func TestCommissionerPartnerTokenIsRefusedAtUse(t *testing.T) {
 		}
 		r := h.do(t, "POST", "/api/v1/referrals", h.both, "commissioner-1", validBody)
 		refusedForRole(t, r, "a commissioner's referral", "commissioner", api.ScopeCreate)
+		if n := scopeRefusals(t, h); n != 1 {
+			t.Fatalf("%d refusals of a commissioning body's token in the audit trail, want 1", n)
+		}
 		if n := h.count(t, `SELECT count(*) FROM intake_referrals`); n != 0 {
 			t.Fatalf("%d referrals from a commissioning body", n)
 		}

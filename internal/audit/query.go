@@ -84,11 +84,36 @@ func Recent(ctx context.Context, tx *store.Tx, action string, since time.Time, l
 		action, since, clampLimit(limit))
 }
 
-// CountByActor counts the events with the given action at or after since,
-// per actor: how many refusals each account met today, for instance.
-func CountByActor(ctx context.Context, tx *store.Tx, action string, since time.Time) (map[string]int, error) {
-	rows, err := tx.Query(ctx, `SELECT actor_id, count(*) FROM audit_events WHERE action = $1 AND at >= $2 GROUP BY actor_id`,
-		action, since.UTC().Truncate(time.Microsecond))
+// concerning is the condition that an event concerns an organisation: one
+// of its staff did it, or it is about one of its staff or the records it
+// holds (clients, children, perpetrators). It reads only those tables'
+// keys, never what they hold, so that the reviewer's lists are filtered in
+// the database: another organisation's flood of events can push nothing
+// of theirs out of view. $2 is the organisation.
+const concerning = `(actor_id IN (SELECT id FROM staff WHERE organisation_id = $2)
+	OR record_id IN (SELECT id FROM staff WHERE organisation_id = $2)
+	OR record_id IN (SELECT id FROM clients WHERE organisation_id = $2)
+	OR record_id IN (SELECT id FROM children WHERE organisation_id = $2)
+	OR record_id IN (SELECT id FROM perpetrators WHERE organisation_id = $2))`
+
+// RecentConcerning returns the events with one of the actions at or after
+// since that concern the organisation (see concerning), newest first, at
+// most limit of them; older ones are reached with before (a seq; 0 for
+// the newest).
+func RecentConcerning(ctx context.Context, tx *store.Tx, actions []string, organisationID string, since time.Time, before int64, limit int) ([]Event, error) {
+	in, args := store.InList(5, actions)
+	if before <= 0 {
+		before = 1 << 62
+	}
+	return collect(ctx, tx, `SELECT `+eventColumns+` FROM audit_events WHERE at >= $1 AND `+concerning+` AND seq < $3 AND action IN (`+in+`)
+		ORDER BY seq DESC LIMIT $4`, append([]any{since.UTC().Truncate(time.Microsecond), organisationID, before, clampLimit(limit)}, args...)...)
+}
+
+// CountConcerning counts the events with the action at or after since
+// that concern the organisation, per actor.
+func CountConcerning(ctx context.Context, tx *store.Tx, action, organisationID string, since time.Time) (map[string]int, error) {
+	rows, err := tx.Query(ctx, `SELECT actor_id, count(*) FROM audit_events WHERE at >= $1 AND `+concerning+` AND action = $3 GROUP BY actor_id`,
+		since.UTC().Truncate(time.Microsecond), organisationID, action)
 	if err != nil {
 		return nil, fmt.Errorf("audit: %w", err)
 	}
@@ -103,4 +128,18 @@ func CountByActor(ctx context.Context, tx *store.Tx, action string, since time.T
 		out[actor] = n
 	}
 	return out, rows.Err()
+}
+
+// HistoryPage is how many events an access history page shows; the next
+// page starts before the oldest of them.
+const HistoryPage = 200
+
+// HistoryBefore is History from before a seq (0: the newest), for paging
+// back through a long history.
+func HistoryBefore(ctx context.Context, tx *store.Tx, recordID string, before int64, limit int) ([]Event, error) {
+	if before <= 0 {
+		return History(ctx, tx, recordID, limit)
+	}
+	return collect(ctx, tx, `SELECT `+eventColumns+` FROM audit_events WHERE record_id = $1 AND seq < $2 ORDER BY seq DESC LIMIT $3`,
+		recordID, before, clampLimit(limit))
 }

@@ -481,9 +481,16 @@ func (s *Service) timeline(ctx context.Context, actor access.Actor, clientID str
 	var total int
 	err := audit.Read(ctx, s.DB, s.Record, s.ReadLog, func(tx *store.Tx) ([]audit.Event, error) {
 		out, total = nil, 0
-		d, err := s.decided(ctx, tx, actor, clientID, access.ReadRecord)
+		rec, d, err := s.decidedFacts(ctx, tx, actor, clientID, access.ReadRecord)
 		if err != nil {
 			return nil, err
+		}
+		if rec.OrganisationID != actor.OrganisationID {
+			// The front door's work (calls, referrals, triage, cases) is
+			// its organisation's own: the partner running her refuge stay
+			// reads her record, not this, as it cannot open a referral.
+			return []audit.Event{{ActorID: actor.StaffID, Action: "timeline.read", RecordKind: RecordKind, RecordID: clientID,
+				Purpose: d.Reason + "; another organisation: no front door entries"}}, nil
 		}
 		// Contacts are most of a timeline: only the newest are read
 		// when that is all the page shows.
@@ -613,6 +620,11 @@ func (s *Service) Cases(ctx context.Context, actor access.Actor, clientID string
 		rec, d, err := s.decidedFacts(ctx, tx, actor, clientID, access.ReadRecord)
 		if err != nil {
 			return nil, err
+		}
+		if rec.OrganisationID != actor.OrganisationID {
+			// Its cases are the holding organisation's work, as above.
+			return []audit.Event{{ActorID: actor.StaffID, Action: "case.list", RecordKind: RecordKind, RecordID: clientID,
+				Purpose: d.Reason + "; another organisation: no cases"}}, nil
 		}
 		canUpdate := access.Decide(actor, access.UpdateRecord, rec).Allow
 		list, err := store.QueryAll[caseRow](ctx, tx, `SELECT c.id, c.client_id, c.service, c.team_id, t.name, c.status, c.close_reason_sealed, c.opened_at, c.closed_at, c.version

@@ -138,6 +138,21 @@ func TestPartnerReferrals(t *testing.T) {
 		if n := w.count(t, `SELECT count(*) FROM audit_events WHERE action = 'partner.refer' AND record_id = $1`, c); n != 2 {
 			t.Errorf("referral audited %d times", n)
 		}
+		// So too when it is the agency's only referral about her: the
+		// agency's relation to her outlasts the withdrawal.
+		solo := w.client(t, "Cleo", people.Safe)
+		soloSend := send
+		soloSend.ClientID = solo
+		rid3, err := w.svc.ReferToPartner(ctx, w.worker, soloSend)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := w.svc.MovePartnerReferral(ctx, w.worker, rid3, 1, outreach.Withdrawn, "sent in error"); err != nil {
+			t.Fatal(err)
+		}
+		if gone, err := w.svc.OpenPartnerReferral(ctx, fitter, rid3); err != nil || gone.Status != outreach.Withdrawn || gone.Shared != (outreach.Shared{}) {
+			t.Fatalf("the agency's view of its only referral about a client, withdrawn: %+v %v", gone, err)
+		}
 		vaulttest.AssertNoPlaintext(t, w.db, w.cfg, "5 Secret Lane", "door chain", "chain fitted")
 	})
 }

@@ -201,6 +201,27 @@ func (s *Service) childFactsMany(ctx context.Context, tx *store.Tx, actor access
 	if err != nil {
 		return nil, err
 	}
+	// A partner refuge works the children who live there with their
+	// mother, not those who stayed elsewhere: of the partner teams the
+	// child's clients bring, keep those of a live stay the child is in.
+	var partnered []string
+	for id, f := range out {
+		if len(f.rec.PartnerTeamIDs) > 0 {
+			partnered = append(partnered, id)
+		}
+	}
+	if len(partnered) > 0 {
+		living, err := linksOf(ctx, tx, `SELECT m.person_id, p.team_id FROM refuge_stay_members m
+			JOIN refuge_stays st ON st.id = m.stay_id JOIN refuge_properties p ON p.id = st.property_id
+			WHERE m.person_kind = 'child' AND st.move_out IS NULL AND m.person_id IN (%s) ORDER BY m.person_id, p.team_id`, partnered)
+		if err != nil {
+			return nil, err
+		}
+		for _, id := range partnered {
+			f := out[id]
+			f.rec.PartnerTeamIDs = intersect(f.rec.PartnerTeamIDs, living[id])
+		}
+	}
 	return out, nil
 }
 

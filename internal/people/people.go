@@ -368,7 +368,9 @@ func (s *Service) factsChunk(ctx context.Context, tx *store.Tx, chunk []string, 
 	// A volunteer with a live match to the client stands to the record as
 	// assigned (the policy gives a volunteer the limited view, nothing
 	// more); a partner agency a referral was sent to is a shared agency
-	// (the policy gives its users that referral, never the record).
+	// (the policy gives its users that referral, never the record), a
+	// withdrawn one too: the agency still sees that it was withdrawn, so
+	// that nobody goes to the door, though no longer what was shared.
 	if err := each(`SELECT m.client_id, m.volunteer_id FROM volunteer_matches m JOIN staff s ON s.id = m.volunteer_id
 		WHERE m.client_id IN (`+in+`) AND m.ended_at IS NULL AND s.role = 'volunteer' AND s.disabled_at IS NULL`,
 		func(scan func(...any) error) error {
@@ -383,7 +385,7 @@ func (s *Service) factsChunk(ctx context.Context, tx *store.Tx, chunk []string, 
 		}); err != nil {
 		return err
 	}
-	return each(`SELECT DISTINCT client_id, partner_id FROM partner_referrals WHERE client_id IN (`+in+`) AND status <> 'withdrawn'`,
+	return each(`SELECT DISTINCT client_id, partner_id FROM partner_referrals WHERE client_id IN (`+in+`)`,
 		func(scan func(...any) error) error {
 			var cid, p string
 			if err := scan(&cid, &p); err != nil {
@@ -498,16 +500,17 @@ func (s *Service) decided(ctx context.Context, tx *store.Tx, actor access.Actor,
 }
 
 // History is a client's access history for a manager of the case (or the
-// data protection lead): who read or changed it, and when. Looking is
-// itself recorded.
-func (s *Service) History(ctx context.Context, actor access.Actor, clientID string) ([]audit.Event, error) {
+// data protection lead): who read or changed it, and when, a page of
+// audit.HistoryPage events at a time (before: the oldest seq shown, 0 for
+// the newest). Looking is itself recorded.
+func (s *Service) History(ctx context.Context, actor access.Actor, clientID string, before int64) ([]audit.Event, error) {
 	var events []audit.Event
 	err := s.DB.Write(ctx, func(tx *store.Tx) error {
 		if _, err := s.decided(ctx, tx, actor, clientID, access.ViewHistory); err != nil {
 			return err
 		}
 		var err error
-		if events, err = audit.History(ctx, tx, clientID, 500); err != nil {
+		if events, err = audit.HistoryBefore(ctx, tx, clientID, before, audit.HistoryPage); err != nil {
 			return err
 		}
 		return s.Record(ctx, tx, audit.Event{ActorID: actor.StaffID, Action: "record.history", RecordKind: RecordKind, RecordID: clientID})

@@ -119,10 +119,10 @@ func TestClientRecordAccess(t *testing.T) {
 			t.Fatalf("after break-glass: %+v %v", got, err)
 		}
 		// The team's manager sees the access history; a caseworker may not.
-		if _, err := w.svc.History(ctx, w.partner, c.ID); errs.CodeOf(err) != errs.Forbidden {
+		if _, err := w.svc.History(ctx, w.partner, c.ID, 0); errs.CodeOf(err) != errs.Forbidden {
 			t.Fatalf("caseworker reading access history: %v", err)
 		}
-		if h, err := w.svc.History(ctx, w.manager, c.ID); err != nil || len(h) < 5 {
+		if h, err := w.svc.History(ctx, w.manager, c.ID, 0); err != nil || len(h) < 5 {
 			t.Fatalf("manager reading access history: %d events, %v", len(h), err)
 		}
 		// Restricted to the manager and the assigned worker: the colleague

@@ -108,11 +108,16 @@ func (s *Service) Admit(ctx context.Context, actor access.Actor, referralID stri
 		}
 		var fe FieldErrors
 		for _, aid := range a.AdultIDs {
-			var n int
-			if err := tx.QueryRow(ctx, `SELECT count(*) FROM clients WHERE id = $1 AND id <> $2`, []any{aid, r.ClientID}, &n); err != nil {
+			// Another adult of the household is a client of the same
+			// organisation whom the client is not restricted from the
+			// admitting team: anyone else (missing, another organisation's,
+			// restricted) is answered alike, so that the form cannot be
+			// used to ask whether an ID names someone.
+			ok, err := s.householdAdult(ctx, tx, actor, rec.OrganisationID, r.ClientID, aid)
+			if err != nil {
 				return err
 			}
-			if n == 0 {
+			if !ok {
 				fe.Add("adults", "refuge.member_unknown")
 				break
 			}
@@ -243,6 +248,23 @@ func (s *Service) stayFor(ctx context.Context, tx *store.Tx, actor access.Actor,
 type memberRow struct{ kind, id string }
 
 func (r *memberRow) Dest() []any { return []any{&r.kind, &r.id} }
+
+// householdAdult reports whether aid may move in beside the referred
+// client: another client of the client's organisation, not restricted
+// from the actor.
+func (s *Service) householdAdult(ctx context.Context, tx *store.Tx, actor access.Actor, organisationID, clientID, aid string) (bool, error) {
+	if aid == clientID {
+		return false, nil
+	}
+	rec, err := s.ClientFacts(ctx, tx, actor, aid)
+	if errors.Is(err, store.ErrNotFound) || errs.CodeOf(err) == errs.NotFound {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	return rec.OrganisationID == organisationID && !access.RelationOf(actor, rec).Excluded(), nil
+}
 
 // OpenStay reads a stay (IDs and dates, no names) for the refuge's team.
 func (s *Service) OpenStay(ctx context.Context, actor access.Actor, stayID string) (*Stay, error) {

@@ -107,8 +107,10 @@ type Dashboard struct {
 
 // securityActions are the account and access events the dashboard lists.
 var securityActions = []string{"account.create", "account.setup", "account.setup_link", "factor.enrol", "factor.reset", "password.change",
-	"account.disable", "account.enable", "session.end", "token.create", "token.revoke", "record.restrict", "record.unrestrict",
-	"backup.restore", "sessions.end_all"}
+	"account.disable", "account.enable", "session.end", "token.create", "token.revoke", "record.restrict", "record.unrestrict"}
+
+// instanceActions concern every organisation of the instance.
+var instanceActions = []string{"backup.restore", "sessions.end_all"}
 
 // sealedReasons are the actions whose purpose is a reason sealed for the
 // record it concerns (an account, or a record whose restriction was lifted).
@@ -169,7 +171,7 @@ func (s *Service) Dashboard(ctx context.Context, actor access.Actor) (*Dashboard
 		for _, g := range grants {
 			out.BreakGlass = append(out.BreakGlass, Grant{Grant: g, Staff: named(g.StaffID)})
 		}
-		if out.Refusals, out.RefusalAlerts, err = s.refusals(ctx, tx, now, ours, named); err != nil {
+		if out.Refusals, out.RefusalAlerts, err = s.refusals(ctx, tx, actor.OrganisationID, now, named); err != nil {
 			return nil, err
 		}
 		rs, err := s.Grants.Restrictions(ctx, tx, actor.OrganisationID)
@@ -183,23 +185,23 @@ func (s *Service) Dashboard(ctx context.Context, actor access.Actor) (*Dashboard
 			}
 			out.Restrictions = append(out.Restrictions, row)
 		}
-		for _, action := range securityActions {
-			events, err := audit.Recent(ctx, tx, action, now.Add(-Window), 100)
+		// The organisation's own accounts and records: who acted, or whom
+		// it was about; filtered in the database.
+		events, err := audit.RecentConcerning(ctx, tx, securityActions, actor.OrganisationID, now.Add(-Window), 0, 300)
+		if err != nil {
+			return nil, err
+		}
+		// A restore, or ending every sign-in, concerns every organisation
+		// of the instance.
+		for _, action := range instanceActions {
+			all, err := audit.Recent(ctx, tx, action, now.Add(-Window), 50)
 			if err != nil {
 				return nil, err
 			}
-			for _, e := range events {
-				// The organisation's own accounts: who acted, or whom it
-				// was about.
-				// A restore, or ending every sign-in, concerns every
-				// organisation of the instance.
-				mine := ours(e.ActorID) || ours(e.RecordID) || e.Action == "backup.restore" || e.Action == "sessions.end_all" ||
-					(e.RecordKind != "" && s.holds(ctx, tx, actor.OrganisationID, e.RecordID))
-				if !mine {
-					continue
-				}
-				out.Security = append(out.Security, Event{Event: e, Actor: named(e.ActorID), Target: named(e.RecordID), Reason: s.reason(e)})
-			}
+			events = append(events, all...)
+		}
+		for _, e := range events {
+			out.Security = append(out.Security, Event{Event: e, Actor: named(e.ActorID), Target: named(e.RecordID), Reason: s.reason(e)})
 		}
 		slices.SortFunc(out.Security, func(a, b Event) int { return int(b.Seq - a.Seq) })
 		failed, err := audit.Recent(ctx, tx, "signin.failed", now.Add(-24*time.Hour), audit.MaxLimit)
@@ -239,32 +241,28 @@ func (s *Service) reason(e audit.Event) string {
 	return ""
 }
 
-// refusals lists the refusals met by the organisation's staff in the last
-// RefusalWindow, newest first, and the accounts that met many in the last
-// day.
-func (s *Service) refusals(ctx context.Context, tx *store.Tx, now time.Time, ours func(string) bool, named func(string) string) ([]Refusal, []RefusalAlert, error) {
-	events, err := audit.Recent(ctx, tx, audit.ActionRefused, now.Add(-RefusalWindow), 2000)
+// refusals lists the refusals that concern the organisation in the last
+// RefusalWindow (its staff refused anything, or anyone refused one of its
+// records), newest first, and the accounts refused many times in the last
+// day; filtered in the database, so nobody else's refusals can push them
+// out of view.
+func (s *Service) refusals(ctx context.Context, tx *store.Tx, organisationID string, now time.Time, named func(string) string) ([]Refusal, []RefusalAlert, error) {
+	events, err := audit.RecentConcerning(ctx, tx, []string{audit.ActionRefused}, organisationID, now.Add(-RefusalWindow), 0, 200)
 	if err != nil {
 		return nil, nil, err
 	}
 	var list []Refusal
 	for _, e := range events {
-		if !ours(e.ActorID) {
-			continue
-		}
 		act, reason, _ := strings.Cut(e.Purpose, ": ")
 		list = append(list, Refusal{At: e.At, ActorID: e.ActorID, Actor: named(e.ActorID), Action: act, Reason: reason, RecordKind: e.RecordKind, RecordID: e.RecordID})
-		if len(list) == 200 {
-			break
-		}
 	}
-	counts, err := audit.CountByActor(ctx, tx, audit.ActionRefused, now.Add(-24*time.Hour))
+	counts, err := audit.CountConcerning(ctx, tx, audit.ActionRefused, organisationID, now.Add(-24*time.Hour))
 	if err != nil {
 		return nil, nil, err
 	}
 	var alerts []RefusalAlert
 	for actor, n := range counts {
-		if n >= RefusalAlertThreshold && ours(actor) {
+		if n >= RefusalAlertThreshold {
 			alerts = append(alerts, RefusalAlert{ActorID: actor, Actor: named(actor), Count: n})
 		}
 	}
@@ -293,7 +291,7 @@ func (s *Service) Attention(ctx context.Context, actor access.Actor) (*Attention
 	if err := access.RequireService(actor, access.ReviewAudit); err != nil {
 		return nil, err
 	}
-	ours, named, err := s.people(ctx, actor)
+	_, named, err := s.people(ctx, actor)
 	if err != nil {
 		return nil, err
 	}
@@ -308,7 +306,7 @@ func (s *Service) Attention(ctx context.Context, actor access.Actor) (*Attention
 		for _, g := range grants {
 			out.BreakGlass = append(out.BreakGlass, Grant{Grant: g, Staff: named(g.StaffID)})
 		}
-		if _, out.RefusalAlerts, err = s.refusals(ctx, tx, now, ours, named); err != nil {
+		if _, out.RefusalAlerts, err = s.refusals(ctx, tx, actor.OrganisationID, now, named); err != nil {
 			return nil, err
 		}
 		return []audit.Event{{ActorID: actor.StaffID, Action: "audit.review", Purpose: "home"}}, nil
@@ -323,7 +321,7 @@ func (s *Service) Attention(ctx context.Context, actor access.Actor) (*Attention
 // the organisation that holds it (a person's record, or an account of the
 // organisation): who read, changed or was refused it, and when. Another
 // organisation's record, or an ID that names nothing, is not found.
-func (s *Service) History(ctx context.Context, actor access.Actor, recordID string) ([]Event, error) {
+func (s *Service) History(ctx context.Context, actor access.Actor, recordID string, before int64) ([]Event, error) {
 	if err := access.RequireService(actor, access.ReviewAudit); err != nil {
 		return nil, err
 	}
@@ -337,7 +335,7 @@ func (s *Service) History(ctx context.Context, actor access.Actor, recordID stri
 		if !ours(recordID) && !s.holds(ctx, tx, actor.OrganisationID, recordID) {
 			return access.Hide(actor, access.ReviewAudit, "", recordID, "not a record of the reviewer's organisation")
 		}
-		events, err := audit.History(ctx, tx, recordID, 500)
+		events, err := audit.HistoryBefore(ctx, tx, recordID, before, audit.HistoryPage)
 		if err != nil {
 			return err
 		}

@@ -8,6 +8,7 @@ import (
 
 	"frontdoor/internal/access"
 	"frontdoor/internal/audit"
+	"frontdoor/internal/errs"
 	"frontdoor/internal/store"
 	"frontdoor/internal/vault"
 )
@@ -227,7 +228,8 @@ func (s *Service) DueReviews(ctx context.Context, actor access.Actor, now time.T
 			d := c.Due
 			dec, err := s.decided(ctx, tx, actor, d.ClientID, access.ReadRecord)
 			if err != nil {
-				if errors.Is(err, errNotFound) || errors.Is(err, errForbidden) {
+				// A list leaves out what the reader may not see: no refusal.
+				if c := errs.CodeOf(err); c == errs.NotFound || c == errs.Forbidden {
 					continue
 				}
 				return err

@@ -4,15 +4,18 @@ import (
 	"context"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
 
 	"frontdoor/internal/access"
 	"frontdoor/internal/audit"
+	"frontdoor/internal/intake"
 	"frontdoor/internal/people"
 	"frontdoor/internal/refuge"
 	"frontdoor/internal/review"
+	"frontdoor/internal/risk"
 	"frontdoor/internal/store"
 	"frontdoor/internal/store/storetest"
 )
@@ -399,6 +402,235 @@ func TestReviewIsTheLeadsOwnOrganisation(t *testing.T) {
 		}
 		if resp, body := w.dpl.get(t, "/review/records/"+w.client); resp.StatusCode != http.StatusOK || !strings.Contains(body, "Emergency access opened") {
 			t.Errorf("the holding organisation's lead reading the history: %d", resp.StatusCode)
+		}
+	})
+}
+
+// A client restricted away from her own worker and from another manager
+// of her team, once her risk review is due: their home page and task list
+// still open, with her left out, and nothing is recorded as refused (a
+// list leaving out what the reader may not see refuses nothing).
+func TestRestrictedClientsDueReviewLeavesHomePagesWorking(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, d store.Dialect) {
+		ctx := context.Background()
+		f := newFrontDoor(t, d)
+		f.auth.IdleTimeout, f.auth.AbsoluteTimeout = 72*time.Hour, 72*time.Hour
+		o := f.srv.Options
+		o.Risk.ReviewAfter = map[risk.Level]time.Duration{risk.Standard: time.Hour, risk.Medium: time.Hour, risk.High: time.Hour}
+		worker, workerA := f.staffIn(t, f.org, "due.worker", access.RoleOutreachWorker, "team-outreach")
+		_, restricting := f.staffIn(t, f.org, "due.manager", access.RoleTeamManager, "team-outreach")
+		other, _ := f.staffIn(t, f.org, "due.other", access.RoleTeamManager, "team-outreach")
+		c, err := o.People.Create(ctx, workerA, people.NewClient{GivenName: "Review", FamilyName: "Due", TeamID: "team-outreach"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		set, err := o.Risk.Set(ctx, risk.DefaultSetID, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		n := risk.NewAssessment{ClientID: c.ID}
+		for _, it := range set.Items {
+			n.Answers = append(n.Answers, risk.AnswerInput{Key: it.Key, Value: risk.No, Source: risk.FromClient})
+		}
+		if _, err := o.Risk.Assess(ctx, workerA, n); err != nil {
+			t.Fatal(err)
+		}
+		if err := o.People.Restrict(ctx, restricting, c.ID, nil); err != nil {
+			t.Fatal(err)
+		}
+		f.clock.Advance(2 * time.Hour)
+		count := func() int {
+			var k int
+			if err := f.db.Read(ctx, func(tx *store.Tx) error {
+				return tx.QueryRow(ctx, `SELECT count(*) FROM audit_events WHERE action = $1`, []any{audit.ActionRefused}, &k)
+			}); err != nil {
+				t.Fatal(err)
+			}
+			return k
+		}
+		for who, h := range map[string]*harness{"her worker": worker, "another manager of her team": other} {
+			for _, path := range []string{"/", "/tasks"} {
+				before := count()
+				resp, body := h.get(t, path)
+				if resp.StatusCode != http.StatusOK || strings.Contains(body, "Review Due") || count() != before {
+					t.Errorf("%s: GET %s = %d, %d refusals recorded", who, path, resp.StatusCode, count()-before)
+				}
+			}
+		}
+	})
+}
+
+// Admission names the other adults moving in by client ID: an ID that
+// names a client restricted from the refuge's team, another
+// organisation's client or nobody is answered alike, and nobody hidden is
+// written into the stay.
+func TestAdmissionCannotAskWhetherAnIDNamesSomeone(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, d store.Dialect) {
+		w := newControllerWorld(t, d)
+		ctx := context.Background()
+		o := w.srv.Options
+		if err := w.refugeOps.ImportProperties(ctx, []refuge.NewProperty{{ID: "0190f2a0-0000-7000-8000-0000000b1b77", TeamID: "team-b-refuge", Name: "Second House",
+			Kind: refuge.Satellite, Town: "Southtown", Area: "South", Address: "11 Secret Row",
+			Accepts: refuge.Criteria{Service: refuge.Women, MaxHouseholdSize: 3, MaxChildren: 1, MaxBoyAge: 17, OutOfArea: true},
+			Units:   []refuge.NewUnit{{ID: "0190f2a0-0000-7000-8000-0000000b1b78", Name: "Flat", Bedspaces: 3}}}}); err != nil {
+			t.Fatal(err)
+		}
+		mother, err := o.People.Create(ctx, w.workerA, people.NewClient{GivenName: "Moving", FamilyName: "Household", TeamID: "team-outreach", Details: people.Details{Gender: "female"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		hidden, err := o.People.Create(ctx, w.workerA, people.NewClient{GivenName: "Hidden", FamilyName: "Adult", TeamID: "team-outreach"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := o.People.Restrict(ctx, w.managerA, hidden.ID, nil); err != nil {
+			t.Fatal(err)
+		}
+		ref, err := w.refugeOps.Hold(ctx, w.workerA, refuge.HoldRequest{UnitID: "0190f2a0-0000-7000-8000-0000000b1b78",
+			Household: refuge.Household{ClientID: mother.ID, Adults: 2, Service: refuge.Women}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := w.refugeOps.Offer(ctx, w.partnerWorker, ref.ID); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := w.refugeOps.Accept(ctx, w.workerA, ref.ID); err != nil {
+			t.Fatal(err)
+		}
+		answer := func(adult string) string {
+			_, err := w.refugeOps.Admit(ctx, w.partnerWorker, ref.ID, refuge.Admission{MoveIn: w.clock.Now(), AdultIDs: []string{adult}})
+			if err == nil {
+				t.Fatalf("admitting beside %s was accepted", adult)
+			}
+			return err.Error()
+		}
+		if h, r := answer(hidden.ID), answer(unknownID); h != r {
+			t.Fatalf("a restricted client's ID is answered %q, an ID that names nobody %q", h, r)
+		}
+		var n int
+		if err := w.db.Read(ctx, func(tx *store.Tx) error {
+			return tx.QueryRow(ctx, `SELECT count(*) FROM refuge_stay_members WHERE person_id = $1`, []any{hidden.ID}, &n)
+		}); err != nil || n != 0 {
+			t.Fatalf("the hidden client was written into a stay: %d %v", n, err)
+		}
+	})
+}
+
+// A partner refuge reads what the stay needs: the client's record, and the
+// children who live there with her, not a child who stayed elsewhere; and
+// not the front door's work (calls, referrals, triage, cases), which is the
+// holding organisation's, as its referral pages are.
+func TestPartnerReadsWhatTheStayNeeds(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, d store.Dialect) {
+		w := newControllerWorld(t, d)
+		ctx := context.Background()
+		o := w.srv.Options
+		if err := w.refugeOps.ImportProperties(ctx, []refuge.NewProperty{{ID: "0190f2a0-0000-7000-8000-0000000b2b77", TeamID: "team-b-refuge", Name: "Family House",
+			Kind: refuge.Satellite, Town: "Southtown", Area: "South", Address: "13 Secret Row",
+			Accepts: refuge.Criteria{Service: refuge.Women, MaxHouseholdSize: 3, MaxChildren: 2, MaxBoyAge: 17, OutOfArea: true},
+			Units:   []refuge.NewUnit{{ID: "0190f2a0-0000-7000-8000-0000000b2b78", Name: "Flat", Bedspaces: 2}}}}); err != nil {
+			t.Fatal(err)
+		}
+		mother, err := o.People.Create(ctx, w.workerA, people.NewClient{GivenName: "Mother", FamilyName: "Moving", TeamID: "team-outreach", Details: people.Details{Gender: "female"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		with, err := o.People.CreateChild(ctx, w.workerA, mother.ID, people.NewChild{GivenName: "Withher", FamilyName: "Moving"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		elsewhere, err := o.People.CreateChild(ctx, w.workerA, mother.ID, people.NewChild{GivenName: "Atnans", FamilyName: "Moving"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := o.Intake.LogContact(ctx, w.workerA, intake.NewContact{Channel: "phone", Direction: "in", CallerType: "victim", ServiceLine: "main",
+			Outcome: "advice_given", ClientID: mother.ID, Note: "told us where her sister lives"}); err != nil {
+			t.Fatal(err)
+		}
+		ref, err := w.refugeOps.Hold(ctx, w.workerA, refuge.HoldRequest{UnitID: "0190f2a0-0000-7000-8000-0000000b2b78",
+			Household: refuge.Household{ClientID: mother.ID, Adults: 1, Children: []refuge.Child{{}}, Service: refuge.Women}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := w.refugeOps.Offer(ctx, w.partnerWorker, ref.ID); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := w.refugeOps.Accept(ctx, w.workerA, ref.ID); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := w.refugeOps.Admit(ctx, w.partnerWorker, ref.ID, refuge.Admission{MoveIn: w.clock.Now(), ChildIDs: []string{with.ID}}); err != nil {
+			t.Fatal(err)
+		}
+		partner, _ := w.staffIn(t, w.orgB, "partner.keyworker", access.RoleRefugeWorker, "team-b-refuge")
+		if resp, body := partner.get(t, "/children/"+with.ID); resp.StatusCode != http.StatusOK || !strings.Contains(body, "Withher") {
+			t.Fatalf("the partner opening the child who lives there: %d", resp.StatusCode)
+		}
+		if resp, body := partner.get(t, "/children/"+elsewhere.ID); resp.StatusCode != http.StatusNotFound || strings.Contains(body, "Atnans") {
+			t.Fatalf("the partner opening the child who stayed elsewhere: %d, want 404", resp.StatusCode)
+		}
+		if resp, body := partner.get(t, "/people/"+mother.ID+"/timeline"); resp.StatusCode != http.StatusOK || strings.Contains(body, "where her sister lives") {
+			t.Fatalf("the partner's case page: %d, shows the front door's notes: %v", resp.StatusCode, strings.Contains(body, "where her sister lives"))
+		}
+		if _, body := w.worker.get(t, "/people/"+mother.ID+"/timeline"); !strings.Contains(body, "where her sister lives") {
+			t.Fatal("her own worker's case page does not show the call")
+		}
+	})
+}
+
+// The review's lists are the organisation's, chosen in the database: a
+// flood of another organisation's refusals cannot push this one's out of
+// view; another organisation's staff refused on this one's records are
+// shown (and alerted on) too; a long access history pages back.
+func TestReviewListsCannotBeFlooded(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, d store.Dialect) {
+		w := newControllerWorld(t, d)
+		ctx := context.Background()
+		rec := w.srv.Options.Record
+		_, ours := w.staffIn(t, w.org, "our.prober", access.RoleFrontDoorWorker, "team-helpline")
+		_, theirs := w.staffIn(t, w.orgB, "their.prober", access.RoleRefugeWorker, "team-b-refuge")
+		write := func(n int, e audit.Event) {
+			if err := w.db.Write(ctx, func(tx *store.Tx) error {
+				for range n {
+					if err := rec(ctx, tx, e); err != nil {
+						return err
+					}
+				}
+				return nil
+			}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		refusal := func(actor, record, what string) audit.Event {
+			return audit.Event{ActorID: actor, Action: audit.ActionRefused, RecordKind: "client", RecordID: record, Purpose: what + ": a test of the review"}
+		}
+		// Ours, first; then another organisation's staff on our client;
+		// then a flood by the other organisation on a record that is
+		// nobody's here.
+		write(1, refusal(ours.StaffID, unknownID, "record.export"))
+		write(review.RefusalAlertThreshold, refusal(theirs.StaffID, w.client, "record.history"))
+		write(2100, refusal(theirs.StaffID, "0190f2a0-0000-7000-8000-00000000f100", "record.update"))
+		_, body := w.dpl.get(t, "/review")
+		if !strings.Contains(body, "export the record") || !strings.Contains(body, "Staff our.prober") {
+			t.Error("our own account's refusal was pushed out of the review by another organisation's")
+		}
+		if !strings.Contains(body, "see the access history") || !strings.Contains(body, `id="refusal-alerts"`) || !strings.Contains(body, "Staff their.prober") {
+			t.Error("another organisation's staff refused on our record are not shown and alerted on")
+		}
+		if strings.Contains(body, "0190f2a0-0000-7000-8000-00000000f100") {
+			t.Error("a refusal that concerns another organisation only is on this review page")
+		}
+
+		// 250 reads of the client: the history shows the newest 200 and
+		// pages back to the rest.
+		write(250, audit.Event{ActorID: w.workerA.StaffID, Action: "record.read", RecordKind: "client", RecordID: w.client})
+		resp, body := w.dpl.get(t, "/review/records/"+w.client)
+		older := regexp.MustCompile(`href="(/review/records/[^"?]+\?before=\d+)" id="history-older"`).FindStringSubmatch(body)
+		if resp.StatusCode != http.StatusOK || strings.Count(body, "<tr>") < audit.HistoryPage || older == nil {
+			t.Fatalf("the first page of a long history: %d, %d rows, older link %v", resp.StatusCode, strings.Count(body, "<tr>"), older)
+		}
+		_, body = w.dpl.get(t, strings.ReplaceAll(older[1], "&amp;", "&"))
+		if !strings.Contains(body, "Record added") {
+			t.Error("paging back does not reach the record's first events")
 		}
 	})
 }

@@ -279,11 +279,12 @@ func (s *Server) orgStaff(r *http.Request, c *people.Client) ([]namedStaff, erro
 
 func (s *Server) clientHistory(w http.ResponseWriter, r *http.Request) {
 	cid := r.PathValue("id")
-	if !id.Valid(cid) {
+	before, ok := beforeSeq(r)
+	if !id.Valid(cid) || !ok {
 		s.renderError(w, r, http.StatusNotFound, "error.not_found")
 		return
 	}
-	events, err := s.People.History(r.Context(), actorOf(sessionOf(r)), cid)
+	events, err := s.People.History(r.Context(), actorOf(sessionOf(r)), cid, before)
 	if err != nil {
 		s.formError(w, r, "error", view{}, err)
 		return
@@ -293,10 +294,11 @@ func (s *Server) clientHistory(w http.ResponseWriter, r *http.Request) {
 		s.formError(w, r, "error", view{}, err)
 		return
 	}
-	page := historyPage{RecordID: cid}
+	page := historyPage{RecordID: cid, Path: "/people/" + cid + "/history"}
 	for _, e := range events {
 		page.Events = append(page.Events, reviewEvent{Event: e, Actor: names[e.ActorID]})
 	}
+	page.older(len(events))
 	s.render(w, r, http.StatusOK, "history", view{Title: "history.title", Data: page})
 }
 

@@ -61,7 +61,7 @@ func newSelfReferralHarness(t *testing.T, d store.Dialect) *srHarness {
 	}
 	logs := &bytes.Buffer{}
 	logger := slog.New(slog.NewJSONHandler(logs, nil))
-	a, err := api.New(api.Options{DB: db, Auth: accounts, Intake: in, Logger: logger})
+	a, err := api.New(api.Options{DB: db, Auth: accounts, Intake: in, Record: rec, Logger: logger})
 	if err != nil {
 		t.Fatal(err)
 	}
