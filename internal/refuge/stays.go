@@ -313,6 +313,22 @@ type Departure struct {
 // Depart records a household's departure and frees its unit.
 func (s *Service) Depart(ctx context.Context, actor access.Actor, stayID string, d Departure) error {
 	now := s.now()
+	if err := d.validate(now); err != nil {
+		return err
+	}
+	return s.DB.Write(ctx, func(tx *store.Tx) error {
+		st, err := s.stayFor(ctx, tx, actor, stayID)
+		if err != nil {
+			return err
+		}
+		if !st.MoveOut.IsZero() {
+			return errStale
+		}
+		return s.depart(ctx, tx, actor, stayID, st.ClientID, st.MoveIn, d, now)
+	})
+}
+
+func (d Departure) validate(now time.Time) error {
 	var fe FieldErrors
 	if d.Date.IsZero() {
 		fe.Add("date", "refuge.required")
@@ -325,34 +341,65 @@ func (s *Service) Depart(ctx context.Context, actor access.Actor, stayID string,
 	if !oneOf(d.MoveOn, MoveOns) {
 		fe.Add("move_on", "refuge.choose_one")
 	}
-	if err := fe.Err(); err != nil {
+	return fe.Err()
+}
+
+// depart ends a live stay: its departure sealed, its bedspaces free.
+func (s *Service) depart(ctx context.Context, tx *store.Tx, actor access.Actor, stayID, clientID string, moveIn time.Time, d Departure, now time.Time) error {
+	if day(d.Date).Before(moveIn) {
+		return errs.Field("date", "refuge.date_range")
+	}
+	departure, err := vault.SealJSON(s.Vault, departureDoc{Reason: d.Reason, MoveOn: d.MoveOn}, "refuge_stays", stayID, "departure")
+	if err != nil {
+		return err
+	}
+	if _, err := tx.Exec(ctx, `UPDATE refuge_stays SET move_out = $1, departure_sealed = $2, version = version + 1 WHERE id = $3`,
+		day(d.Date), departure, stayID); err != nil {
+		return err
+	}
+	if _, err := tx.Exec(ctx, `UPDATE refuge_claims SET released_at = $1 WHERE stay_id = $2 AND released_at IS NULL`, now, stayID); err != nil {
+		return err
+	}
+	// The reason and the destination are sealed: the audit trail names
+	// the stay only.
+	return s.audit(ctx, tx, actor, "refuge.depart", ClientRecordKind, clientID, "stay "+stayID)
+}
+
+// VacateUnit records that the household living in a unit has left, for
+// the team that runs the property. It is how a refuge frees the bedspaces
+// of a household whose client is restricted from its staff: they cannot
+// open her stay, but they know the unit is lived in, and it must come
+// free when she goes. It says nothing about who lived there.
+func (s *Service) VacateUnit(ctx context.Context, actor access.Actor, unitID string, d Departure) error {
+	now := s.now()
+	if err := d.validate(now); err != nil {
 		return err
 	}
 	return s.DB.Write(ctx, func(tx *store.Tx) error {
-		st, err := s.stayFor(ctx, tx, actor, stayID)
+		var propertyID string
+		err := tx.QueryRow(ctx, `SELECT property_id FROM refuge_units WHERE id = $1`, []any{unitID}, &propertyID)
+		if errors.Is(err, store.ErrNotFound) {
+			return errNotFound
+		}
 		if err != nil {
 			return err
 		}
-		if !st.MoveOut.IsZero() {
-			return errStale
+		if _, err := s.propertyFor(ctx, tx, actor, propertyID); err != nil {
+			if errs.CodeOf(err) == errs.Forbidden {
+				return access.Hide(actor, access.UpdateRecord, PropertyRecordKind, propertyID, "not the refuge's team")
+			}
+			return err
 		}
-		if day(d.Date).Before(st.MoveIn) {
-			return errs.Field("date", "refuge.date_range")
+		var stayID, clientID string
+		var moveIn time.Time
+		err = tx.QueryRow(ctx, `SELECT id, client_id, move_in FROM refuge_stays WHERE unit_id = $1 AND move_out IS NULL`, []any{unitID}, &stayID, &clientID, &moveIn)
+		if errors.Is(err, store.ErrNotFound) {
+			return errs.New(errs.Conflict, "refuge.unit_not_lived_in")
 		}
-		departure, err := vault.SealJSON(s.Vault, departureDoc{Reason: d.Reason, MoveOn: d.MoveOn}, "refuge_stays", stayID, "departure")
 		if err != nil {
 			return err
 		}
-		if _, err := tx.Exec(ctx, `UPDATE refuge_stays SET move_out = $1, departure_sealed = $2, version = version + 1 WHERE id = $3`,
-			day(d.Date), departure, stayID); err != nil {
-			return err
-		}
-		if _, err := tx.Exec(ctx, `UPDATE refuge_claims SET released_at = $1 WHERE stay_id = $2 AND released_at IS NULL`, now, stayID); err != nil {
-			return err
-		}
-		// The reason and the destination are sealed: the audit trail
-		// names the stay only.
-		return s.audit(ctx, tx, actor, "refuge.depart", ClientRecordKind, st.ClientID, "stay "+stayID)
+		return s.depart(ctx, tx, actor, stayID, clientID, moveIn.UTC(), d, now)
 	})
 }
 

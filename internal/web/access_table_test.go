@@ -105,6 +105,7 @@ type clientWorld struct {
 	childTask                             string
 	contact, alert                        string
 	unit                                  string // a free unit for her household
+	livingUnit                            string // the unit her household lives in
 	creator                               access.Actor
 	values                                []string // what a refusal must never show
 }
@@ -252,7 +253,7 @@ func newTableWorld(t *testing.T, d store.Dialect) *tableWorld {
 		{name: "partner agency", at: places[3], fx: f1, rel: access.NoRelation, agencyRel: access.SharedWithAgency},
 		{name: "unrelated", at: places[4], fx: f1, rel: access.NoRelation, agencyRel: access.NoRelation},
 		{name: "restricted, own team", at: places[0], fx: f2, rel: access.RestrictedOther, agencyRel: access.RestrictedOther},
-		{name: "restricted, partner", at: places[2], fx: f2, rel: access.RestrictedOutside, agencyRel: access.RestrictedOutside},
+		{name: "restricted, partner", at: places[2], fx: f2, rel: access.RestrictedOutside, agencyRel: access.RestrictedOutside, runsRefuge: true},
 	}
 
 	// The API server, over the same services.
@@ -395,7 +396,7 @@ func (w *tableWorld) clientFixture(t *testing.T, name string, first int, refugeW
 	must(err)
 	st, err := rsv.Admit(ctx, refugeWorker, held.ID, refuge.Admission{MoveIn: f.clock.Now(), ChildIDs: []string{ch.ID}})
 	must(err)
-	fx.stay = st.ID
+	fx.stay, fx.livingUnit = st.ID, w.units[first]
 	must(rsv.SaveMoveOnPlan(ctx, refugeWorker, st.ID, 0, refuge.PlanInput{Goal: refuge.SocialHousing, TargetDate: f.clock.Now().AddDate(0, 3, 0), Notes: "bidding"}))
 	app, err := rsv.AddHousingApplication(ctx, refugeWorker, st.ID, refuge.NewHousingApplication{Provider: "Northshire Homes", AppliedOn: f.clock.Now(), Band: "A"})
 	must(err)
@@ -616,6 +617,19 @@ func tableRoutes() []tableRoute {
 			func(w *tableWorld, fx *clientWorld) url.Values {
 				return form("client", fx.client, "adults", "1", "child_age", "6", "child_boy", "0", "service", "women")
 			}), want: service(access.SearchRecords, onClient(access.UpdateRecord))},
+		// The refuge frees a unit lived in by a household whose client is
+		// restricted from it by the unit, not the stay: its team may,
+		// restricted or not (it says nothing about who lived there);
+		// anyone else is told nothing.
+		tableRoute{pattern: "POST /vacancies/units/{id}/vacate", request: post(func(fx *clientWorld) string { return "/vacancies/units/" + fx.livingUnit + "/vacate" },
+			func(w *tableWorld, fx *clientWorld) url.Values {
+				return form("date", "2000-01-01", "reason", "planned_move_on", "move_on", "unknown")
+			}), want: service(access.SearchRecords, func(c column, role access.Role) outcome {
+				if runsRefuge(c, role) {
+					return allowed
+				}
+				return hidden
+			})},
 		tableRoute{pattern: "GET /refuge/referrals/{id}", request: get(func(fx *clientWorld) string { return "/refuge/referrals/" + fx.refugeRef }),
 			want: service(access.SearchRecords, refugeRecord(either(runsRefuge, readsClient)))},
 		tableRoute{pattern: "POST /refuge/referrals/{id}/offer", request: post(func(fx *clientWorld) string { return "/refuge/referrals/" + fx.heldRef + "/offer" }, none),

@@ -360,8 +360,20 @@ func TestRestrictedClientLeavesTheRefugesLists(t *testing.T) {
 		if u := board[0].Units[0]; u.State != refuge.UnitOccupied || u.StayID != "" {
 			t.Fatalf("a restricted client's unit on the board: %+v, want occupied with nothing to open", u)
 		}
-		if _, body := partner.get(t, "/vacancies"); strings.Contains(body, w.stay) {
-			t.Error("the board page still links a restricted client's stay")
+		if _, body := partner.get(t, "/vacancies"); strings.Contains(body, w.stay) || !strings.Contains(body, `action="/vacancies/units/0190f2a0-0000-7000-8000-0000000b0b78/vacate"`) {
+			t.Error("the board page still links a restricted client's stay, or offers no way to record that she left")
+		}
+		// When she leaves, the refuge frees the unit from the board.
+		resp, body := partner.post(t, "/vacancies/units/0190f2a0-0000-7000-8000-0000000b0b78/vacate", url.Values{"date": {"soon"}, "reason": {""}, "move_on": {""}})
+		if resp.StatusCode != http.StatusUnprocessableEntity || strings.Contains(body, "Harriet") {
+			t.Fatalf("a bad departure by the unit: %d", resp.StatusCode)
+		}
+		today := w.clock.Now().UTC().Format("2006-01-02")
+		if resp, _ := partner.post(t, "/vacancies/units/0190f2a0-0000-7000-8000-0000000b0b78/vacate", url.Values{"date": {today}, "reason": {"planned_move_on"}, "move_on": {"unknown"}}); resp.StatusCode != http.StatusSeeOther {
+			t.Fatalf("the refuge recording that the household left: %d", resp.StatusCode)
+		}
+		if board, err := w.refugeOps.Board(ctx, w.partnerWorker); err != nil || board[0].Units[0].State != refuge.UnitFree {
+			t.Fatalf("the unit after the departure: %+v %v", board, err)
 		}
 	})
 }

@@ -62,6 +62,12 @@ type vacanciesPage struct {
 	// AllowFurther: the reader is a team manager, who may allow a client
 	// a further hold beside a live one (for a client of their team).
 	AllowFurther bool
+	// Departure's choices, for a unit lived in by a household whose
+	// client is restricted from the reader (recorded by the unit).
+	DepartureReasons []refuge.DepartureReason
+	MoveOns          []refuge.MoveOn
+	// VacateFor is the unit whose departure form was just refused.
+	VacateFor string
 }
 
 // maxShownVacancies is how many results the page lists: a search across a
@@ -162,6 +168,7 @@ func (s *Server) vacanciesRender(w http.ResponseWriter, r *http.Request, status 
 	page.Today = s.Now().UTC().Format(refugeDate)
 	page.Reasons = refuge.TurnawayReasons
 	page.AllowFurther = actor.Role == access.RoleTeamManager
+	page.DepartureReasons, page.MoveOns = refuge.DepartureReasons, refuge.MoveOns
 	if page.Children == nil {
 		page.Children = make([]childRow, childRows)
 	}
@@ -180,6 +187,27 @@ func (s *Server) vacancies(w http.ResponseWriter, r *http.Request) {
 	r, done := s.deferReads(r)
 	defer done()
 	s.vacanciesRender(w, r, http.StatusOK, view{}, vacanciesPage{TurnawayRecorded: r.URL.Query().Get("recorded") == "turnaway"}, nil)
+}
+
+// vacateUnit records that the household living in a unit has left, from
+// the board: how the refuge frees a unit whose household's record is
+// restricted from its staff (they cannot open the stay).
+func (s *Server) vacateUnit(w http.ResponseWriter, r *http.Request) {
+	uid, ok := s.pathID(w, r)
+	if !ok {
+		return
+	}
+	d, parse := departureForm(r.PostFormValue)
+	err := s.Refuge.VacateUnit(r.Context(), actorOf(sessionOf(r)), uid, d)
+	err = maracWithParseErrors(parse, err)
+	switch {
+	case err == nil:
+		http.Redirect(w, r, "/vacancies#unit-"+uid, http.StatusSeeOther)
+	case len(errs.AllFields(err)) > 0:
+		s.vacanciesRender(w, r, http.StatusUnprocessableEntity, view{Form: maracFormValues(r)}, vacanciesPage{VacateFor: uid}, err)
+	default:
+		s.formError(w, r, "error", view{}, err)
+	}
 }
 
 // recordTurnaway records that no vacancy could take the searched

@@ -17,6 +17,7 @@ func (s *Server) refugeRoutes() []route {
 		{"GET /vacancies", Authorised, access.SearchRecords, s.vacancies},
 		{"POST /vacancies/search", Authorised, access.SearchRecords, s.searchVacancies},
 		{"POST /vacancies/units/{id}/hold", Authorised, access.SearchRecords, s.holdVacancy},
+		{"POST /vacancies/units/{id}/vacate", Authorised, access.SearchRecords, s.vacateUnit},
 		{"POST /vacancies/turnaway", Authorised, access.SearchRecords, s.recordTurnaway},
 
 		{"GET /refuge/referrals", Authorised, access.SearchRecords, s.refugeInbox},
