@@ -625,11 +625,11 @@ func tableRoutes() []tableRoute {
 			func(w *tableWorld, fx *clientWorld) url.Values {
 				return form("date", "2000-01-01", "reason", "planned_move_on", "move_on", "unknown")
 			}), want: service(access.SearchRecords, func(c column, role access.Role) outcome {
-				if runsRefuge(c, role) {
-					return allowed
-				}
-				return hidden
-			})},
+			if runsRefuge(c, role) {
+				return allowed
+			}
+			return hidden
+		})},
 		tableRoute{pattern: "GET /refuge/referrals/{id}", request: get(func(fx *clientWorld) string { return "/refuge/referrals/" + fx.refugeRef }),
 			want: service(access.SearchRecords, refugeRecord(either(runsRefuge, readsClient)))},
 		tableRoute{pattern: "POST /refuge/referrals/{id}/offer", request: post(func(fx *clientWorld) string { return "/refuge/referrals/" + fx.heldRef + "/offer" }, none),
