@@ -255,7 +255,7 @@ func softPasskey(t *testing.T, rp auth.RelyingParty, options []byte) []byte {
 	credID := make([]byte, 16)
 	rand.Read(credID)
 	rpHash := sha256.Sum256([]byte(rp.ID))
-	authData := append(rpHash[:], 0x45, 0, 0, 0, 0) // user present, verified, attested credential; counter 0
+	authData := append(rpHash[:], 0x45, 0, 0, 0, 0)  // user present, verified, attested credential; counter 0
 	authData = append(authData, make([]byte, 16)...) // AAGUID: none
 	authData = binary.BigEndian.AppendUint16(authData, uint16(len(credID)))
 	authData = append(append(authData, credID...), cose...)
