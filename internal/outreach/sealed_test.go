@@ -152,7 +152,13 @@ func TestMigrationSealsNeedAreasAndReminders(t *testing.T) {
 					return err
 				}
 			}
-			return nil
+			// An action agreed at a session points at the need (SQLite
+			// rebuilds the needs' table under it).
+			action := "0190f2a0-0000-7000-8000-00000000ce03"
+			_, err := tx.Exec(ctx, `INSERT INTO outreach_actions (id, plan_id, need_id, session_id, text_sealed, due_on, created_by, created_at)
+				VALUES ($1, $2, $3, $4, $5, $6, $7, $6)`, action, plan, wellbeing, sess(4), w.vault.SealString("See the GP", "outreach_actions", action, "text"),
+				now, w.worker.StaffID)
+			return err
 		})
 		if err != nil {
 			t.Fatal(err)
@@ -174,7 +180,8 @@ func TestMigrationSealsNeedAreasAndReminders(t *testing.T) {
 		}
 
 		p, err := w.svc.Plan(ctx, w.worker, c)
-		if err != nil || len(p.Needs) != 2 || p.Needs[0].Area != outreach.Wellbeing || p.Needs[0].Need != "need in wellbeing" || p.Needs[1].Area != outreach.Immigration {
+		if err != nil || len(p.Needs) != 2 || p.Needs[0].Area != outreach.Wellbeing || p.Needs[0].Need != "need in wellbeing" || p.Needs[1].Area != outreach.Immigration ||
+			len(p.Needs[0].Actions) != 1 || p.Needs[0].Actions[0].Text != "See the GP" || p.Needs[0].Actions[0].SessionID != sess(4) {
 			t.Fatalf("plan after the migration: %+v %v", p, err)
 		}
 		// The stored areas are still each once a plan; another is added.
