@@ -54,6 +54,17 @@ func dataSteps(db *store.DB, d dbFlags, k *keyFlags) map[string]store.DataStep {
 			}
 			return nil
 		},
+		// A need's area and a session's reminder channel.
+		store.MigrationOutreachSealed: func(ctx context.Context, tx *store.Tx) error {
+			v, err := stepVault(ctx, db, tx, d, *k)
+			if err != nil {
+				return err
+			}
+			if err := outreach.SealNeedAreasAndReminders(ctx, tx, v); err != nil {
+				return fmt.Errorf("outreach: %w", err)
+			}
+			return nil
+		},
 	}
 }
 

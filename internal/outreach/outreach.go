@@ -33,10 +33,12 @@ import (
 // RecordKind is a client in the audit trail.
 const RecordKind = "client"
 
-// Sealer is what the vault does for this package.
+// Sealer is what the vault does for this package: sealing, and the keyed
+// blind index that keeps one need an area a plan.
 type Sealer interface {
 	SealString(plaintext string, aad ...string) string
 	OpenString(sealed string, aad ...string) (string, error)
+	BlindIndex(purpose, normalised string) string
 }
 
 // Clients is what this package needs of the people capability: a client's

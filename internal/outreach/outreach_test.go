@@ -245,8 +245,18 @@ func TestSupportPlan(t *testing.T) {
 		// A closed plan takes no changes; a new plan can start.
 		_, err = w.svc.AddNeed(ctx, w.worker, pid, outreach.NewNeed{Area: outreach.Legal, Need: "n", Goals: "g"})
 		code(t, err, errs.Conflict)
-		if _, err := w.svc.StartPlan(ctx, w.worker, c); err != nil {
+		next, err := w.svc.StartPlan(ctx, w.worker, c)
+		if err != nil {
 			t.Fatal(err)
+		}
+		// The new plan has its own areas. The area is sealed; the index that
+		// keeps each once a plan differs between plans, so a copy of the
+		// database cannot tell that two needs share an area.
+		if _, err := w.svc.AddNeed(ctx, w.worker, next, outreach.NewNeed{Area: outreach.Money, Need: "Debts again", Goals: "A budget"}); err != nil {
+			t.Fatal(err)
+		}
+		if n, distinct := w.count(t, `SELECT count(*) FROM outreach_needs`), w.count(t, `SELECT count(DISTINCT area_index) FROM outreach_needs`); n != 4 || distinct != n {
+			t.Errorf("%d needs with %d area indexes: a money need in each plan shares one", n, distinct)
 		}
 		if n := w.count(t, `SELECT count(*) FROM audit_events WHERE record_id = $1 AND action LIKE 'outreach.%'`, c); n < 12 {
 			t.Errorf("only %d outreach audit events on the client", n)

@@ -194,12 +194,27 @@ func (r *planRow) Dest() []any { return []any{&r.id, &r.status, &r.safety, &r.cr
 
 type needRow struct {
 	n                     Need
+	area                  string // sealed
 	need, goals, progress *string
 	status                string // sealed
 }
 
 func (r *needRow) Dest() []any {
-	return []any{&r.n.ID, &r.n.Area, &r.need, &r.goals, &r.progress, &r.status, &r.n.Version}
+	return []any{&r.n.ID, &r.area, &r.need, &r.goals, &r.progress, &r.status, &r.n.Version}
+}
+
+// needAreaIndex is the blind index that keeps one need an area a plan
+// (a unique constraint on plan and index). It is keyed on the plan too:
+// the same area in two plans gives unrelated indexes, so counting equal
+// ones tells a copy of the database nothing about which area is which.
+func needAreaIndex(v Sealer, planID string, a Area) string {
+	return v.BlindIndex("outreach.need_area", planID+" "+string(a))
+}
+
+// openArea opens a need's sealed area.
+func openArea(v Sealer, sealed, needID string) (Area, error) {
+	a, err := v.OpenString(sealed, "outreach_needs", needID, "area")
+	return Area(a), err
 }
 
 type actionRow struct {
@@ -262,7 +277,7 @@ func (s *Service) Plan(ctx context.Context, actor access.Actor, clientID string)
 }
 
 func (s *Service) loadNeeds(ctx context.Context, tx *store.Tx, p *Plan) error {
-	needs, err := store.QueryAll[needRow](ctx, tx, `SELECT id, area, need_sealed, goals_sealed, progress_sealed, status_sealed, version
+	needs, err := store.QueryAll[needRow](ctx, tx, `SELECT id, area_sealed, need_sealed, goals_sealed, progress_sealed, status_sealed, version
 		FROM outreach_needs WHERE plan_id = $1`, p.ID)
 	if err != nil {
 		return err
@@ -274,6 +289,10 @@ func (s *Service) loadNeeds(ctx context.Context, tx *store.Tx, p *Plan) error {
 	}
 	for _, r := range needs {
 		n := r.n
+		var err error
+		if n.Area, err = openArea(s.Vault, r.area, n.ID); err != nil {
+			return err
+		}
 		status, err := s.Vault.OpenString(r.status, "outreach_needs", n.ID, "status")
 		if err != nil {
 			return err
@@ -361,8 +380,9 @@ func (s *Service) AddNeed(ctx context.Context, actor access.Actor, planID string
 		if err != nil {
 			return err
 		}
-		if _, err := tx.Exec(ctx, `INSERT INTO outreach_needs (id, plan_id, area, need_sealed, goals_sealed, status_sealed, created_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7)`, nid, planID, string(n.Area),
+		if _, err := tx.Exec(ctx, `INSERT INTO outreach_needs (id, plan_id, area_sealed, area_index, need_sealed, goals_sealed, status_sealed, created_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, nid, planID,
+			s.Vault.SealString(string(n.Area), "outreach_needs", nid, "area"), needAreaIndex(s.Vault, planID, n.Area),
 			s.Vault.SealString(n.Need, "outreach_needs", nid, "need"), s.Vault.SealString(n.Goals, "outreach_needs", nid, "goals"),
 			s.Vault.SealString(string(NeedActive), "outreach_needs", nid, "status"), s.now()); err != nil {
 			if errors.Is(err, store.ErrUnique) {
@@ -593,18 +613,18 @@ func (s *Service) RecordOutcome(ctx context.Context, actor access.Actor, planID 
 		if err != nil {
 			return err
 		}
-		areas, err := store.QueryAll[areaRow](ctx, tx, `SELECT area FROM outreach_needs WHERE plan_id = $1`, planID)
+		areas, err := s.planAreas(ctx, tx, planID)
 		if err != nil {
 			return err
 		}
 		var missing FieldErrors
 		for _, a := range areas {
-			if _, ok := o.Scores[a.a]; !ok {
-				missing.Add("score_"+string(a.a), "outreach.score_required")
+			if _, ok := o.Scores[a]; !ok {
+				missing.Add("score_"+string(a), "outreach.score_required")
 			}
 		}
 		for a := range o.Scores {
-			if !slices.ContainsFunc(areas, func(r areaRow) bool { return r.a == a }) {
+			if !slices.Contains(areas, a) {
 				missing.Add("score_"+string(a), "outreach.area_not_in_plan")
 			}
 		}
@@ -642,6 +662,25 @@ func (s *Service) RecordOutcome(ctx context.Context, actor access.Actor, planID 
 	})
 }
 
-type areaRow struct{ a Area }
+type areaRow struct{ id, sealed string }
 
-func (r *areaRow) Dest() []any { return []any{&r.a} }
+func (r *areaRow) Dest() []any { return []any{&r.id, &r.sealed} }
+
+// planAreas opens the areas of a plan's needs, in the order plans show
+// them (the areas are sealed: no query can select by them).
+func (s *Service) planAreas(ctx context.Context, tx *store.Tx, planID string) ([]Area, error) {
+	rows, err := store.QueryAll[areaRow](ctx, tx, `SELECT id, area_sealed FROM outreach_needs WHERE plan_id = $1`, planID)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Area, 0, len(rows))
+	for _, r := range rows {
+		a, err := openArea(s.Vault, r.sealed, r.id)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, a)
+	}
+	slices.SortFunc(out, func(a, b Area) int { return slices.Index(Areas, a) - slices.Index(Areas, b) })
+	return out, nil
+}

@@ -20,6 +20,12 @@ import (
 // and no worker (whoever reads the phone learns only that there is an
 // appointment). Reminders by voicemail, email or post are the worker's to
 // make; the diary shows them.
+//
+// The channel is sealed (it would give away which of her channels are
+// safe): in clear a session says only that a reminder is still to be
+// looked at (remind). The job opens the channel of each one due, texts
+// where it is a text, and clears remind on every one it has dealt with,
+// whatever its channel, so the flag says nothing about which it was.
 
 // DefaultReminderLead is how long before a session its text goes.
 const DefaultReminderLead = 24 * time.Hour
@@ -35,12 +41,12 @@ func ReminderText(start time.Time) string {
 }
 
 type reminderRow struct {
-	id, client string
-	start      time.Time
-	attempts   int
+	id, client, sealed string
+	start              time.Time
+	attempts           int
 }
 
-func (r *reminderRow) Dest() []any { return []any{&r.id, &r.client, &r.start, &r.attempts} }
+func (r *reminderRow) Dest() []any { return []any{&r.id, &r.client, &r.start, &r.attempts, &r.sealed} }
 
 // SendReminders sends the text reminders due, each claimed first (a
 // lease, so several nodes never text twice); it returns how many were
@@ -57,8 +63,8 @@ func (s *Service) SendReminders(ctx context.Context) (int, error) {
 	var due []reminderRow
 	if err := s.DB.Read(ctx, func(tx *store.Tx) error {
 		var err error
-		due, err = store.QueryAll[reminderRow](ctx, tx, `SELECT id, client_id, starts_at, reminder_attempts FROM outreach_sessions
-			WHERE reminder = 'text' AND reminder_state IS NULL AND status = 'booked' AND starts_at > $1 AND starts_at <= $2
+		due, err = store.QueryAll[reminderRow](ctx, tx, `SELECT id, client_id, starts_at, reminder_attempts, reminder_sealed FROM outreach_sessions
+			WHERE remind AND status = 'booked' AND starts_at > $1 AND starts_at <= $2
 				AND (reminder_claimed_until IS NULL OR reminder_claimed_until <= $1)
 			ORDER BY starts_at LIMIT 100`, now, now.Add(lead))
 		return err
@@ -67,17 +73,27 @@ func (s *Service) SendReminders(ctx context.Context) (int, error) {
 	}
 	sent := 0
 	for _, r := range due {
+		rem, err := openReminder(s.Vault, r.id, r.sealed)
+		if err != nil {
+			return sent, err
+		}
 		var card people.Card
 		claimed := false
-		err := s.DB.Write(ctx, func(tx *store.Tx) error {
+		err = s.DB.Write(ctx, func(tx *store.Tx) error {
 			res, err := tx.Exec(ctx, `UPDATE outreach_sessions SET reminder_claimed_until = $1, reminder_attempts = reminder_attempts + 1
-				WHERE id = $2 AND reminder_state IS NULL AND status = 'booked' AND (reminder_claimed_until IS NULL OR reminder_claimed_until <= $3)`,
+				WHERE id = $2 AND remind AND status = 'booked' AND (reminder_claimed_until IS NULL OR reminder_claimed_until <= $3)`,
 				now.Add(lease), r.id, now)
 			if err != nil {
 				return err
 			}
 			if n, _ := res.RowsAffected(); n != 1 {
 				return nil
+			}
+			if rem.Channel != ByText {
+				// The worker's to make: the job has only looked, which
+				// changes nothing anyone sees (no audit event).
+				_, err := tx.Exec(ctx, `UPDATE outreach_sessions SET remind = FALSE WHERE id = $1`, r.id)
+				return err
 			}
 			claimed = true
 			card, err = s.Clients.CardInTx(ctx, tx, r.client)
@@ -86,7 +102,7 @@ func (s *Service) SendReminders(ctx context.Context) (int, error) {
 			}
 			state := ""
 			switch {
-			case card.SafeContact.Rule("text") != people.Safe:
+			case card.SafeContact.Rule(string(ByText)) != people.Safe:
 				state = "skipped_unsafe"
 			case strings.TrimSpace(card.SafeContact.Phone) == "":
 				state = "skipped_no_number"
@@ -95,7 +111,7 @@ func (s *Service) SendReminders(ctx context.Context) (int, error) {
 				return nil
 			}
 			claimed = false
-			if _, err := tx.Exec(ctx, `UPDATE outreach_sessions SET reminder_state = $1 WHERE id = $2`, state, r.id); err != nil {
+			if err := s.reminded(ctx, tx, r.id, state); err != nil {
 				return err
 			}
 			return s.Record(ctx, tx, audit.Event{Action: "outreach.reminder_" + state, RecordKind: RecordKind, RecordID: r.client, Purpose: "session " + r.id})
@@ -109,14 +125,13 @@ func (s *Service) SendReminders(ctx context.Context) (int, error) {
 		sendErr := s.Texts.Text(ctx, card.SafeContact.Phone, ReminderText(r.start.In(s.zone())))
 		err = s.DB.Write(ctx, func(tx *store.Tx) error {
 			if sendErr == nil {
-				if _, err := tx.Exec(ctx, `UPDATE outreach_sessions SET reminder_state = 'sent' WHERE id = $1`, r.id); err != nil {
+				if err := s.reminded(ctx, tx, r.id, "sent"); err != nil {
 					return err
 				}
 				return s.Record(ctx, tx, audit.Event{Action: "outreach.reminder_sent", RecordKind: RecordKind, RecordID: r.client, Purpose: "session " + r.id})
 			}
 			if r.attempts+1 >= maxAttempts {
-				_, err := tx.Exec(ctx, `UPDATE outreach_sessions SET reminder_state = 'failed' WHERE id = $1`, r.id)
-				return err
+				return s.reminded(ctx, tx, r.id, "failed")
 			}
 			_, err := tx.Exec(ctx, `UPDATE outreach_sessions SET reminder_claimed_until = $1 WHERE id = $2`, s.now().Add(time.Duration(r.attempts+1)*lease), r.id)
 			return err
@@ -129,6 +144,18 @@ func (s *Service) SendReminders(ctx context.Context) (int, error) {
 		}
 	}
 	return sent, nil
+}
+
+// reminded records what became of a session's text reminder (sent,
+// skipped_unsafe, skipped_no_number or failed), sealed with its channel,
+// and that the job is done with it.
+func (s *Service) reminded(ctx context.Context, tx *store.Tx, sessionID, state string) error {
+	sealed, err := sealReminder(s.Vault, sessionID, reminderDoc{Channel: ByText, State: state})
+	if err != nil {
+		return err
+	}
+	_, err = tx.Exec(ctx, `UPDATE outreach_sessions SET remind = FALSE, reminder_sealed = $1 WHERE id = $2`, sealed, sessionID)
+	return err
 }
 
 // zone is where reminder times are written: the service's own.

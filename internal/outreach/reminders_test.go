@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"frontdoor/internal/errs"
 	"frontdoor/internal/outreach"
 	"frontdoor/internal/people"
 	"frontdoor/internal/store"
@@ -32,7 +33,9 @@ func (f *fakeTexter) Text(_ context.Context, to, msg string) error {
 
 // Text reminders go to the safe number within the lead time, once however
 // many nodes run the job, never when the client's rules no longer mark
-// texts safe, and name no service.
+// texts safe, never for a session reminded by another channel, and name no
+// service. The channel is not in clear: a copy of the database shows only
+// which sessions still have a reminder to look at.
 func TestTextReminders(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, d store.Dialect) {
 		w := newWorld(t, d)
@@ -40,6 +43,15 @@ func TestTextReminders(t *testing.T) {
 		w.svc.Texts, w.svc.Zone = texts, time.UTC
 		safe := w.client(t, "Amina", people.Safe)
 		changed := w.client(t, "Beth", people.Safe)
+		byPost := w.client(t, "Carol", people.Unsafe)
+		c, err := w.people.Open(ctx, w.worker, byPost)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c.Details.SafeContact.Email, c.Details.SafeContact.Post = people.Safe, people.Safe
+		if _, err := w.people.Update(ctx, w.worker, byPost, c.Version, people.NewClient{GivenName: c.GivenName, FamilyName: c.FamilyName, TeamID: "outreach-a", Details: c.Details}); err != nil {
+			t.Fatal(err)
+		}
 		book := func(client string, in time.Duration, r outreach.Reminder) string {
 			t.Helper()
 			ids, err := w.svc.Book(ctx, w.worker, outreach.NewSessions{ClientID: client, Kind: outreach.Office, Start: w.now().Add(in), Duration: time.Hour, Weeks: 1, Reminder: r})
@@ -56,8 +68,20 @@ func TestTextReminders(t *testing.T) {
 		if err := w.svc.RecordSession(ctx, w.worker, cancelled, 1, outreach.SessionRecord{Status: outreach.Cancelled}); err != nil {
 			t.Fatal(err)
 		}
+		// Carol's texts are not safe: her reminders go by email and post,
+		// which are the worker's to send.
+		emailed, posted := book(byPost, 4*time.Hour, outreach.ByEmail), book(byPost, 7*time.Hour, outreach.ByPost)
+		if _, err := w.svc.Book(ctx, w.worker, outreach.NewSessions{ClientID: byPost, Kind: outreach.Office, Start: w.now().Add(8 * time.Hour), Duration: time.Hour,
+			Weeks: 1, Reminder: outreach.ByText}); errs.AllFields(err) == nil {
+			t.Fatalf("a text reminder booked for a client whose texts are not safe: %v", err)
+		}
+		// What a copy of the database shows: five sessions with a reminder
+		// to look at, and no channel.
+		if n := w.count(t, `SELECT count(*) FROM outreach_sessions WHERE remind`); n != 5 {
+			t.Errorf("%d sessions with a reminder to look at, want 5 (one has none, one was cancelled)", n)
+		}
 		// Beth's texts stop being safe after the booking.
-		c, err := w.people.Open(ctx, w.worker, changed)
+		c, err = w.people.Open(ctx, w.worker, changed)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -99,20 +123,29 @@ func TestTextReminders(t *testing.T) {
 				t.Errorf("the reminder says %q", word)
 			}
 		}
-		state := func(id string) string {
-			var s *string
-			if err := w.db.Read(ctx, func(tx *store.Tx) error {
-				return tx.QueryRow(ctx, `SELECT reminder_state FROM outreach_sessions WHERE id = $1`, []any{id}, &s)
-			}); err != nil {
+		state := func(id string) (outreach.Reminder, string) {
+			s, err := w.svc.OpenSession(ctx, w.worker, id)
+			if err != nil {
 				t.Fatal(err)
 			}
-			if s == nil {
-				return ""
-			}
-			return *s
+			return s.Reminder, s.ReminderState
 		}
-		if state(soon) != "sent" || state(unsafeNow) != "skipped_unsafe" || state(cancelled) != "" {
-			t.Errorf("states: soon %q, unsafe %q, cancelled %q", state(soon), state(unsafeNow), state(cancelled))
+		for _, want := range []struct {
+			id, name string
+			channel  outreach.Reminder
+			state    string
+		}{
+			{soon, "soon", outreach.ByText, "sent"}, {unsafeNow, "unsafe", outreach.ByText, "skipped_unsafe"}, {cancelled, "cancelled", outreach.ByText, ""},
+			{emailed, "by email", outreach.ByEmail, ""}, {posted, "by post", outreach.ByPost, ""},
+		} {
+			if ch, st := state(want.id); ch != want.channel || st != want.state {
+				t.Errorf("%s: reminder %q, state %q; want %q, %q", want.name, ch, st, want.channel, want.state)
+			}
+		}
+		// Every reminder due has been dealt with, whatever its channel; only
+		// the far one is still to look at.
+		if n := w.count(t, `SELECT count(*) FROM outreach_sessions WHERE remind`); n != 1 {
+			t.Errorf("%d sessions still with a reminder to look at, want 1", n)
 		}
 		if n := w.count(t, `SELECT count(*) FROM audit_events WHERE action = 'outreach.reminder_skipped_unsafe' AND record_id = $1`, changed); n != 1 {
 			t.Errorf("the skipped reminder audited %d times", n)

@@ -16,8 +16,11 @@ import (
 // document, a need's status, what a partner referral is for, and each
 // step of a partner referral's history. No query filters or groups on
 // them; outcome figures for commissioners are made in Go after opening.
-// What the diary, lone working, reminders and the one-plan and
-// one-start-measure rules need stays in clear (docs/security.md, section 4).
+// A need's area and a session's reminder channel are sealed too (the
+// outreach_sealed migration): one need an area a plan is kept by a blind
+// index, and the reminder job by a flag. What the diary, lone working,
+// reminders and the one-plan and one-start-measure rules need stays in
+// clear (docs/security.md, section 4).
 
 // answersDoc is an outcome measure's sealed answers.
 type answersDoc struct {
@@ -78,4 +81,27 @@ func SealClearColumns(ctx context.Context, tx *store.Tx, v Sealer) error {
 		}
 	}
 	return nil
+}
+
+// SealNeedAreasAndReminders is the outreach_sealed migration's data step:
+// it seals each need's area (with its blind index, keyed on the plan)
+// and each session's reminder channel with what the reminder job did
+// with it, which earlier versions kept in clear, in the migration's
+// transaction, in batches. Whether the job still has a reminder to look
+// at (remind) is set by the migration's SQL; the clear columns go after
+// this step, in the same migration. The audit trail is not touched.
+func SealNeedAreasAndReminders(ctx context.Context, tx *store.Tx, v Sealer) error {
+	err := store.RewriteRows(ctx, tx, `SELECT id, plan_id, area FROM outreach_needs WHERE id > $1 ORDER BY id LIMIT 500`,
+		"outreach_needs", "id", []string{"area_sealed", "area_index"}, func(c []sql.NullString) ([]any, error) {
+			id, plan, area := c[0].String, c[1].String, Area(c[2].String)
+			return []any{v.SealString(string(area), "outreach_needs", id, "area"), needAreaIndex(v, plan, area)}, nil
+		})
+	if err != nil {
+		return err
+	}
+	return store.RewriteRows(ctx, tx, `SELECT id, reminder, reminder_state FROM outreach_sessions WHERE id > $1 ORDER BY id LIMIT 500`,
+		"outreach_sessions", "id", []string{"reminder_sealed"}, func(c []sql.NullString) ([]any, error) {
+			sealed, err := sealReminder(v, c[0].String, reminderDoc{Channel: Reminder(c[1].String), State: c[2].String})
+			return []any{sealed}, err
+		})
 }

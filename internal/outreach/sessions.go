@@ -11,6 +11,7 @@ import (
 	"frontdoor/internal/id"
 	"frontdoor/internal/people"
 	"frontdoor/internal/store"
+	"frontdoor/internal/vault"
 )
 
 // Kind of session.
@@ -50,6 +51,26 @@ const (
 
 // Reminders lists them for forms.
 var Reminders = []Reminder{NoReminder, ByText, ByEmail, ByVoice, ByPost}
+
+// reminderDoc is a session's reminder as stored, sealed: the channel
+// (which of her channels are safe is hers, and sealed with her record)
+// and what the reminder job did with a text ("" until it has). In clear
+// the session keeps only whether the job still has a reminder to look at
+// (remind).
+type reminderDoc struct {
+	Channel Reminder `json:"channel"`
+	State   string   `json:"state,omitempty"`
+}
+
+func sealReminder(v Sealer, sessionID string, d reminderDoc) (string, error) {
+	return vault.SealJSON(v, d, "outreach_sessions", sessionID, "reminder")
+}
+
+func openReminder(v Sealer, sessionID, sealed string) (reminderDoc, error) {
+	var d reminderDoc
+	err := vault.OpenJSON(v, sealed, &d, "outreach_sessions", sessionID, "reminder")
+	return d, err
+}
 
 // Limits of a booking.
 const (
@@ -140,9 +161,13 @@ func (s *Service) Book(ctx context.Context, actor access.Actor, n NewSessions) (
 		for w := range n.Weeks {
 			start := n.Start.UTC().AddDate(0, 0, 7*w)
 			sid := id.New()
-			if _, err := tx.Exec(ctx, `INSERT INTO outreach_sessions (id, client_id, worker_id, series_id, kind, starts_at, ends_at, reminder, status, created_by, created_at)
-				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'booked', $9, $10)`, sid, n.ClientID, n.WorkerID, nullString(series), string(n.Kind),
-				start, start.Add(n.Duration), string(n.Reminder), actor.StaffID, now); err != nil {
+			reminder, err := sealReminder(s.Vault, sid, reminderDoc{Channel: n.Reminder})
+			if err != nil {
+				return err
+			}
+			if _, err := tx.Exec(ctx, `INSERT INTO outreach_sessions (id, client_id, worker_id, series_id, kind, starts_at, ends_at, remind, reminder_sealed, status, created_by, created_at)
+				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'booked', $10, $11)`, sid, n.ClientID, n.WorkerID, nullString(series), string(n.Kind),
+				start, start.Add(n.Duration), n.Reminder != NoReminder, reminder, actor.StaffID, now); err != nil {
 				return err
 			}
 			ids = append(ids, sid)
@@ -180,7 +205,8 @@ type idRow struct{ id string }
 func (r *idRow) Dest() []any { return []any{&r.id} }
 
 // Session is a session as the diary shows it. Restricted: the reader may
-// not read the client, so nothing about the person is shown.
+// not read the client, so nothing about the person is shown (not even
+// how she is reminded).
 type Session struct {
 	ID          string
 	ClientID    string
@@ -212,15 +238,15 @@ type sessionRow struct {
 	discussed *string
 	checkedIn *time.Time
 	status    string
-	reminded  *string
+	reminder  string // sealed reminderDoc
 }
 
 func (r *sessionRow) Dest() []any {
-	return []any{&r.s.ID, &r.s.ClientID, &r.s.WorkerID, &r.series, &r.s.Kind, &r.s.Start, &r.s.End, &r.s.Reminder, &r.status,
-		&r.discussed, &r.checkedIn, &r.s.Version, &r.reminded}
+	return []any{&r.s.ID, &r.s.ClientID, &r.s.WorkerID, &r.series, &r.s.Kind, &r.s.Start, &r.s.End, &r.reminder, &r.status,
+		&r.discussed, &r.checkedIn, &r.s.Version}
 }
 
-const sessionCols = `id, client_id, worker_id, series_id, kind, starts_at, ends_at, reminder, status, discussed_sealed, checked_in_at, version, reminder_state`
+const sessionCols = `id, client_id, worker_id, series_id, kind, starts_at, ends_at, reminder_sealed, status, discussed_sealed, checked_in_at, version`
 
 // view fills a session row for the reader: the client's name and
 // safe-contact check when they may read the client, nothing about the
@@ -234,9 +260,6 @@ func (s *Service) view(ctx context.Context, tx *store.Tx, actor access.Actor, r 
 	}
 	if r.checkedIn != nil {
 		out.CheckedInAt = r.checkedIn.UTC()
-	}
-	if r.reminded != nil {
-		out.ReminderState = *r.reminded
 	}
 	out.Overdue = out.Kind == HomeVisit && out.CheckedInAt.IsZero() && out.Status != Cancelled && !s.now().Before(out.End.Add(s.grace()))
 	reason, err := s.decided(ctx, tx, actor, out.ClientID, access.ReadRecord)
@@ -255,6 +278,11 @@ func (s *Service) view(ctx context.Context, tx *store.Tx, actor access.Actor, r 
 		return out, false, err
 	}
 	out.ClientName = card.Name
+	rem, err := openReminder(s.Vault, out.ID, r.reminder)
+	if err != nil {
+		return out, false, err
+	}
+	out.Reminder, out.ReminderState = rem.Channel, rem.State
 	out.ReminderUnsafe = out.Reminder != NoReminder && out.Status == Booked && !reminderSafe(card.SafeContact, out.Reminder)
 	if withNotes {
 		if out.Discussed, err = s.open(r.discussed, "outreach_sessions", out.ID, "discussed"); err != nil {
@@ -425,7 +453,8 @@ func (s *Service) RecordSession(ctx context.Context, actor access.Actor, session
 		}
 		// The worker recording their own home visit is back and safe: it
 		// counts as their check-in.
-		res, err := tx.Exec(ctx, `UPDATE outreach_sessions SET status = $1, discussed_sealed = $2, version = version + 1,
+		// A session no longer booked has no reminder to send.
+		res, err := tx.Exec(ctx, `UPDATE outreach_sessions SET status = $1, discussed_sealed = $2, version = version + 1, remind = FALSE,
 				checked_in_at = CASE WHEN checked_in_at IS NULL AND worker_id = $5 AND kind = 'home_visit' THEN $6 ELSE checked_in_at END
 			WHERE id = $3 AND version = $4`,
 			string(rec.Status), s.seal(rec.Discussed, "outreach_sessions", sessionID, "discussed"), sessionID, version, actor.StaffID, s.now())

@@ -55,6 +55,11 @@ var ErrDataStepNeeded = errors.New("this migration converts stored personal data
 // versions kept in clear; its data step is the capabilities' sealing.
 const MigrationSealedColumns = "sealed_columns"
 
+// MigrationOutreachSealed names the migration that seals outreach needs'
+// areas (keeping a blind index per plan) and sessions' reminder channels;
+// its data step is outreach.SealNeedAreasAndReminders.
+const MigrationOutreachSealed = "outreach_sealed"
+
 // MigrateOptions are what Migrate does beyond the SQL.
 type MigrateOptions struct {
 	// Steps are the data steps by migration name (a number can change
