@@ -188,7 +188,7 @@ func runServe(ctx context.Context, args []string, out, errOut io.Writer) error {
 	// server's shutdown returns), so reads in flight are recorded.
 	reads := audit.NewBatcher(db, v.AuditKey(), audit.BatcherOptions{})
 	defer reads.Close()
-	readLog := audit.NewReadLog(reads, web.RequestID)
+	readLog := audit.NewReadLog(reads, requestID)
 	caps.logReadsBy(readLog)
 	grants, clients, matches, risks, inbound := caps.grants, caps.people, caps.matches, caps.risk, caps.intake
 	partnerAPI, err := api.New(api.Options{DB: db, Auth: accounts, Intake: inbound, Refuge: caps.refuge, Outreach: caps.outreach, Catalogue: cat, Logger: logger,

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"frontdoor/internal/access"
+	"frontdoor/internal/api"
 	"frontdoor/internal/audit"
 	"frontdoor/internal/auth"
 	"frontdoor/internal/i18n"
@@ -43,7 +44,7 @@ func newFrontDoor(t *testing.T, d store.Dialect) *frontDoor {
 	logs := &bytes.Buffer{}
 	c := &clock{t: time.Now().Truncate(30 * time.Second)}
 	v := vaulttest.New(t, db)
-	rec := audit.NewRecorder(v.AuditKey(), c.Now, web.RequestID)
+	rec := audit.NewRecorder(v.AuditKey(), c.Now, requestID)
 	a := auth.NewService(db, v, rec, c.Now)
 	grants := &access.Grants{Vault: v, Record: rec, Now: c.Now}
 	clients := &people.Service{DB: db, Vault: v, Grants: grants, Record: rec, Now: c.Now}
@@ -54,7 +55,7 @@ func newFrontDoor(t *testing.T, d store.Dialect) *frontDoor {
 	// Audited reads by group commit, as serve records them.
 	reads := audit.NewBatcher(db, v.AuditKey(), audit.BatcherOptions{Now: c.Now})
 	t.Cleanup(func() { reads.Close() })
-	readLog := audit.NewReadLog(reads, web.RequestID)
+	readLog := audit.NewReadLog(reads, requestID)
 	clients.ReadLog, risks.ReadLog, in.ReadLog = readLog, readLog, readLog
 	srv, err := web.New(web.Options{DB: db, Auth: a, Grants: grants, People: clients, Risk: risks, Intake: in, Matches: matches, Record: rec, ReadLog: readLog, Now: c.Now,
 		Review:    &review.Service{DB: db, Grants: grants, Accounts: a, Vault: v, Record: rec, ReadLog: readLog, Now: c.Now, RecordOrganisation: clients.RecordOrganisation},
@@ -85,6 +86,14 @@ func newFrontDoor(t *testing.T, d store.Dialect) *frontDoor {
 		t.Fatal(err)
 	}
 	return &frontDoor{harness: h, org: first.OrganisationID}
+}
+
+// requestID is a page's or an API request's ID, as serve stamps events.
+func requestID(ctx context.Context) string {
+	if id := web.RequestID(ctx); id != "" {
+		return id
+	}
+	return api.RequestID(ctx)
 }
 
 // as signs in a new member of staff with a role, in a team of the

@@ -70,6 +70,9 @@ func (s *Server) observe(next http.Handler) http.Handler {
 		route := new(string)
 		ctx := context.WithValue(r.Context(), keyRequestID, rid)
 		r = r.WithContext(context.WithValue(ctx, keyRoute, route))
+		// The same reference the error pages quote, as the API gives it:
+		// it joins a request with its log line and audit events.
+		w.Header().Set("X-Request-Id", rid)
 		sw := &statusWriter{ResponseWriter: w}
 		defer func() {
 			if p := recover(); p != nil {
