@@ -8,11 +8,16 @@ package storetest
 import (
 	"context"
 	"crypto/rand"
+	"crypto/sha256"
 	"database/sql"
 	"encoding/hex"
+	"errors"
 	"fmt"
+	"io/fs"
 	"net/url"
 	"os"
+	"path/filepath"
+	"sync"
 	"testing"
 	"time"
 
@@ -52,10 +57,18 @@ func Open(t testing.TB, d store.Dialect) *store.DB {
 	return OpenConfig(t, Config(t, d))
 }
 
-// OpenConfig opens and migrates the database cfg names.
+// OpenConfig opens and migrates the database cfg names. A new SQLite data
+// dir starts as a copy of a database migrated once (migrating SQLite from
+// nothing is most of an empty test's time under the race detector, and
+// every copy is the same); migrating it then finds nothing to do.
 func OpenConfig(t testing.TB, cfg store.Config) *store.DB {
 	t.Helper()
 	ctx := context.Background()
+	if cfg.DatabaseURL == "" && cfg.DataDir != "" && cfg.CreateDataDir {
+		if _, err := os.Stat(cfg.DataDir); errors.Is(err, fs.ErrNotExist) {
+			seedSQLite(t, cfg.DataDir)
+		}
+	}
 	db, err := store.Open(ctx, cfg)
 	if err != nil {
 		t.Fatalf("open %s: %v", cfg.DataDir+store.RedactURL(cfg.DatabaseURL), err)
@@ -65,6 +78,83 @@ func OpenConfig(t testing.TB, cfg store.Config) *store.DB {
 		t.Fatalf("migrate: %v", err)
 	}
 	return db
+}
+
+// template is the migrated SQLite database new data dirs start from: one
+// file per set of migrations, made by the first test process that needs
+// it and shared by the others (named by the migrations' digest, so a
+// changed migration makes a new one).
+var template struct {
+	once sync.Once
+	path string
+	err  error
+}
+
+func templatePath() (string, error) {
+	template.once.Do(func() {
+		ms, err := store.Migrations(store.SQLite)
+		if err != nil {
+			template.err = err
+			return
+		}
+		h := sha256.New()
+		for _, m := range ms {
+			fmt.Fprintf(h, "%d %s\n%s\n%s\n%s\n", m.Version, m.Name, m.SQL, m.Step, m.After)
+		}
+		path := filepath.Join(os.TempDir(), "frontdoor-test-schema-"+hex.EncodeToString(h.Sum(nil))[:16]+".db")
+		if _, err := os.Stat(path); err == nil {
+			template.path = path
+			return
+		}
+		dir, err := os.MkdirTemp("", "frontdoor-test-schema-")
+		if err != nil {
+			template.err = err
+			return
+		}
+		defer os.RemoveAll(dir)
+		ctx := context.Background()
+		db, err := store.Open(ctx, store.Config{DataDir: filepath.Join(dir, "data"), CreateDataDir: true})
+		if err != nil {
+			template.err = err
+			return
+		}
+		defer db.Close()
+		if _, err := db.Migrate(ctx, time.Now); err != nil {
+			template.err = err
+			return
+		}
+		// One self-contained file, written beside its final name and
+		// moved there whole, so a process reading it never sees half.
+		tmp := filepath.Join(dir, "schema.db")
+		if _, err := db.Writer().ExecContext(ctx, `VACUUM INTO $1`, tmp); err != nil {
+			template.err = err
+			return
+		}
+		if template.err = os.Rename(tmp, path); template.err == nil {
+			template.path = path
+		}
+	})
+	return template.path, template.err
+}
+
+// seedSQLite makes dir, a new data dir, with a copy of the migrated
+// template.
+func seedSQLite(t testing.TB, dir string) {
+	t.Helper()
+	src, err := templatePath()
+	if err != nil {
+		t.Fatalf("migrated SQLite template: %v", err)
+	}
+	b, err := os.ReadFile(src)
+	if err != nil {
+		t.Fatalf("migrated SQLite template: %v", err)
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, store.DatabaseFile), b, 0o600); err != nil {
+		t.Fatal(err)
+	}
 }
 
 // OpenConfigThrough opens the database cfg names and migrates it through
